@@ -1,0 +1,13 @@
+"""Errors raised by the datastore, each with a message a user can act on."""
+
+
+class DatastoreError(Exception):
+    """The database could not be opened, read or written."""
+
+
+class NotFoundError(DatastoreError):
+    """A campaign or experiment that was asked for does not exist."""
+
+
+class IllegalTransitionError(DatastoreError):
+    """An experiment was asked to move between states the state machine forbids."""

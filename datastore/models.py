@@ -1,0 +1,108 @@
+"""SQLModel tables.
+
+One campaign has many experiments; an experiment has many measurements; every
+state change appends one :class:`Event`; each planning cycle stores one
+:class:`ModelSnapshot`. Parameters, predictions and diagnostics are JSON
+because their keys come from the campaign's own search space.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class Campaign(SQLModel, table=True):
+    """One optimization campaign: its spec, as given, and where it stands."""
+
+    __tablename__ = "campaign"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True, max_length=200)
+    status: str = Field(default="active", max_length=32)
+    spec_yaml: str = Field(sa_column=Column(Text, nullable=False))
+    spec_hash: str = Field(max_length=64)
+    strategy: str = Field(max_length=64)
+    seed: int
+    budget: int
+    batch_size: int
+    approval_policy: str = Field(default="auto", max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Experiment(SQLModel, table=True):
+    """One proposed or executed experiment of a campaign."""
+
+    __tablename__ = "experiment"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "number", name="uq_experiment_campaign_number"),
+        Index("ix_experiment_campaign_status", "campaign_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    number: int = Field(description="1-based position within the campaign")
+    cycle: int
+    status: str = Field(max_length=32)
+    parameters: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    predicted: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Measurement(SQLModel, table=True):
+    """One measured or derived quantity of one experiment."""
+
+    __tablename__ = "measurement"
+    __table_args__ = (UniqueConstraint("experiment_id", "name", name="uq_measurement_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    experiment_id: int = Field(foreign_key="experiment.id", index=True)
+    name: str = Field(max_length=200)
+    value: float
+    unit: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Event(SQLModel, table=True):
+    """An append-only record of something that happened; never updated or deleted."""
+
+    __tablename__ = "event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    experiment_id: int | None = Field(default=None, foreign_key="experiment.id", index=True)
+    kind: str = Field(max_length=64)
+    from_status: str | None = Field(default=None, max_length=32)
+    to_status: str | None = Field(default=None, max_length=32)
+    actor: str = Field(max_length=200)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ModelSnapshot(SQLModel, table=True):
+    """What the planner fitted and reported in one cycle."""
+
+    __tablename__ = "model_snapshot"
+    __table_args__ = (UniqueConstraint("campaign_id", "cycle", name="uq_snapshot_cycle"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    cycle: int
+    strategy: str = Field(max_length=64)
+    n_train: int
+    suggest_seconds: float
+    diagnostics: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    created_at: datetime = Field(default_factory=utcnow)

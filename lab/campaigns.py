@@ -1,0 +1,132 @@
+"""Load a campaign with its lab, and create or resume it in the datastore."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from datastore import Datastore
+from datastore import repository as repo
+from datastore.models import Campaign
+from lab.building import BuildConfigError, DesignBuilder, make_builder
+from lab.labspec import LabSpec
+from lab.spec import CampaignSpec
+from lab.yamlio import SpecError, load_model
+
+# keys that may differ between the stored spec and the file when resuming
+RESUMABLE_CHANGES = frozenset({"budget", "description"})
+
+
+@dataclass(frozen=True)
+class LoadedCampaign:
+    """A validated campaign file, its lab, and the builder binding them."""
+
+    path: Path
+    text: str
+    spec: CampaignSpec
+    lab: LabSpec
+    builder: DesignBuilder
+
+
+def load_campaign(path: Path, budget: int | None = None) -> LoadedCampaign:
+    """Read and check a campaign file and the lab file it names.
+
+    Args:
+        path: The campaign YAML.
+        budget: Overrides the file's budget when given.
+
+    Raises:
+        SpecError: Either file is malformed, or they do not fit together.
+    """
+    spec = load_model(path, CampaignSpec)
+    if budget is not None:
+        if budget < 1:
+            raise SpecError(f"--budget must be at least 1, got {budget}")
+        spec = spec.with_budget(budget)
+    lab_path = (path.parent / spec.lab).resolve()
+    if not lab_path.is_file():
+        raise SpecError(f"{path}: lab: lab file {spec.lab!r} not found (looked at {lab_path})")
+    lab = load_model(lab_path, LabSpec)
+    try:
+        builder = make_builder(spec, lab)
+    except BuildConfigError as exc:
+        raise SpecError(f"{path}: {exc}") from None
+    return LoadedCampaign(path, path.read_text(encoding="utf-8"), spec, lab, builder)
+
+
+def default_actor() -> str:
+    """Return ``user@host:pid``, recorded on every event this process writes."""
+    user = os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
+    return f"{user}@{socket.gethostname()}:{os.getpid()}"
+
+
+def spec_fingerprint(spec: CampaignSpec) -> str:
+    """Hash of the spec without the keys that may change on resume."""
+    data = spec.model_dump(mode="json", exclude=set(RESUMABLE_CHANGES))
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def open_campaign(store: Datastore, loaded: LoadedCampaign, actor: str) -> tuple[Campaign, bool]:
+    """Create the campaign, or return the stored one if it was started from the same spec.
+
+    Returns:
+        The campaign and whether it already existed (a resume).
+
+    Raises:
+        SpecError: A campaign of that name exists with a different spec.
+    """
+    spec = loaded.spec
+    with store.session() as session:
+        existing = repo.find_campaign(session, spec.name)
+        if existing is None:
+            campaign = repo.create_campaign(
+                session,
+                Campaign(
+                    name=spec.name,
+                    spec_yaml=loaded.text,
+                    spec_hash=spec_fingerprint(spec),
+                    strategy=spec.strategy.name,
+                    seed=spec.strategy.seed,
+                    budget=spec.budget,
+                    batch_size=spec.batch_size,
+                    approval_policy=spec.approval.policy,
+                ),
+                actor=actor,
+            )
+            return campaign, False
+        if existing.spec_hash != spec_fingerprint(spec):
+            raise SpecError(_mismatch_message(existing, spec))
+        if existing.budget != spec.budget:
+            repo.append_event(
+                session,
+                existing.id or 0,
+                "budget_changed",
+                actor=actor,
+                payload={"from": existing.budget, "to": spec.budget},
+            )
+            existing.budget = spec.budget
+            session.add(existing)
+        return existing, True
+
+
+def _mismatch_message(existing: Campaign, spec: CampaignSpec) -> str:
+    try:
+        stored = CampaignSpec.model_validate(yaml.safe_load(existing.spec_yaml))
+        changed = sorted(
+            k
+            for k in CampaignSpec.model_fields
+            if k not in RESUMABLE_CHANGES and getattr(stored, k) != getattr(spec, k)
+        )
+    except Exception:  # the stored spec no longer validates (older version): say so
+        changed = ["(stored spec unreadable by this version)"]
+    return (
+        f"campaign {spec.name!r} already exists in this database with a different spec "
+        f"(changed: {', '.join(changed) or 'unknown'}); only budget may change on resume. "
+        "Give the campaign a new name, or pass another --db"
+    )

@@ -1,0 +1,233 @@
+"""The ``dbtl`` command line."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from datastore import Datastore, DatastoreError
+from datastore import repository as repo
+from datastore.engine import DEFAULT_URL
+from datastore.exports import write_table
+from drivers.clock import Clock, SystemClock
+from drivers.errors import DeviceError
+from lab.building import BuildConfigError
+from lab.campaigns import default_actor, load_campaign, open_campaign
+from lab.console import RichReporter, experiments_table, fmt, summary_tables
+from lab.devices import build_devices, connected
+from lab.labspec import LabSpec
+from lab.loop import CampaignLoop
+from lab.views import CampaignView, load_view
+from lab.yamlio import SpecError
+from planner import PlannerError
+from protocols.errors import ProtocolError
+from simulators.clock import SimulatedClock
+
+USER_ERRORS: tuple[type[Exception], ...] = (
+    SpecError,
+    DatastoreError,
+    PlannerError,
+    ProtocolError,
+    DeviceError,
+    BuildConfigError,
+)
+"""Errors whose message is for the user: printed without a traceback."""
+
+app = typer.Typer(
+    name="dbtl",
+    help="Run closed-loop Design-Build-Test-Learn campaigns on real instruments or simulators.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+console = Console()
+
+DbOption = Annotated[
+    str,
+    typer.Option(
+        "--db",
+        envvar="DBTL_DB",
+        show_default=True,
+        help="Database URL: a SQLite file (sqlite:///path.db) or PostgreSQL "
+        "(postgresql+psycopg2://user@host:5432/db).",
+    ),
+]
+
+
+class ExportFormat(StrEnum):
+    """File formats of ``dbtl export``."""
+
+    csv = "csv"
+    parquet = "parquet"
+
+
+@app.command()
+def run(
+    spec: Annotated[Path, typer.Argument(help="Campaign YAML file.", show_default=False)],
+    db: DbOption = DEFAULT_URL,
+    budget: Annotated[
+        int | None,
+        typer.Option(help="Maximum number of experiments (overrides the file's budget)."),
+    ] = None,
+) -> None:
+    """Run a campaign to its budget, or resume it if it was stopped or killed.
+
+    Experiments are stored as they go; running the same command again continues
+    where the campaign stopped, without repeating or losing any experiment.
+    """
+    loaded = load_campaign(spec, budget)
+    store = Datastore(db)
+    actor = default_actor()
+    campaign, resumed = open_campaign(store, loaded, actor)
+    verb = "resuming" if resumed else "starting"
+    console.print(
+        f"[bold]{verb}[/bold] campaign [cyan]{campaign.name}[/cyan] on lab "
+        f"[cyan]{loaded.lab.name}[/cyan] ({loaded.spec.strategy.name}, budget "
+        f"{loaded.spec.budget}, batch {loaded.spec.batch_size}) → {db}"
+    )
+    clock = clock_for(loaded.lab)
+    reporter = RichReporter(console, loaded.spec.objectives)
+    try:
+        with connected(build_devices(loaded.lab, clock)) as devices:
+            result = CampaignLoop(store, loaded, campaign, devices, clock, actor, reporter).run()
+    finally:
+        reporter.close()
+    with store.session() as session:
+        view = load_view(session, campaign.name)
+    for table in summary_tables(view):
+        console.print(table)
+    console.print(
+        f"{result.reason}: {result.experiments_run} experiment(s) run now, "
+        f"{len(view.table)} stored. See [bold]dbtl show {campaign.name}[/bold]."
+    )
+    if not result.finished:
+        raise typer.Exit(1)
+
+
+@app.command()
+def show(
+    name: Annotated[
+        str | None,
+        typer.Argument(help="Campaign name; without it, list the campaigns.", show_default=False),
+    ] = None,
+    db: DbOption = DEFAULT_URL,
+    limit: Annotated[int, typer.Option(help="Show the last N experiments (0: all).")] = 20,
+    events: Annotated[bool, typer.Option("--events", help="Also print the audit trail.")] = False,
+) -> None:
+    """Show a stored campaign: best result, progress per cycle, experiments."""
+    store = Datastore(db)
+    with store.session() as session:
+        if name is None:
+            console.print(campaigns_table(session))
+            return
+        view = load_view(session, name)
+    console.print(header(view))
+    for table in summary_tables(view):
+        console.print(table)
+    console.print(experiments_table(view, limit or None))
+    if events:
+        console.print(events_table(view))
+
+
+@app.command()
+def export(
+    name: Annotated[str, typer.Argument(help="Campaign name.", show_default=False)],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="File to write.", show_default=False)
+    ],
+    fmt_: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="File format.")
+    ] = ExportFormat.csv,
+    db: DbOption = DEFAULT_URL,
+) -> None:
+    """Export one row per experiment: id, cycle, status, parameters, objectives."""
+    store = Datastore(db)
+    with store.session() as session:
+        view = load_view(session, name)
+    frame = view.table.drop(columns=["number"], errors="ignore")
+    write_table(frame, fmt_.value, output)
+    console.print(f"wrote {len(frame)} experiment(s) to {output}")
+
+
+def clock_for(lab: LabSpec) -> Clock:
+    """Virtual time when every device is simulated, the system clock otherwise."""
+    if all(d.driver == "simulated" for d in lab.devices):
+        return SimulatedClock()
+    return SystemClock()
+
+
+def header(view: CampaignView) -> Table:
+    """A key/value table about the campaign."""
+    c = view.campaign
+    table = Table(show_header=False, title=f"Campaign {c.name}")
+    table.add_column(style="bold")
+    table.add_column()
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(view.status_counts().items())) or "none"
+    for key, value in (
+        ("status", c.status),
+        ("strategy", f"{c.strategy} (seed {c.seed})"),
+        ("budget", f"{c.budget} experiments, batch {c.batch_size}"),
+        ("approval", c.approval_policy),
+        ("experiments", counts),
+        ("created", f"{c.created_at:%Y-%m-%d %H:%M} UTC"),
+    ):
+        table.add_row(key, value)
+    return table
+
+
+def campaigns_table(session: object) -> Table:
+    """Every stored campaign, one line each."""
+    table = Table(title="Campaigns")
+    for column in ("name", "status", "strategy", "budget", "created"):
+        table.add_column(column)
+    for c in repo.list_campaigns(session):  # type: ignore[arg-type]
+        table.add_row(c.name, c.status, c.strategy, str(c.budget), f"{c.created_at:%Y-%m-%d %H:%M}")
+    return table
+
+
+def events_table(view: CampaignView) -> Table:
+    """The audit trail: who did what, when."""
+    table = Table(title="Events")
+    for column in ("time (UTC)", "experiment", "event", "from → to", "by", "details"):
+        table.add_column(column)
+    numbers = (
+        dict(zip(view.table["id"], view.table["number"], strict=True)) if len(view.table) else {}
+    )
+    for e in view.events:
+        moved = f"{e.from_status or ''} → {e.to_status}" if e.to_status else ""
+        details = ", ".join(
+            f"{k}={fmt(v)}"
+            for k, v in e.payload.items()
+            if k not in ("parameters",) and v not in (None, {}, [])
+        )
+        table.add_row(
+            f"{e.created_at:%H:%M:%S}",
+            fmt(numbers.get(e.experiment_id)),
+            e.kind,
+            moved,
+            e.actor,
+            details[:80],
+        )
+    return table
+
+
+def main() -> None:
+    """Entry point: run the app; user errors print one clear line and exit 2."""
+    try:
+        app()
+    except USER_ERRORS as exc:
+        console.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted; run the same command again to resume[/yellow]")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""Build a lab's device frontends from its lab file, through a registry of drivers.
+
+A driver factory is registered for a ``(kind, driver)`` pair and receives the
+device's spec and a :class:`BuildContext`; it returns the frontend with its
+backend attached. Simulated devices share one simulated world per lab.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from drivers.analyzer import Analyzer
+from drivers.base import Device
+from drivers.clock import Clock
+from drivers.errors import DeviceError
+from drivers.heater import Heater
+from drivers.pump import Pump
+from lab.labspec import DeviceSpec, LabSpec
+from simulators.flow_reactor import (
+    SimulatedAnalyzer,
+    SimulatedFlowReactor,
+    SimulatedHeater,
+    Stock,
+)
+
+D = TypeVar("D", bound=Device)
+
+
+@dataclass
+class BuildContext:
+    """What driver factories may use: the lab, its clock and its simulated world."""
+
+    lab: LabSpec
+    clock: Clock
+    _world: SimulatedFlowReactor | None = None
+
+    def world(self) -> SimulatedFlowReactor:
+        """Return the lab's simulated flow reactor, creating it on first use."""
+        if self._world is None:
+            if self.lab.simulation is None or self.lab.reactor is None:
+                raise DeviceError(
+                    self.lab.name,
+                    "simulated flow devices need the lab's 'simulation' and 'reactor' sections",
+                )
+            self._world = SimulatedFlowReactor(
+                self.clock,
+                self.lab.reactor.volume_ml,
+                noise_relative_sd=self.lab.simulation.noise_relative_sd,
+                ramp_c_per_min=_ramp(self.lab),
+            )
+        return self._world
+
+
+DeviceFactory = Callable[[DeviceSpec, BuildContext], Device]
+_FACTORIES: dict[tuple[str, str], DeviceFactory] = {}
+
+
+def register_driver(kind: str, driver: str) -> Callable[[DeviceFactory], DeviceFactory]:
+    """Decorator: register the factory building ``kind`` devices with ``driver``."""
+
+    def decorate(factory: DeviceFactory) -> DeviceFactory:
+        _FACTORIES[(kind, driver)] = factory
+        return factory
+
+    return decorate
+
+
+def known_drivers() -> list[tuple[str, str]]:
+    """Return every registered ``(kind, driver)`` pair."""
+    return sorted(_FACTORIES)
+
+
+@dataclass
+class DeviceSet:
+    """The frontends of one lab, by name."""
+
+    devices: dict[str, Device] = field(default_factory=dict)
+
+    def get(self, name: str, kind: type[D]) -> D:
+        """Return device ``name``, checking it is a ``kind``.
+
+        Raises:
+            DeviceError: Unknown device, or a device of another kind.
+        """
+        device = self.devices.get(name)
+        if device is None:
+            raise DeviceError(
+                name, f"no such device; the lab has: {', '.join(sorted(self.devices))}"
+            )
+        if not isinstance(device, kind):
+            raise DeviceError(name, f"is a {device.kind}, not a {kind.kind}")
+        return device
+
+    def safe_state(self) -> list[str]:
+        """Bring every device to its safe state; return the errors met (never raises)."""
+        problems = []
+        for device in self.devices.values():
+            try:
+                device.safe_state()
+            except DeviceError as exc:
+                problems.append(str(exc))
+        return problems
+
+
+def build_devices(lab: LabSpec, clock: Clock) -> DeviceSet:
+    """Create every device of ``lab`` (not yet connected).
+
+    Raises:
+        DeviceError: A device names a driver no factory is registered for.
+    """
+    context = BuildContext(lab=lab, clock=clock)
+    devices: dict[str, Device] = {}
+    for spec in lab.devices:
+        factory = _FACTORIES.get((spec.kind, spec.driver))
+        if factory is None:
+            options = sorted(d for k, d in _FACTORIES if k == spec.kind)
+            raise DeviceError(
+                spec.name,
+                f"no driver {spec.driver!r} for a {spec.kind}; "
+                f"available: {', '.join(options) or 'none'}",
+            )
+        devices[spec.name] = factory(spec, context)
+    return DeviceSet(devices)
+
+
+@contextmanager
+def connected(devices: DeviceSet) -> Iterator[DeviceSet]:
+    """Connect every device; on the way out, make all safe and disconnect."""
+    opened: list[Device] = []
+    try:
+        for device in devices.devices.values():
+            device.connect()
+            opened.append(device)
+        yield devices
+    finally:
+        devices.safe_state()
+        for device in reversed(opened):
+            with suppress(DeviceError):
+                device.disconnect()
+
+
+def _ramp(lab: LabSpec) -> float:
+    ramps = [d.ramp_c_per_min for d in lab.devices if d.kind == "heater" and d.ramp_c_per_min]
+    return ramps[0] if ramps else 10.0
+
+
+# ------------------------------------------------------------- simulated drivers
+
+
+@register_driver("pump", "simulated")
+def _simulated_pump(spec: DeviceSpec, context: BuildContext) -> Device:
+    reservoir = spec.reservoir
+    stock = Stock(reservoir.species, reservoir.concentration_mol_l) if reservoir else Stock(None)
+    backend = context.world().add_pump(spec.name, stock)
+    assert spec.max_flow_rate_ml_min is not None  # guaranteed by DeviceSpec
+    return Pump(spec.name, backend, spec.max_flow_rate_ml_min)
+
+
+@register_driver("heater", "simulated")
+def _simulated_heater(spec: DeviceSpec, context: BuildContext) -> Device:
+    assert spec.max_temperature_c is not None  # guaranteed by DeviceSpec
+    return Heater(
+        spec.name,
+        SimulatedHeater(context.world()),
+        context.clock,
+        min_temperature_c=spec.min_temperature_c if spec.min_temperature_c is not None else -20.0,
+        max_temperature_c=spec.max_temperature_c,
+    )
+
+
+@register_driver("analyzer", "simulated")
+def _simulated_analyzer(spec: DeviceSpec, context: BuildContext) -> Device:
+    return Analyzer(spec.name, SimulatedAnalyzer(context.world()))

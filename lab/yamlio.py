@@ -1,0 +1,177 @@
+"""Load YAML files into pydantic models with errors a person can act on.
+
+A failure names the file, the line, the path inside the document and what is
+allowed, e.g.::
+
+    examples/snar_flow.yaml:14: parameters[2].bounds: lower 120 must be < upper 30
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class SpecError(Exception):
+    """A campaign or lab file is malformed; the message lists every problem found."""
+
+
+def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+    """Read ``path`` and return the data and its node tree (for line numbers).
+
+    Raises:
+        SpecError: The file is missing, unreadable or not valid YAML.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"{path}: cannot read: {exc}") from None
+    try:
+        return yaml.safe_load(text), yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SpecError(f"{where}: malformed YAML: {problem}") from None
+
+
+def load_model(path: Path, model: type[M]) -> M:
+    """Load and validate ``path`` as ``model``.
+
+    Raises:
+        SpecError: One line per problem: file, line, YAML path and message.
+    """
+    data, tree = read_yaml(path)
+    if not isinstance(data, dict):
+        raise SpecError(
+            f"{path}: expected a mapping of keys (name: ..., ...), got {type(data).__name__}"
+        )
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(
+            "\n".join(format_error(path, tree, model, e) for e in exc.errors())
+        ) from None
+
+
+def format_error(path: Path, tree: yaml.Node | None, model: type[BaseModel], error: Any) -> str:
+    """Format one pydantic error as ``file:line: yaml.path: message``."""
+    loc = _strip_union_tags(error["loc"])
+    where = _yaml_path(loc)
+    line = _line_of(tree, loc)
+    prefix = f"{path}:{line}" if line else str(path)
+    return f"{prefix}: {where + ': ' if where else ''}{_message(error, model, loc)}"
+
+
+def _message(error: Any, model: type[BaseModel], loc: Sequence[str | int]) -> str:
+    kind, message = error["type"], str(error["msg"]).removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(model, loc[:-1])
+        hint = f"; allowed: {', '.join(allowed)}" if allowed else ""
+        return f"unknown key {loc[-1]!r}{hint}"
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "union_tag_invalid":
+        return f"unknown type {error['input'].get('type')!r}; {message.split(';')[0]}"
+    if kind in ("literal_error", "enum"):
+        return f"{error.get('input')!r} is not allowed; {message}"
+    return message
+
+
+_UNION_TAGS = {
+    "float",
+    "int",
+    "categorical",
+    "ordinal",
+    "molecule",
+    "str",
+    "function-after",
+    "function-before",
+    "function-wrap",
+    "list[str]",
+    "dict[str,str]",
+}
+
+
+def _strip_union_tags(loc: Sequence[Any]) -> list[str | int]:
+    out: list[str | int] = []
+    for part in loc:
+        if isinstance(part, str) and (
+            part in _UNION_TAGS or part.startswith(("function-", "json-"))
+        ):
+            continue
+        out.append(part)
+    return out
+
+
+def _yaml_path(loc: Sequence[str | int]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def _line_of(tree: yaml.Node | None, loc: Sequence[str | int]) -> int | None:
+    node = tree
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        child = _child(node, part)
+        if child is None:
+            break
+        node, line = child, child.start_mark.line + 1
+    return line
+
+
+def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == part:
+                return value
+        return None
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        return node.value[part]
+    return None
+
+
+def _allowed_keys(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
+    """Follow ``loc`` through the model's fields and list the keys allowed there."""
+    current: Any = model
+    for part in loc:
+        current = _descend(current, part)
+        if current is None:
+            return []
+    return sorted(current.model_fields) if _is_model(current) else []
+
+
+def _descend(annotation: Any, part: str | int) -> Any:
+    if _is_model(annotation) and isinstance(part, str) and part in annotation.model_fields:
+        return _unwrap(annotation.model_fields[part].annotation)
+    if isinstance(part, int):
+        args = typing.get_args(annotation)
+        return _unwrap(args[0]) if args else None
+    return None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip ``Optional``/``Annotated``; keep containers for indexing."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if origin in (typing.Union, types.UnionType) and len(args) == 1:
+        return _unwrap(args[0])
+    return annotation
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)

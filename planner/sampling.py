@@ -1,0 +1,139 @@
+"""Model-free designs: map points of the unit cube onto a search space.
+
+Every parameter takes one dimension of the cube: ranges are scaled (on a log
+scale if asked), integers and choices are binned. Points that break a linear
+constraint are rejected; in spaces with only discrete parameters, designs
+already observed or pending are skipped so a batch never repeats them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from planner.errors import InfeasibleSpaceError
+from planner.space import (
+    CategoricalParameter,
+    FloatParameter,
+    IntParameter,
+    MoleculeParameter,
+    OrdinalParameter,
+    Parameter,
+    ParameterValue,
+    SearchSpace,
+)
+
+UnitSampler = Callable[[int], npt.NDArray[np.float64]]
+"""Returns ``m`` points of the unit cube as an ``(m, d)`` array."""
+
+MAX_DRAWS_PER_DESIGN = 2000
+
+
+def from_unit(parameter: Parameter, u: float) -> ParameterValue:
+    """Map ``u`` in [0, 1] to a value of ``parameter``."""
+    u = min(max(u, 0.0), 1.0)
+    if isinstance(parameter, FloatParameter):
+        if parameter.log_scale:
+            low, high = math.log(parameter.lower), math.log(parameter.upper)
+            return float(min(math.exp(low + u * (high - low)), parameter.upper))
+        return float(parameter.lower + u * (parameter.upper - parameter.lower))
+    if isinstance(parameter, IntParameter):
+        if parameter.log_scale:
+            low, high = math.log(parameter.lower), math.log(parameter.upper + 1)
+            value = math.floor(math.exp(low + u * (high - low)))
+        else:
+            value = parameter.lower + math.floor(u * (parameter.upper - parameter.lower + 1))
+        return min(max(value, parameter.lower), parameter.upper)
+    options = _options(parameter)
+    return options[min(int(u * len(options)), len(options) - 1)]
+
+
+def design_from_unit(space: SearchSpace, point: Sequence[float]) -> dict[str, ParameterValue]:
+    """Map one point of the ``d``-dimensional unit cube to a design."""
+    return {p.name: from_unit(p, float(u)) for p, u in zip(space.parameters, point, strict=True)}
+
+
+def design_key(design: Mapping[str, ParameterValue], names: Iterable[str]) -> tuple[str, ...]:
+    """Return a hashable key of a design, used to find repeats."""
+    return tuple(repr(design[name]) for name in names)
+
+
+def is_discrete(space: SearchSpace) -> bool:
+    """Return whether every parameter takes finitely many values."""
+    return not any(isinstance(p, FloatParameter) for p in space.parameters)
+
+
+def discrete_size(space: SearchSpace) -> int:
+    """Return the number of designs in a discrete space (ignoring constraints)."""
+    size = 1
+    for p in space.parameters:
+        if isinstance(p, IntParameter):
+            size *= p.upper - p.lower + 1
+        elif not isinstance(p, FloatParameter):
+            size *= len(_options(p))
+    return size
+
+
+def draw_designs(
+    space: SearchSpace,
+    sampler: UnitSampler,
+    n: int,
+    exclude: Iterable[Mapping[str, ParameterValue]] = (),
+) -> list[dict[str, ParameterValue]]:
+    """Draw ``n`` feasible designs from ``sampler``, skipping repeats in discrete spaces.
+
+    Raises:
+        InfeasibleSpaceError: Too few feasible designs were found; the message
+            says whether constraints or exhaustion of a discrete space is why.
+    """
+    discrete = is_discrete(space)
+    seen = {design_key(d, space.names) for d in exclude} if discrete else set()
+    designs: list[dict[str, ParameterValue]] = []
+    draws = 0
+    budget = MAX_DRAWS_PER_DESIGN * max(n, 1)
+    while len(designs) < n and draws < budget:
+        batch = sampler(max(2 * (n - len(designs)), 16))
+        draws += len(batch)
+        for point in batch:
+            design = design_from_unit(space, point)
+            if not all(c.is_satisfied(design) for c in space.constraints):
+                continue
+            key = design_key(design, space.names)
+            if discrete and key in seen:
+                continue
+            seen.add(key)
+            designs.append(design)
+            if len(designs) == n:
+                break
+    if len(designs) < n:
+        raise InfeasibleSpaceError(_shortfall_message(space, n, len(designs), draws, discrete))
+    return designs
+
+
+def _shortfall_message(
+    space: SearchSpace, wanted: int, found: int, draws: int, discrete: bool
+) -> str:
+    if discrete and len(space.constraints) == 0:
+        return (
+            f"the discrete space has {discrete_size(space)} designs and all but {found} are "
+            f"already used; asked for {wanted}. Lower the budget or widen the space"
+        )
+    constraints = "; ".join(c.text or str(c.coefficients) for c in space.constraints)
+    return (
+        f"found only {found} of {wanted} designs satisfying the constraints ({constraints}) "
+        f"in {draws} random draws: the feasible region is empty or tiny; relax the "
+        "constraints or widen the bounds"
+    )
+
+
+def _options(parameter: Parameter) -> tuple[ParameterValue, ...]:
+    if isinstance(parameter, OrdinalParameter):
+        return tuple(parameter.levels)
+    if isinstance(parameter, CategoricalParameter):
+        return parameter.choices
+    if isinstance(parameter, MoleculeParameter):
+        return tuple(parameter.choices)
+    raise TypeError(f"{parameter.name} is not a choice parameter")

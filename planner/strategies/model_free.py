@@ -1,0 +1,91 @@
+"""Strategies that use no model: random, Sobol and Latin hypercube designs."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+from scipy.stats import qmc
+
+from planner.problem import Design, ModelReport, Observation, Problem, Proposal, Suggestion
+from planner.registry import register
+from planner.sampling import UnitSampler, draw_designs
+
+
+def stream_seed(seed: int, n_seen: int) -> np.random.SeedSequence:
+    """Return the seed sequence for a call that has already seen ``n_seen`` designs.
+
+    Making the stream depend on how many designs exist keeps a strategy pure:
+    a campaign that is stopped and resumed proposes what it would have anyway.
+    """
+    return np.random.SeedSequence([seed, n_seen])
+
+
+class _ModelFree:
+    name = ""
+
+    def _sampler(self, dimension: int, seed: int, n_seen: int) -> UnitSampler:
+        raise NotImplementedError
+
+    def suggest(
+        self,
+        problem: Problem,
+        observations: Sequence[Observation],
+        pending: Sequence[Design],
+        n: int,
+        seed: int,
+    ) -> Proposal:
+        """Propose ``n`` designs without looking at the measured values."""
+        n_seen = len(observations) + len(pending)
+        sampler = self._sampler(len(problem.space.parameters), seed, n_seen)
+        used = [o.parameters for o in observations] + list(pending)
+        designs = draw_designs(problem.space, sampler, n, exclude=used)
+        return Proposal(
+            suggestions=[Suggestion(parameters=d, generator=self.name) for d in designs],
+            report=ModelReport(strategy=self.name, n_train=0),
+        )
+
+
+@register("random")
+class RandomStrategy(_ModelFree):
+    """Uniform random designs (the baseline every planner must beat)."""
+
+    name = "random"
+
+    def _sampler(self, dimension: int, seed: int, n_seen: int) -> UnitSampler:
+        rng = np.random.default_rng(stream_seed(seed, n_seen))
+        return lambda m: rng.random((m, dimension))
+
+
+@register("sobol")
+class SobolStrategy(_ModelFree):
+    """A scrambled Sobol sequence, continued across cycles of one campaign."""
+
+    name = "sobol"
+
+    def _sampler(self, dimension: int, seed: int, n_seen: int) -> UnitSampler:
+        engine = qmc.Sobol(dimension, scramble=True, seed=np.random.default_rng(seed))
+        if n_seen:
+            engine.fast_forward(n_seen)
+
+        def draw(m: int) -> npt.NDArray[np.float64]:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # balance of non-2^k draws
+                return np.asarray(engine.random(m), dtype=np.float64)
+
+        return draw
+
+
+@register("lhs")
+class LatinHypercubeStrategy(_ModelFree):
+    """Latin hypercube designs: each batch stratifies every dimension."""
+
+    name = "lhs"
+
+    def _sampler(self, dimension: int, seed: int, n_seen: int) -> UnitSampler:
+        rng = np.random.default_rng(stream_seed(seed, n_seen))
+        return lambda m: np.asarray(
+            qmc.LatinHypercube(dimension, seed=rng).random(m), dtype=np.float64
+        )
