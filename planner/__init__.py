@@ -7,6 +7,7 @@ The one entry point is :func:`suggest`::
 
 from collections.abc import Sequence
 
+from planner.candidates import CandidateSet
 from planner.errors import InfeasibleSpaceError, PlannerError, UnknownStrategyError
 from planner.objectives import Objective, OutcomeConstraint
 from planner.problem import (
@@ -59,6 +60,7 @@ def suggest(
 
 
 __all__ = [
+    "CandidateSet",
     "CategoricalParameter",
     "Design",
     "FloatParameter",

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from planner.candidates import CandidateSet
 from planner.objectives import Objective, OutcomeConstraint
 from planner.space import ParameterValue, SearchSpace
 
@@ -22,11 +23,13 @@ Design = Mapping[str, ParameterValue]
 class Problem(BaseModel):
     """A search space with the objectives (and outcome constraints) to optimize."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
     space: SearchSpace
     objectives: tuple[Objective, ...]
     outcome_constraints: tuple[OutcomeConstraint, ...] = ()
+    candidates: CandidateSet | None = None
+    """When set, only these designs may be proposed."""
 
     @model_validator(mode="after")
     def _check(self) -> Problem:
@@ -38,6 +41,8 @@ class Problem(BaseModel):
         clash = sorted(set(names) & set(self.space.names))
         if clash:
             raise ValueError(f"objective(s) {', '.join(clash)} share a name with a parameter")
+        if self.candidates is not None and self.candidates.space != self.space:
+            raise ValueError("the candidate set was validated against another search space")
         return self
 
     @property

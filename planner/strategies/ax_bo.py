@@ -72,6 +72,11 @@ class AxBayesianOptimization:
         seed: int,
     ) -> Proposal:
         """Propose ``n`` designs: Sobol until enough results exist, then model-based."""
+        if problem.candidates is not None:
+            raise PlannerError(
+                "strategy 'bo' (Ax) optimizes over ranges and choices, not over a candidate "
+                "table; use a candidate-set strategy"
+            )
         init = self.initial_designs or max(MIN_INITIAL_DESIGNS, len(problem.space.parameters) + 1)
         if len(completed(observations)) < init:
             sobol = SobolStrategy().suggest(problem, observations, pending, n, seed)

@@ -9,9 +9,12 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import qmc
 
+from planner.candidates import CandidateSet, candidate_designs
+from planner.errors import InfeasibleSpaceError
 from planner.problem import Design, ModelReport, Observation, Problem, Proposal, Suggestion
 from planner.registry import register
 from planner.sampling import UnitSampler, draw_designs
+from planner.space import ParameterValue
 
 
 def stream_seed(seed: int, n_seen: int) -> np.random.SeedSequence:
@@ -21,6 +24,26 @@ def stream_seed(seed: int, n_seen: int) -> np.random.SeedSequence:
     a campaign that is stopped and resumed proposes what it would have anyway.
     """
     return np.random.SeedSequence([seed, n_seen])
+
+
+def draw_candidates(
+    candidates: CandidateSet,
+    n: int,
+    used: Sequence[Design],
+    seed: np.random.SeedSequence,
+) -> list[dict[str, ParameterValue]]:
+    """Draw ``n`` distinct unused rows of a candidate set uniformly at random.
+
+    Raises:
+        InfeasibleSpaceError: Fewer than ``n`` candidates are left.
+    """
+    free = candidates.available(used)
+    if len(free) < n:
+        raise InfeasibleSpaceError(
+            f"only {len(free)} of {len(candidates)} candidates are left; asked for {n}"
+        )
+    chosen = np.random.default_rng(seed).choice(len(free), size=n, replace=False)
+    return candidate_designs(candidates, [free[int(i)] for i in chosen])
 
 
 class _ModelFree:
@@ -39,9 +62,12 @@ class _ModelFree:
     ) -> Proposal:
         """Propose ``n`` designs without looking at the measured values."""
         n_seen = len(observations) + len(pending)
-        sampler = self._sampler(len(problem.space.parameters), seed, n_seen)
         used = [o.parameters for o in observations] + list(pending)
-        designs = draw_designs(problem.space, sampler, n, exclude=used)
+        if problem.candidates is not None:
+            designs = draw_candidates(problem.candidates, n, used, stream_seed(seed, n_seen))
+        else:
+            sampler = self._sampler(len(problem.space.parameters), seed, n_seen)
+            designs = draw_designs(problem.space, sampler, n, exclude=used)
         return Proposal(
             suggestions=[Suggestion(parameters=d, generator=self.name) for d in designs],
             report=ModelReport(strategy=self.name, n_train=0),

@@ -45,7 +45,7 @@ def test_terminal_states_have_no_way_out() -> None:
     for status in TERMINAL:
         assert allowed_targets(status) == frozenset()
     assert not PENDING & TERMINAL
-    assert PENDING | TERMINAL == set(S)
+    assert set(S) == PENDING | TERMINAL
 
 
 def test_message_lists_allowed_targets() -> None:

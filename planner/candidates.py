@@ -1,0 +1,105 @@
+"""Finite candidate sets: a table of the designs that may be proposed.
+
+An HTE plate layout or a published screen allows only some combinations of
+parameter values. A candidate set holds them as rows; strategies choose rows
+and never propose a design outside the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from planner.errors import PlannerError
+from planner.space import ParameterValue, SearchSpace, coerce_value
+
+
+class CandidateSet:
+    """Validated, de-duplicated rows of allowed designs (columns = parameter names)."""
+
+    def __init__(self, space: SearchSpace, table: pd.DataFrame) -> None:
+        """Check ``table`` against ``space``.
+
+        Raises:
+            PlannerError: Missing or unknown columns, missing values, or a value
+                (or row) the space does not allow; the message names the culprit.
+        """
+        self.space = space
+        self.table = _validated(space, table)
+        self._rows: list[dict[str, ParameterValue]] = self.table.to_dict(orient="records")  # type: ignore[assignment]
+        self._index = {self.key(row): i for i, row in enumerate(self._rows)}
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def rows(self) -> list[dict[str, ParameterValue]]:
+        """Every candidate as a design (do not modify)."""
+        return self._rows
+
+    def key(self, design: Mapping[str, Any]) -> tuple[str, ...]:
+        """Hashable key of a design, comparable across candidates and observations."""
+        return tuple(repr(design[name]) for name in self.space.names)
+
+    def position(self, design: Mapping[str, Any]) -> int | None:
+        """Row number of ``design`` in the table, or ``None`` if it is not a candidate."""
+        return self._index.get(self.key(design))
+
+    def available(self, used: Iterable[Mapping[str, Any]]) -> list[int]:
+        """Row numbers of candidates not in ``used``."""
+        taken = {self.key(d) for d in used}
+        return [i for i, row in enumerate(self._rows) if self.key(row) not in taken]
+
+
+def _validated(space: SearchSpace, table: pd.DataFrame) -> pd.DataFrame:
+    names = space.names
+    missing = [n for n in names if n not in table.columns]
+    if missing:
+        raise PlannerError(
+            f"candidate table lacks column(s) {', '.join(missing)}; "
+            f"it has: {', '.join(map(str, table.columns))}"
+        )
+    unknown = [str(c) for c in table.columns if c not in names]
+    if unknown:
+        raise PlannerError(
+            f"candidate table has unknown column(s) {', '.join(unknown)}; "
+            f"parameters are: {', '.join(names)}"
+        )
+    if table.empty:
+        raise PlannerError("candidate table has no rows")
+    holes = table[names].isna()
+    if holes.any().any():
+        row, column = next((r, c) for r, c in zip(*holes.to_numpy().nonzero(), strict=True))
+        raise PlannerError(
+            f"candidate table has a missing value in column {names[column]!r}, row {int(row) + 1}"
+        )
+    records = [
+        _coerced_row(space, record, i)
+        for i, record in enumerate(table[names].to_dict(orient="records"), start=1)
+    ]
+    return pd.DataFrame(records, columns=names).drop_duplicates(ignore_index=True)
+
+
+def _coerced_row(space: SearchSpace, record: Mapping[Any, Any], number: int) -> dict[str, Any]:
+    try:
+        row = {p.name: coerce_value(p, _plain(record[p.name])) for p in space.parameters}
+    except ValueError as exc:
+        raise PlannerError(f"candidate table row {number}: {exc}") from None
+    broken = [c.text for c in space.constraints if not c.is_satisfied(row)]
+    if broken:
+        raise PlannerError(f"candidate table row {number} violates constraint {broken[0]}")
+    return row
+
+
+def _plain(value: Any) -> Any:
+    """Numpy scalars to Python scalars."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def candidate_designs(
+    candidates: CandidateSet, rows: Sequence[int]
+) -> list[dict[str, ParameterValue]]:
+    """Designs of the given row numbers."""
+    all_rows = candidates.rows()
+    return [all_rows[i] for i in rows]
