@@ -13,21 +13,17 @@ from rich.table import Table
 
 from datastore import Datastore, DatastoreError
 from datastore import repository as repo
-from datastore.engine import DEFAULT_URL
+from datastore.engine import DEFAULT_URL, redact
 from datastore.exports import write_table
-from drivers.clock import Clock, SystemClock
 from drivers.errors import DeviceError
 from lab.building import BuildConfigError
-from lab.campaigns import default_actor, load_campaign, open_campaign
+from lab.campaigns import load_campaign
 from lab.console import RichReporter, experiments_table, fmt, summary_tables
-from lab.devices import build_devices, connected
-from lab.labspec import LabSpec
-from lab.loop import CampaignLoop
+from lab.runner import run_campaign
 from lab.views import CampaignView, load_view
 from lab.yamlio import SpecError
 from planner import PlannerError
 from protocols.errors import ProtocolError
-from simulators.clock import SimulatedClock
 
 USER_ERRORS: tuple[type[Exception], ...] = (
     SpecError,
@@ -83,28 +79,26 @@ def run(
     """
     loaded = load_campaign(spec, budget)
     store = Datastore(db)
-    actor = default_actor()
-    campaign, resumed = open_campaign(store, loaded, actor)
-    verb = "resuming" if resumed else "starting"
+    with store.session() as session:
+        resumed = repo.find_campaign(session, loaded.spec.name) is not None
     console.print(
-        f"[bold]{verb}[/bold] campaign [cyan]{campaign.name}[/cyan] on lab "
-        f"[cyan]{loaded.lab.name}[/cyan] ({loaded.spec.strategy.name}, budget "
-        f"{loaded.spec.budget}, batch {loaded.spec.batch_size}) → {db}"
+        f"[bold]{'resuming' if resumed else 'starting'}[/bold] campaign "
+        f"[cyan]{loaded.spec.name}[/cyan] on lab [cyan]{loaded.lab.name}[/cyan] "
+        f"({loaded.spec.strategy.name}, budget {loaded.spec.budget}, batch "
+        f"{loaded.spec.batch_size}) → {redact(db)}"
     )
-    clock = clock_for(loaded.lab)
     reporter = RichReporter(console, loaded.spec.objectives)
     try:
-        with connected(build_devices(loaded.lab, clock)) as devices:
-            result = CampaignLoop(store, loaded, campaign, devices, clock, actor, reporter).run()
+        result = run_campaign(store, loaded, reporter)
     finally:
         reporter.close()
     with store.session() as session:
-        view = load_view(session, campaign.name)
+        view = load_view(session, loaded.spec.name)
     for table in summary_tables(view):
         console.print(table)
     console.print(
         f"{result.reason}: {result.experiments_run} experiment(s) run now, "
-        f"{len(view.table)} stored. See [bold]dbtl show {campaign.name}[/bold]."
+        f"{len(view.table)} stored. See [bold]dbtl show {loaded.spec.name}[/bold]."
     )
     if not result.finished:
         raise typer.Exit(1)
@@ -153,13 +147,6 @@ def export(
     frame = view.table.drop(columns=["number"], errors="ignore")
     write_table(frame, fmt_.value, output)
     console.print(f"wrote {len(frame)} experiment(s) to {output}")
-
-
-def clock_for(lab: LabSpec) -> Clock:
-    """Virtual time when every device is simulated, the system clock otherwise."""
-    if all(d.driver == "simulated" for d in lab.devices):
-        return SimulatedClock()
-    return SystemClock()
 
 
 def header(view: CampaignView) -> Table:

@@ -1,0 +1,45 @@
+"""Run a loaded campaign against a datastore: the one place that wires the loop together."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from datastore import Datastore
+from drivers.clock import Clock, SystemClock
+from lab.campaigns import LoadedCampaign, default_actor, open_campaign
+from lab.devices import build_devices, connected
+from lab.labspec import LabSpec
+from lab.loop import CampaignLoop, LoopResult
+from lab.reporting import Reporter, SilentReporter
+from simulators.clock import SimulatedClock
+
+
+def clock_for(lab: LabSpec) -> Clock:
+    """Virtual time when every device is simulated, the system clock otherwise."""
+    if all(d.driver == "simulated" for d in lab.devices):
+        return SimulatedClock()
+    return SystemClock()
+
+
+def with_spec(loaded: LoadedCampaign, **updates: Any) -> LoadedCampaign:
+    """Return ``loaded`` with some campaign fields replaced (name, budget, strategy...)."""
+    spec = loaded.spec.model_copy(update=updates)
+    return dataclasses.replace(loaded, spec=type(spec).model_validate(spec.model_dump()))
+
+
+def run_campaign(
+    store: Datastore,
+    loaded: LoadedCampaign,
+    reporter: Reporter | None = None,
+    actor: str | None = None,
+) -> LoopResult:
+    """Create or resume ``loaded`` in ``store`` and run it to its budget."""
+    actor = actor or default_actor()
+    campaign, _ = open_campaign(store, loaded, actor)
+    clock = clock_for(loaded.lab)
+    with connected(build_devices(loaded.lab, clock)) as devices:
+        loop = CampaignLoop(
+            store, loaded, campaign, devices, clock, actor, reporter or SilentReporter()
+        )
+        return loop.run()
