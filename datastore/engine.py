@@ -135,6 +135,9 @@ def _make_sqlite_engine(url: str, database: str | None) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         if database and database != ":memory:":
             cursor.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode, NORMAL keeps every commit through a process crash (SIGKILL);
+            # only an OS crash or power loss can drop the last transactions.
+            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     return engine

@@ -31,8 +31,7 @@ def experiment_table(
         measurement_names: Measurement columns to include, in order; all when ``None``.
     """
     experiments = repo.list_experiments(session, campaign.id or 0)
-    ids = [e.id for e in experiments if e.id is not None]
-    values = repo.measurements_by_experiment(session, ids)
+    values = repo.campaign_measurements(session, campaign.id or 0, measurement_names)
     rows = []
     for e in experiments:
         row: dict[str, Any] = {"id": e.id, "number": e.number, "cycle": e.cycle, "status": e.status}

@@ -137,6 +137,33 @@ def count_experiments(
     return int(session.exec(query).one())
 
 
+def last_cycle(session: Session, campaign_id: int) -> int:
+    """Return the highest cycle number of a campaign (0 before the first cycle)."""
+    query = select(func.max(Experiment.cycle)).where(Experiment.campaign_id == campaign_id)
+    return int(session.exec(query).one() or 0)
+
+
+@dataclass(frozen=True)
+class ExperimentRow:
+    """The columns the planner needs of one experiment, read without ORM overhead."""
+
+    id: int
+    status: ExperimentStatus
+    parameters: dict[str, Any]
+
+
+def experiment_rows(session: Session, campaign_id: int) -> list[ExperimentRow]:
+    """Return id, status and parameters of every experiment of a campaign, in order."""
+    query = (
+        select(Experiment.id, Experiment.status, Experiment.parameters)
+        .where(Experiment.campaign_id == campaign_id)
+        .order_by(col(Experiment.number))
+    )
+    return [
+        ExperimentRow(int(i or 0), ExperimentStatus(s), dict(p)) for i, s, p in session.exec(query)
+    ]
+
+
 def get_experiment(session: Session, experiment_id: int) -> Experiment:
     """Return one experiment by id.
 
@@ -211,21 +238,27 @@ def transition(
     actor: str,
     error: str | None = None,
     payload: Mapping[str, Any] | None = None,
-) -> Experiment:
+) -> ExperimentStatus:
     """Move one experiment to ``target`` and append the event, atomically.
 
     The update is a compare-and-set on the status read here, so a concurrent
     writer that moved the experiment first makes this call fail instead of
     silently overwriting its transition.
 
+    Returns:
+        The status the experiment moved from.
+
     Raises:
         NotFoundError: No experiment has that id.
         IllegalTransitionError: The state machine forbids the move, or another
             process changed the experiment meanwhile. Nothing is written.
     """
-    experiment = get_experiment(session, experiment_id)
-    session.refresh(experiment)
-    current = ExperimentStatus(experiment.status)
+    row = session.execute(
+        select(Experiment.status, Experiment.campaign_id).where(col(Experiment.id) == experiment_id)
+    ).first()
+    if row is None:
+        raise NotFoundError(f"no experiment with id {experiment_id}")
+    current, campaign_id = ExperimentStatus(row[0]), int(row[1])
     check_transition(current, target)
     values: dict[str, Any] = {"status": target.value, "updated_at": utcnow()}
     if error is not None:
@@ -235,24 +268,25 @@ def transition(
         .where(col(Experiment.id) == experiment_id)
         .where(col(Experiment.status) == current.value)
         .values(**values)
+        .execution_options(synchronize_session=False)
     )
     if getattr(result, "rowcount", 1) != 1:
         raise IllegalTransitionError(
             f"experiment {experiment_id} changed while moving it from {current.value!r} to "
             f"{target.value!r}; another process is working on it"
         )
+    details = {**(payload or {}), **({"error": error} if error else {})}
     append_event(
         session,
-        experiment.campaign_id,
+        campaign_id,
         "transition",
         actor=actor,
         experiment_id=experiment_id,
         from_status=current,
         to_status=target,
-        payload={**(payload or {}), **({"error": error} if error else {})},
+        payload=details,
     )
-    session.refresh(experiment)
-    return experiment
+    return current
 
 
 def record_result(
@@ -262,13 +296,13 @@ def record_result(
     *,
     actor: str,
     target: ExperimentStatus = ExperimentStatus.COMPLETED,
-) -> Experiment:
+) -> None:
     """Store an experiment's measurements and move it to ``target`` in one transaction.
 
     Raises:
         IllegalTransitionError: The experiment is not in a state that may complete.
     """
-    experiment = transition(
+    transition(
         session,
         experiment_id,
         target,
@@ -284,8 +318,6 @@ def record_result(
                 unit=measured.unit,
             )
         )
-    session.flush()
-    return experiment
 
 
 def update_parameters(
@@ -322,18 +354,20 @@ def update_parameters(
     return experiment
 
 
-def measurements_by_experiment(
-    session: Session, experiment_ids: Sequence[int]
+def campaign_measurements(
+    session: Session, campaign_id: int, names: Iterable[str] | None = None
 ) -> dict[int, dict[str, float]]:
-    """Return ``{experiment_id: {name: value}}`` for the given experiments."""
-    out: dict[int, dict[str, float]] = {i: {} for i in experiment_ids}
-    if not experiment_ids:
-        return out
-    rows = session.exec(
-        select(Measurement).where(col(Measurement.experiment_id).in_(list(experiment_ids)))
+    """Return ``{experiment_id: {name: value}}`` for a campaign, optionally only ``names``."""
+    query = (
+        select(Measurement.experiment_id, Measurement.name, Measurement.value)
+        .join(Experiment, col(Experiment.id) == Measurement.experiment_id)
+        .where(Experiment.campaign_id == campaign_id)
     )
-    for row in rows:
-        out[row.experiment_id][row.name] = row.value
+    if names is not None:
+        query = query.where(col(Measurement.name).in_(list(names)))
+    out: dict[int, dict[str, float]] = {}
+    for experiment_id, name, value in session.exec(query):
+        out.setdefault(experiment_id, {})[name] = value
     return out
 
 

@@ -7,12 +7,9 @@ from exactly what was stored.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlmodel import Session
 
 from datastore import repository as repo
-from datastore.models import Experiment
 from datastore.states import PENDING, ExperimentStatus
 from planner import Observation, Problem
 from planner.problem import Design
@@ -31,28 +28,27 @@ def planner_inputs(
     failed too, so the planner does not propose them again. Experiments that
     are still open, or whose outcome needs a person, are pending.
     """
-    experiments = repo.list_experiments(session, campaign_id)
-    values = repo.measurements_by_experiment(
-        session, [e.id for e in experiments if e.id is not None and e.status == _S.COMPLETED]
-    )
+    experiments = repo.experiment_rows(session, campaign_id)
     names = set(problem.outcome_names)
+    values = repo.campaign_measurements(session, campaign_id, names)
     observations: list[Observation] = []
     pending: list[Design] = []
     for experiment in experiments:
-        status = ExperimentStatus(experiment.status)
-        if status == _S.COMPLETED:
-            assert experiment.id is not None
-            measured = {k: v for k, v in values[experiment.id].items() if k in names}
-            observations.append(
-                Observation(experiment.parameters, measured, failed=not names <= set(measured))
-            )
-        elif status in (_S.FAILED, _S.REJECTED):
+        if experiment.status == _S.COMPLETED:
+            measured = values.get(experiment.id, {})
+            failed = not names <= set(measured)
+            observations.append(Observation(experiment.parameters, measured, failed=failed))
+        elif experiment.status in (_S.FAILED, _S.REJECTED):
             observations.append(Observation(experiment.parameters, failed=True))
-        elif status in PENDING:
+        elif experiment.status in PENDING:
             pending.append(experiment.parameters)
     return observations, pending
 
 
-def budget_used(experiments: Sequence[Experiment]) -> int:
-    """Count experiments that use the budget: all but rejected and abandoned ones."""
-    return sum(1 for e in experiments if e.status not in (_S.REJECTED, _S.ABANDONED))
+BUDGET_STATUSES = frozenset(ExperimentStatus) - {_S.REJECTED, _S.ABANDONED}
+"""Experiments that use the budget: all but rejected and abandoned ones."""
+
+
+def budget_used(session: Session, campaign_id: int) -> int:
+    """Count the campaign's experiments that use the budget."""
+    return repo.count_experiments(session, campaign_id, BUDGET_STATUSES)

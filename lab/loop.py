@@ -71,6 +71,7 @@ class CampaignLoop:
         self.actor = actor
         self.reporter = reporter
         self.limits = loaded.lab.limits()
+        self.problem = loaded.spec.problem()
 
     # ----------------------------------------------------------------- driver
     def run(self) -> LoopResult:
@@ -89,22 +90,22 @@ class CampaignLoop:
                     "(see `dbtl show`); check the bounds against the lab's limits"
                 )
                 return LoopResult(self.spec.name, run, cycles, False, reason)
-            experiments = self._experiments()
-            remaining = self.spec.budget - budget_used(experiments)
+            with self.store.session() as session:
+                remaining = self.spec.budget - budget_used(session, self.campaign_id)
+                cycle = repo.last_cycle(session, self.campaign_id) + 1
             if remaining <= 0:
                 self._finish()
                 return LoopResult(self.spec.name, run, cycles, True, "budget reached")
             try:
-                self._plan(min(self.spec.batch_size, remaining), experiments)
+                self._plan(cycle, min(self.spec.batch_size, remaining))
             except InfeasibleSpaceError as exc:
                 self._finish(reason=str(exc))
                 return LoopResult(self.spec.name, run, cycles, True, str(exc))
             cycles += 1
 
     # --------------------------------------------------------------- planning
-    def _plan(self, n: int, experiments: Sequence[Experiment]) -> None:
-        cycle = max((e.cycle for e in experiments), default=0) + 1
-        problem = self.spec.problem()
+    def _plan(self, cycle: int, n: int) -> None:
+        problem = self.problem
         with self.store.session() as session:
             observations, pending = planner_inputs(session, self.campaign_id, problem)
         self.reporter.planning(cycle, n)

@@ -57,6 +57,7 @@ class SimulatedFlowReactor:
         self._ramp_start = (0.0, AMBIENT_C)  # (time s, temperature °C) when the ramp began
         self._changed_at_s = 0.0
         self._outlet_before = np.zeros(len(SPECIES))
+        self._steady_cache: tuple[object, np.ndarray] | None = None
         self.executed_keys: list[str] = []
 
     # ------------------------------------------------------------------ state
@@ -81,6 +82,12 @@ class SimulatedFlowReactor:
 
     def steady_outlet(self) -> np.ndarray:
         """Outlet concentrations (mol/L, species order of :data:`SPECIES`) at steady state."""
+        state = (tuple(sorted(self.flows_ml_min.items())), round(self.temperature_c(), 6))
+        if self._steady_cache is None or self._steady_cache[0] != state:
+            self._steady_cache = (state, self._integrate())
+        return self._steady_cache[1]
+
+    def _integrate(self) -> np.ndarray:
         total = self.total_flow_ml_min()
         if total <= 0:
             return np.zeros(len(SPECIES))
@@ -101,6 +108,8 @@ class SimulatedFlowReactor:
             return self._outlet_before
         flushed = (self.clock.now_s() - self._changed_at_s) / 60.0 * total / self.reactor_volume_ml
         fraction = _tanks_in_series_response(flushed, TANKS_IN_SERIES)
+        if fraction <= 0.0:
+            return self._outlet_before
         return fraction * self.steady_outlet() + (1 - fraction) * self._outlet_before
 
     def _before_change(self, key: str) -> None:
