@@ -25,7 +25,16 @@ from protocols.reaction_metrics import METRIC_UNITS, flow_metrics, metric_names
 
 
 class BuildConfigError(Exception):
-    """The campaign's protocol section does not fit its lab."""
+    """The campaign's protocol section does not fit its lab.
+
+    Attributes:
+        where: YAML path in the campaign file (e.g. ``protocol.heater``), or "".
+    """
+
+    def __init__(self, where: str, message: str) -> None:
+        self.where = where
+        self.message = message
+        super().__init__(f"{where}: {message}" if where else message)
 
 
 class DesignBuilder(TypingProtocol):
@@ -98,16 +107,17 @@ def _input_sources(spec: FlowProtocolSpec, parameter_names: list[str]) -> dict[s
     unknown = sorted(set(spec.inputs) - set(BUILDER_INPUTS))
     if unknown:
         raise BuildConfigError(
-            f"protocol.inputs: unknown input(s) {', '.join(unknown)}; "
-            f"allowed: {', '.join(BUILDER_INPUTS)}"
+            "protocol.inputs",
+            f"unknown input(s) {', '.join(unknown)}; allowed: {', '.join(BUILDER_INPUTS)}",
         )
     sources: dict[str, str | float] = {}
     for name in BUILDER_INPUTS:
         source = spec.inputs.get(name, name)
         if isinstance(source, str) and source not in parameter_names:
             raise BuildConfigError(
-                f"protocol.inputs.{name}: no parameter {source!r}; give a parameter name "
-                f"({', '.join(parameter_names)}) or a fixed number"
+                f"protocol.inputs.{name}",
+                f"no parameter {source!r}; give a parameter name "
+                f"({', '.join(parameter_names)}) or a fixed number",
             )
         sources[name] = source
     return sources
@@ -116,8 +126,9 @@ def _input_sources(spec: FlowProtocolSpec, parameter_names: list[str]) -> dict[s
 def _flow_setup(spec: FlowProtocolSpec, lab: LabSpec) -> FlowSetup:
     if lab.reactor is None:
         raise BuildConfigError(
+            "lab",
             f"lab {lab.name!r} has no 'reactor' section; the flow_reactor "
-            "builder needs reactor.volume_ml"
+            "builder needs reactor.volume_ml",
         )
     for key in ("heater", "analyzer"):
         name = getattr(spec, key)
@@ -125,8 +136,9 @@ def _flow_setup(spec: FlowProtocolSpec, lab: LabSpec) -> FlowSetup:
         if kinds.get(name) != key:
             options = [n for n, k in kinds.items() if k == key]
             raise BuildConfigError(
-                f"protocol.{key}: lab {lab.name!r} has no {key} {name!r}; "
-                f"its {key}s: {', '.join(options) or 'none'}"
+                f"protocol.{key}",
+                f"lab {lab.name!r} has no {key} {name!r}; "
+                f"its {key}s: {', '.join(options) or 'none'}",
             )
     pumps = [d for d in lab.devices if d.kind == "pump"]
     feeds = [
@@ -137,8 +149,9 @@ def _flow_setup(spec: FlowProtocolSpec, lab: LabSpec) -> FlowSetup:
     solvent = [p.name for p in pumps if p.reservoir is None or p.reservoir.species is None]
     if len(solvent) != 1:
         raise BuildConfigError(
+            "lab",
             f"lab {lab.name!r} needs exactly one solvent pump (a pump whose "
-            f"reservoir has no species); found {len(solvent)}"
+            f"reservoir has no species); found {len(solvent)}",
         )
     try:
         return FlowSetup(
@@ -153,7 +166,7 @@ def _flow_setup(spec: FlowProtocolSpec, lab: LabSpec) -> FlowSetup:
         )
     except ValidationError as exc:
         message = exc.errors()[0]["msg"].removeprefix("Value error, ")
-        raise BuildConfigError(f"protocol: {message}") from None
+        raise BuildConfigError("protocol", message) from None
 
 
 def make_builder(spec: CampaignSpec, lab: LabSpec) -> DesignBuilder:
@@ -167,15 +180,18 @@ def make_builder(spec: CampaignSpec, lab: LabSpec) -> DesignBuilder:
     factory = factories.get(spec.protocol.builder)
     if factory is None:
         raise BuildConfigError(
-            f"protocol.builder: unknown builder {spec.protocol.builder!r}; "
-            f"allowed: {', '.join(factories)}"
+            "protocol.builder",
+            f"unknown builder {spec.protocol.builder!r}; allowed: {', '.join(factories)}",
         )
     builder: DesignBuilder = factory(spec.protocol, lab, [p.name for p in spec.parameters])
     produced = builder.outputs()
-    for index, name in enumerate(spec.problem().outcome_names):
+    named = [(f"objectives[{i}].name", o.name) for i, o in enumerate(spec.objectives)] + [
+        (f"outcome_constraints[{i}]", c.name) for i, c in enumerate(spec.outcome_constraints)
+    ]
+    for where, name in named:
         if name not in produced:
             raise BuildConfigError(
-                f"objectives/outcome_constraints: {name!r} (#{index + 1}) is "
-                f"not measured by this protocol; it measures: {', '.join(produced)}"
+                where,
+                f"{name!r} is not measured by this protocol; it measures: {', '.join(produced)}",
             )
     return builder

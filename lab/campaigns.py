@@ -17,7 +17,7 @@ from datastore.models import Campaign
 from lab.building import BuildConfigError, DesignBuilder, make_builder
 from lab.labspec import LabSpec
 from lab.spec import CampaignSpec
-from lab.yamlio import SpecError, load_model
+from lab.yamlio import SpecError, load_model, load_model_and_tree, locate
 
 # keys that may differ between the stored spec and the file when resuming
 RESUMABLE_CHANGES = frozenset({"budget", "description"})
@@ -44,19 +44,20 @@ def load_campaign(path: Path, budget: int | None = None) -> LoadedCampaign:
     Raises:
         SpecError: Either file is malformed, or they do not fit together.
     """
-    spec = load_model(path, CampaignSpec)
+    spec, tree = load_model_and_tree(path, CampaignSpec)
     if budget is not None:
         if budget < 1:
             raise SpecError(f"--budget must be at least 1, got {budget}")
         spec = spec.with_budget(budget)
     lab_path = (path.parent / spec.lab).resolve()
     if not lab_path.is_file():
-        raise SpecError(f"{path}: lab: lab file {spec.lab!r} not found (looked at {lab_path})")
+        where = locate(path, tree, "lab")
+        raise SpecError(f"{where}: lab file {spec.lab!r} not found (looked at {lab_path})")
     lab = load_model(lab_path, LabSpec)
     try:
         builder = make_builder(spec, lab)
     except BuildConfigError as exc:
-        raise SpecError(f"{path}: {exc}") from None
+        raise SpecError(f"{locate(path, tree, exc.where)}: {exc.message}") from None
     return LoadedCampaign(path, path.read_text(encoding="utf-8"), spec, lab, builder)
 
 

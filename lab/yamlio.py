@@ -8,6 +8,7 @@ allowed, e.g.::
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from collections.abc import Sequence
@@ -51,17 +52,36 @@ def load_model(path: Path, model: type[M]) -> M:
     Raises:
         SpecError: One line per problem: file, line, YAML path and message.
     """
+    return load_model_and_tree(path, model)[0]
+
+
+def load_model_and_tree(path: Path, model: type[M]) -> tuple[M, yaml.Node | None]:
+    """Like :func:`load_model`, also returning the YAML node tree for later messages."""
     data, tree = read_yaml(path)
     if not isinstance(data, dict):
         raise SpecError(
             f"{path}: expected a mapping of keys (name: ..., ...), got {type(data).__name__}"
         )
     try:
-        return model.model_validate(data)
+        return model.model_validate(data), tree
     except ValidationError as exc:
-        raise SpecError(
-            "\n".join(format_error(path, tree, model, e) for e in exc.errors())
-        ) from None
+        errors = _without_cascades(exc.errors())
+        raise SpecError("\n".join(format_error(path, tree, model, e) for e in errors)) from None
+
+
+def locate(path: Path, tree: yaml.Node | None, where: str) -> str:
+    """Return ``file:line: where`` for a YAML path such as ``protocol.inputs[0].name``."""
+    loc: list[str | int] = [
+        int(part) if part.isdigit() else part for part in re.findall(r"[^.\[\]]+", where)
+    ]
+    line = _line_of(tree, loc)
+    return f"{path}:{line}: {where}" if line and where else f"{path}: {where}"
+
+
+def _without_cascades(errors: list[Any]) -> list[Any]:
+    """Drop "too short" errors of a list whose items already failed (one cause, one line)."""
+    failed = {tuple(e["loc"][:1]) for e in errors if len(e["loc"]) > 1}
+    return [e for e in errors if not (e["type"] == "too_short" and tuple(e["loc"]) in failed)]
 
 
 def format_error(path: Path, tree: yaml.Node | None, model: type[BaseModel], error: Any) -> str:
@@ -82,7 +102,10 @@ def _message(error: Any, model: type[BaseModel], loc: Sequence[str | int]) -> st
     if kind == "missing":
         return "required key is missing"
     if kind == "union_tag_invalid":
-        return f"unknown type {error['input'].get('type')!r}; {message.split(';')[0]}"
+        context = error.get("ctx") or {}
+        tags = str(context.get("expected_tags", "")).replace("'", "")
+        key = str(context.get("discriminator", "type")).strip("'")
+        return f"unknown {key} {context.get('tag')!r}; allowed: {tags}"
     if kind in ("literal_error", "enum"):
         return f"{error.get('input')!r} is not allowed; {message}"
     return message

@@ -53,3 +53,25 @@ def postgres_available() -> bool:
         return True
     except Exception:
         return False
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """URL of a throwaway PostgreSQL database, dropped afterwards; skips if no server."""
+    import uuid
+
+    import sqlalchemy
+
+    if not postgres_available():
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL} (set DBTL_TEST_POSTGRES_URL)")
+    name = f"dbtl_test_{uuid.uuid4().hex[:12]}"
+    admin = sqlalchemy.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
