@@ -82,8 +82,13 @@ def draw_designs(
     sampler: UnitSampler,
     n: int,
     exclude: Iterable[Mapping[str, ParameterValue]] = (),
+    skip: int = 0,
 ) -> list[dict[str, ParameterValue]]:
     """Draw ``n`` feasible designs from ``sampler``, skipping repeats in discrete spaces.
+
+    ``skip`` feasible points are passed over first: a low-discrepancy sequence
+    drawn from its start with ``skip`` = designs already made continues exactly
+    where the previous call stopped, whatever the constraints rejected.
 
     Raises:
         InfeasibleSpaceError: Too few feasible designs were found; the message
@@ -92,14 +97,17 @@ def draw_designs(
     discrete = is_discrete(space)
     seen = {design_key(d, space.names) for d in exclude} if discrete else set()
     designs: list[dict[str, ParameterValue]] = []
-    draws = 0
-    budget = MAX_DRAWS_PER_DESIGN * max(n, 1)
+    draws, skipped = 0, 0
+    budget = MAX_DRAWS_PER_DESIGN * max(n + skip, 1)
     while len(designs) < n and draws < budget:
-        batch = sampler(max(2 * (n - len(designs)), 16))
+        batch = sampler(max(2 * (n + skip - skipped - len(designs)), 16))
         draws += len(batch)
         for point in batch:
             design = design_from_unit(space, point)
             if not all(c.is_satisfied(design) for c in space.constraints):
+                continue
+            if skipped < skip:
+                skipped += 1
                 continue
             key = design_key(design, space.names)
             if discrete and key in seen:

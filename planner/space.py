@@ -191,7 +191,8 @@ Parameter = Annotated[
 NumericParameter = FloatParameter | IntParameter
 
 _TERM = re.compile(
-    r"^\s*([+-]?\s*(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)?\s*\*?\s*([A-Za-z_]\w*)\s*$"
+    r"\s*(?P<sign>[+-])?\s*(?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)?"
+    r"\s*(?P<times>\*)?\s*(?P<name>[A-Za-z_]\w*)\s*"
 )
 
 
@@ -242,17 +243,20 @@ def parse_linear_constraint(text: str) -> dict[str, Any]:
             f"constraint {text!r}: right-hand side {rhs.strip()!r} must be a number"
         ) from None
     coefficients: dict[str, float] = {}
-    for raw in re.split(r"(?=[+-])", lhs.replace(" ", "")):
-        if not raw:
-            continue
-        term = _TERM.match(raw)
-        if not term:
-            raise ValueError(f"constraint {text!r}: cannot read term {raw!r}")
-        number, name = term.groups()
-        coefficient = (
-            1.0 if number in (None, "+", "") else (-1.0 if number == "-" else float(number))
-        )
-        coefficients[name] = coefficients.get(name, 0.0) + coefficient
+    position = 0
+    while position < len(lhs):
+        term = _TERM.match(lhs, position)
+        first = position == 0
+        if not term or term.end() == position or (not first and not term["sign"]):
+            raise ValueError(f"constraint {text!r}: cannot read {lhs[position:].strip()!r}")
+        if term["times"] and not term["number"]:
+            raise ValueError(f"constraint {text!r}: '*' needs a number before it")
+        value = float(term["number"]) if term["number"] else 1.0
+        value = -value if term["sign"] == "-" else value
+        coefficients[term["name"]] = coefficients.get(term["name"], 0.0) + value
+        position = term.end()
+    if not coefficients:
+        raise ValueError(f"constraint {text!r} names no parameter")
     sign = 1.0 if op == "<=" else -1.0
     return {
         "coefficients": {k: sign * v for k, v in coefficients.items()},

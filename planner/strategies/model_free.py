@@ -48,6 +48,8 @@ def draw_candidates(
 
 class _ModelFree:
     name = ""
+    continues_sequence = False
+    """Whether the sampler restarts from the same sequence each call (then ``skip`` is used)."""
 
     def _sampler(self, dimension: int, seed: int, n_seen: int) -> UnitSampler:
         raise NotImplementedError
@@ -67,7 +69,8 @@ class _ModelFree:
             designs = draw_candidates(problem.candidates, n, used, stream_seed(seed, n_seen))
         else:
             sampler = self._sampler(len(problem.space.parameters), seed, n_seen)
-            designs = draw_designs(problem.space, sampler, n, exclude=used)
+            skip = n_seen if self.continues_sequence else 0
+            designs = draw_designs(problem.space, sampler, n, exclude=used, skip=skip)
         return Proposal(
             suggestions=[Suggestion(parameters=d, generator=self.name) for d in designs],
             report=ModelReport(strategy=self.name, n_train=0),
@@ -90,11 +93,10 @@ class SobolStrategy(_ModelFree):
     """A scrambled Sobol sequence, continued across cycles of one campaign."""
 
     name = "sobol"
+    continues_sequence = True
 
     def _sampler(self, dimension: int, seed: int, n_seen: int) -> UnitSampler:
         engine = qmc.Sobol(dimension, scramble=True, seed=np.random.default_rng(seed))
-        if n_seen:
-            engine.fast_forward(n_seen)
 
         def draw(m: int) -> npt.NDArray[np.float64]:
             with warnings.catch_warnings():

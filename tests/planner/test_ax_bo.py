@@ -1,0 +1,65 @@
+import pytest
+
+from planner import FloatParameter, Objective, Observation, Problem, SearchSpace, suggest
+from planner.strategies.ax_bo import fit_quality
+
+
+def quadratic_problem() -> Problem:
+    return Problem(
+        space=SearchSpace(
+            parameters=(
+                FloatParameter(name="x", bounds=(0, 1)),
+                FloatParameter(name="y", bounds=(0, 1)),
+            )
+        ),
+        objectives=(Objective(name="f", direction="minimize"),),
+    )
+
+
+def f(d: dict) -> float:
+    return (d["x"] - 0.3) ** 2 + (d["y"] - 0.7) ** 2
+
+
+def test_initial_designs_come_from_sobol() -> None:
+    proposal = suggest(quadratic_problem(), [], [], 3, seed=0, strategy="bo")
+    assert proposal.report.diagnostics["generator"] == "sobol init"
+    assert proposal.report.n_train == 0
+
+
+@pytest.mark.slow
+def test_model_based_proposals_carry_predictions_and_cv() -> None:
+    problem = quadratic_problem()
+    observations: list[Observation] = []
+    for _ in range(3):
+        proposal = suggest(problem, observations, [], 3, seed=0, strategy="bo")
+        observations += [
+            Observation(s.parameters, {"f": f(s.parameters)}) for s in proposal.suggestions
+        ]
+    last = proposal
+    assert last.report.diagnostics["generator"] == "ax:MBM"
+    assert set(last.report.diagnostics["cv"]["f"]) == {"r2", "rmse", "coverage_95", "n"}
+    assert all("f" in s.predictions for s in last.suggestions)
+    best = min(f(o.parameters) for o in observations)
+    assert best < 0.05  # the model has moved toward the minimum at (0.3, 0.7)
+    for s in last.suggestions:
+        assert problem.space.is_feasible(s.parameters)
+
+
+@pytest.mark.slow
+def test_failed_observations_are_not_zeros() -> None:
+    problem = quadratic_problem()
+    base = [
+        Observation({"x": x, "y": y}, {"f": f({"x": x, "y": y})})
+        for x, y in [(0.1, 0.1), (0.9, 0.9), (0.5, 0.5), (0.2, 0.8), (0.8, 0.2), (0.3, 0.3)]
+    ]
+    failed = [Observation({"x": 0.3, "y": 0.7}, failed=True)]
+    proposal = suggest(problem, base + failed, [], 2, seed=1, strategy="bo")
+    assert proposal.report.n_train == len(base)
+
+
+def test_fit_quality_metrics() -> None:
+    perfect = fit_quality([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [0.1, 0.1, 0.1])
+    assert perfect["r2"] == 1.0 and perfect["rmse"] == 0.0 and perfect["coverage_95"] == 1.0
+    off = fit_quality([1.0, 2.0, 3.0], [2.0, 2.0, 2.0], [0.1, 0.1, 10.0])
+    assert off["r2"] == pytest.approx(0.0)
+    assert off["coverage_95"] == pytest.approx(2 / 3)
