@@ -67,6 +67,11 @@ def default_actor() -> str:
     return f"{user}@{socket.gethostname()}:{os.getpid()}"
 
 
+def effective_spec_yaml(spec: CampaignSpec) -> str:
+    """The spec as run (file plus overrides such as ``--budget``), as YAML: what is stored."""
+    return yaml.safe_dump(spec.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+
+
 def spec_fingerprint(spec: CampaignSpec) -> str:
     """Hash of the spec without the keys that may change on resume."""
     data = spec.model_dump(mode="json", exclude=set(RESUMABLE_CHANGES))
@@ -90,7 +95,7 @@ def open_campaign(store: Datastore, loaded: LoadedCampaign, actor: str) -> tuple
                 session,
                 Campaign(
                     name=spec.name,
-                    spec_yaml=loaded.text,
+                    spec_yaml=effective_spec_yaml(spec),
                     spec_hash=spec_fingerprint(spec),
                     strategy=spec.strategy.name,
                     seed=spec.strategy.seed,

@@ -1,0 +1,60 @@
+"""Small campaign fixtures shared by lab and end-to-end tests."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+from datastore import Datastore
+from datastore import repository as repo
+from datastore.models import Event
+from datastore.states import ExperimentStatus, check_transition
+from lab.campaigns import LoadedCampaign, load_campaign
+from lab.runner import with_spec
+from lab.spec import StrategySpec
+
+
+def small_campaign(
+    examples: Path,
+    *,
+    name: str = "small",
+    budget: int = 6,
+    batch: int = 2,
+    strategy: str = "random",
+    seed: int = 1,
+) -> LoadedCampaign:
+    """The example SnAr campaign, shrunk and on a cheap strategy."""
+    loaded = load_campaign(examples / "snar_flow.yaml")
+    return with_spec(
+        loaded,
+        name=name,
+        budget=budget,
+        batch_size=batch,
+        strategy=StrategySpec(name=strategy, seed=seed),
+    )
+
+
+def events_by_experiment(store: Datastore, campaign: str) -> dict[int, list[Event]]:
+    """Transition events grouped by experiment number."""
+    with store.session() as session:
+        c = repo.get_campaign(session, campaign)
+        numbers = {e.id: e.number for e in repo.list_experiments(session, c.id)}
+        grouped: dict[int, list[Event]] = {}
+        for event in repo.list_events(session, c.id):
+            if event.experiment_id is not None and event.kind == "transition":
+                grouped.setdefault(numbers[event.experiment_id], []).append(event)
+        return grouped
+
+
+def assert_valid_histories(store: Datastore, campaign: str) -> None:
+    """Every experiment's events form a legal path from 'proposed' to its stored status."""
+    with store.session() as session:
+        c = repo.get_campaign(session, campaign)
+        statuses = {e.number: e.status for e in repo.list_experiments(session, c.id)}
+    for number, events in events_by_experiment(store, campaign).items():
+        assert events[0].from_status is None and events[0].to_status == "proposed"
+        for before, after in itertools.pairwise(events):
+            assert after.from_status == before.to_status
+            check_transition(ExperimentStatus(after.from_status), ExperimentStatus(after.to_status))
+        assert events[-1].to_status == statuses[number]
+        assert sum(1 for e in events if e.to_status == "running") <= 1, f"#{number} ran twice"
