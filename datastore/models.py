@@ -35,6 +35,8 @@ class Campaign(SQLModel, table=True):
     budget: int
     batch_size: int
     approval_policy: str = Field(default="auto", max_length=32)
+    priority: int = Field(default=0, description="higher runs first when devices are contended")
+    lab_name: str | None = Field(default=None, max_length=200, index=True)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -56,6 +58,8 @@ class Experiment(SQLModel, table=True):
     parameters: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     predicted: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     error: str | None = Field(default=None, sa_column=Column(Text))
+    attempt: int = Field(default=1, description="1 for a proposal, 2+ for retries of it")
+    retry_of: int | None = Field(default=None, description="number of the failed experiment")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -106,3 +110,34 @@ class ModelSnapshot(SQLModel, table=True):
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Lease(SQLModel, table=True):
+    """Exclusive use of a resource (a lab, a device) by one holder until it expires.
+
+    A holder renews its leases while it works; a lease past ``expires_at`` may
+    be taken by anyone, so a crashed orchestrator never locks a device forever.
+    """
+
+    __tablename__ = "lease"
+
+    resource: str = Field(primary_key=True, max_length=300)
+    holder: str = Field(max_length=300)
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
+    acquired_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+
+
+class DeviceState(SQLModel, table=True):
+    """Whether a device of a lab is in service, and how often it failed in a row."""
+
+    __tablename__ = "device_state"
+    __table_args__ = (UniqueConstraint("lab_name", "device", name="uq_device_state"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    lab_name: str = Field(max_length=200)
+    device: str = Field(max_length=200)
+    in_service: bool = True
+    consecutive_failures: int = 0
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -26,6 +26,8 @@ class NewExperiment:
 
     parameters: Mapping[str, Any]
     predicted: Mapping[str, Any] | None = None
+    attempt: int = 1
+    retry_of: int | None = None
 
 
 @dataclass(frozen=True)
@@ -181,11 +183,13 @@ def add_proposals(
     campaign: Campaign,
     cycle: int,
     proposals: Sequence[NewExperiment],
-    snapshot: NewSnapshot,
+    snapshot: NewSnapshot | None,
     *,
     actor: str,
 ) -> list[Experiment]:
-    """Store one cycle's proposals (status ``proposed``) and its model snapshot.
+    """Store one cycle's proposals (status ``proposed``) and its model snapshot (if any).
+
+    Retries of failed experiments are stored without a snapshot: no model was fitted.
 
     Returns:
         The stored experiments, numbered after the campaign's last one.
@@ -203,19 +207,22 @@ def add_proposals(
             status=ExperimentStatus.PROPOSED.value,
             parameters=dict(proposal.parameters),
             predicted=dict(proposal.predicted) if proposal.predicted else None,
+            attempt=proposal.attempt,
+            retry_of=proposal.retry_of,
         )
         session.add(experiment)
         stored.append(experiment)
-    session.add(
-        ModelSnapshot(
-            campaign_id=campaign_id,
-            cycle=cycle,
-            strategy=snapshot.strategy,
-            n_train=snapshot.n_train,
-            suggest_seconds=snapshot.suggest_seconds,
-            diagnostics=dict(snapshot.diagnostics),
+    if snapshot is not None:
+        session.add(
+            ModelSnapshot(
+                campaign_id=campaign_id,
+                cycle=cycle,
+                strategy=snapshot.strategy,
+                n_train=snapshot.n_train,
+                suggest_seconds=snapshot.suggest_seconds,
+                diagnostics=dict(snapshot.diagnostics),
+            )
         )
-    )
     session.flush()
     for experiment in stored:
         append_event(
@@ -383,6 +390,23 @@ def units_of_measurements(session: Session, campaign_id: int) -> dict[str, str |
 
 
 # ------------------------------------------------------------------ events
+
+
+def has_event(session: Session, experiment_id: int, kind: str) -> bool:
+    """Whether an event of ``kind`` was written for the experiment."""
+    query = select(Event.id).where(Event.experiment_id == experiment_id).where(Event.kind == kind)
+    return session.exec(query).first() is not None
+
+
+def approvers(session: Session, experiment_id: int) -> list[str]:
+    """Actors who moved the experiment to ``approved``, oldest first."""
+    query = (
+        select(Event.actor)
+        .where(Event.experiment_id == experiment_id)
+        .where(Event.to_status == ExperimentStatus.APPROVED.value)
+        .order_by(col(Event.id))
+    )
+    return list(session.exec(query))
 
 
 def append_event(

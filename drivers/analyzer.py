@@ -17,6 +17,14 @@ class AnalyzerBackend(Backend):
     def measure(self, label: str, key: str) -> Mapping[str, float]:
         """Analyze one sample and return quantity name → value."""
 
+    def recall(self, key: str) -> Mapping[str, float] | None:
+        """Return the result of the analysis run with ``key``, if the instrument kept it.
+
+        Used after a crash to complete an experiment whose sample was analyzed
+        but not recorded. The default instrument remembers nothing.
+        """
+        return None
+
 
 class Analyzer(Device):
     """An analyzer frontend that rejects non-finite readings."""
@@ -38,6 +46,11 @@ class Analyzer(Device):
         if bad:
             raise DeviceError(self.name, f"non-finite reading for {', '.join(bad)}")
         return values
+
+    def recall(self, key: str) -> dict[str, float] | None:
+        """Return a past analysis by its key, or ``None`` if the instrument cannot tell."""
+        values = self.analyzer_backend.recall(key)
+        return None if values is None else dict(values)
 
     def safe_state(self) -> None:
         """An analyzer has nothing to stop."""

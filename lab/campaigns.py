@@ -102,6 +102,8 @@ def open_campaign(store: Datastore, loaded: LoadedCampaign, actor: str) -> tuple
                     budget=spec.budget,
                     batch_size=spec.batch_size,
                     approval_policy=spec.approval.policy,
+                    priority=spec.priority,
+                    lab_name=loaded.lab.name,
                 ),
                 actor=actor,
             )
@@ -116,8 +118,17 @@ def open_campaign(store: Datastore, loaded: LoadedCampaign, actor: str) -> tuple
                 actor=actor,
                 payload={"from": existing.budget, "to": spec.budget},
             )
+            grew = spec.budget > existing.budget
             existing.budget = spec.budget
             session.add(existing)
+            if grew and existing.status == "completed":
+                repo.set_campaign_status(
+                    session,
+                    existing,
+                    "active",
+                    actor=actor,
+                    reason=f"budget raised to {spec.budget}",
+                )
         return existing, True
 
 

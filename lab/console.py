@@ -91,6 +91,15 @@ class RichReporter:
         )
         self.progress.update(self.task, advance=1, description=note)
 
+    def waiting(self, reason: str) -> None:
+        """Say what the campaign waits for."""
+        self._close()
+        self.console.print(f"[cyan]waiting:[/cyan] {reason}")
+
+    def alert(self, message: str) -> None:
+        """Shout something an operator must act on."""
+        self.console.print(f"[bold red]ALERT:[/bold red] {message}")
+
     def close(self) -> None:
         """Stop the last bar."""
         self._close()

@@ -3,38 +3,57 @@
 Every state change is committed, with its event, before the side effect it
 announces: an experiment is ``running`` in the datastore before the first
 device command is sent, and its measurements land in the same transaction
-that marks it ``completed``. After a crash, :func:`recover` finds experiments
-left ``running`` and flags them ``needs_attention`` (their device outcome is
-unknown, so they are never re-run), and the loop picks up every other open
-experiment where it stood.
+that marks it ``completed``. After a crash, :func:`recover` reconciles
+experiments left ``running`` (asking the devices where they can tell, else
+flagging ``needs_attention`` for a person: never re-run), and the loop picks up
+every other open experiment where it stood.
+
+The loop advances in steps (:meth:`CampaignLoop.step`) so that an
+orchestrator can interleave many campaigns; :meth:`CampaignLoop.run` steps
+one campaign until it is done, waiting for approvals without holding devices.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlmodel import Session
 
 from datastore import Datastore
+from datastore import leases as lease_repo
 from datastore import repository as repo
 from datastore.models import Campaign, Experiment
 from datastore.states import ExperimentStatus
 from drivers.clock import Clock
 from drivers.errors import DeviceError
+from lab.approvals import ApprovalPolicy, make_policy
 from lab.campaigns import LoadedCampaign
 from lab.devices import DeviceSet
 from lab.executor import ExecutionError, execute
 from lab.learn import budget_used, planner_inputs
+from lab.leasing import DeviceArbiter
+from lab.reconcile import reconcile_running
 from lab.reporting import Reporter
-from planner import PlannerError, Proposal, suggest
+from planner import Proposal, suggest
 from planner.errors import InfeasibleSpaceError
 from protocols.errors import ProtocolError
 from protocols.protocol import Protocol
 from protocols.validation import check_protocol
 
 _S = ExperimentStatus
-AUTO_APPROVER = "policy:auto"
 MAX_IDLE_CYCLES = 5
+OPEN_BEFORE_RUN = (_S.PROPOSED, _S.AWAITING_APPROVAL, _S.APPROVED, _S.QUEUED)
+
+
+class StepResult(StrEnum):
+    """What one step of a campaign did."""
+
+    WORKED = "worked"
+    WAITING = "waiting"
+    FINISHED = "finished"
+    STOPPED = "stopped"
 
 
 @dataclass(frozen=True)
@@ -49,7 +68,7 @@ class LoopResult:
 
 
 class CampaignLoop:
-    """Runs one campaign to its budget on one lab."""
+    """Runs one campaign on one lab, step by step."""
 
     def __init__(
         self,
@@ -60,58 +79,112 @@ class CampaignLoop:
         clock: Clock,
         actor: str,
         reporter: Reporter,
+        arbiter: DeviceArbiter,
+        policy: ApprovalPolicy | None = None,
     ) -> None:
         self.store = store
         self.loaded = loaded
         self.spec = loaded.spec
-        self.campaign = campaign
         self.campaign_id = campaign.id or 0
         self.devices = devices
         self.clock = clock
         self.actor = actor
         self.reporter = reporter
+        self.arbiter = arbiter
+        self.policy = policy or make_policy(loaded.spec.approval)
         self.limits = loaded.lab.limits()
         self.problem = loaded.spec.problem()
+        self.waiting_for = ""
+        self.ran = 0
+        self.cycles = 0
+        self._idle_cycles = 0
 
     # ----------------------------------------------------------------- driver
-    def run(self) -> LoopResult:
-        """Run until the budget is used; return how it ended."""
-        flagged = recover(self.store, self.campaign_id, self.actor)
-        if flagged:
-            self.reporter.recovered(flagged)
-        run, cycles, idle_cycles = 0, 0, 0
+    def run(
+        self, wait: bool = True, poll_s: float = 2.0, device_timeout_s: float | None = None
+    ) -> LoopResult:
+        """Step until the budget is used (or the campaign is aborted).
+
+        Args:
+            wait: Wait for approvals (and paused campaigns); if False, return
+                as soon as the campaign can only wait.
+            poll_s: Seconds between looks at the datastore while waiting.
+            device_timeout_s: Give up waiting for busy devices after this long.
+        """
+        self.recover()
+        announced = ""
         while True:
-            ran_now = self._advance_open()
-            run += ran_now
-            idle_cycles = 0 if ran_now or not cycles else idle_cycles + 1
-            if idle_cycles >= MAX_IDLE_CYCLES:
-                reason = (
-                    f"stopped: the last {idle_cycles} cycles' proposals were all rejected "
-                    "(see `dbtl show`); check the bounds against the lab's limits"
-                )
-                return LoopResult(self.spec.name, run, cycles, False, reason)
-            with self.store.session() as session:
-                remaining = self.spec.budget - budget_used(session, self.campaign_id)
-                cycle = repo.last_cycle(session, self.campaign_id) + 1
-            if remaining <= 0:
-                self._finish()
-                return LoopResult(self.spec.name, run, cycles, True, "budget reached")
-            try:
-                self._plan(cycle, min(self.spec.batch_size, remaining))
-            except InfeasibleSpaceError as exc:
-                self._finish(reason=str(exc))
-                return LoopResult(self.spec.name, run, cycles, True, str(exc))
-            cycles += 1
+            result = self.step(device_timeout_s)
+            if result in (StepResult.FINISHED, StepResult.STOPPED):
+                return self._result(result)
+            if result == StepResult.WAITING:
+                if not wait:
+                    return self._result(result)
+                if self.waiting_for != announced:
+                    self.reporter.waiting(self.waiting_for)
+                    announced = self.waiting_for
+                time.sleep(poll_s)
+
+    def recover(self) -> None:
+        """Reconcile what a crash left running (see :func:`lab.reconcile.reconcile_running`)."""
+        outcome = reconcile_running(
+            self.store, self.loaded, self.campaign_id, self.devices, self.actor
+        )
+        if outcome.flagged or outcome.completed:
+            self.reporter.recovered(outcome.flagged)
+
+    def step(self, device_timeout_s: float | None = None) -> StepResult:
+        """Do the next piece of work: judge proposals, run one experiment, or plan a cycle."""
+        status = self._campaign_status()
+        if status == "aborted":
+            self._abandon_open("campaign aborted")
+            return StepResult.STOPPED
+        if status == "completed":
+            self.waiting_for = self.waiting_for or "campaign already completed"
+            return StepResult.FINISHED
+        if status == "paused":
+            return self._wait("campaign paused (dbtl campaign resume " + self.spec.name + ")")
+        self._judge_proposals()
+        queued = self._experiments([_S.QUEUED])
+        if queued:
+            return self._run_next(queued[0], device_timeout_s)
+        held = self._experiments([_S.AWAITING_APPROVAL])
+        if held:
+            numbers = ", ".join(f"#{e.number}" for e in held)
+            return self._wait(
+                f"{len(held)} proposal(s) await approval ({numbers}); "
+                f"see `dbtl review --campaign {self.spec.name}`"
+            )
+        return self._plan_or_finish()
 
     # --------------------------------------------------------------- planning
-    def _plan(self, cycle: int, n: int) -> None:
-        problem = self.problem
+    def _plan_or_finish(self) -> StepResult:
         with self.store.session() as session:
-            observations, pending = planner_inputs(session, self.campaign_id, problem)
+            remaining = self.spec.budget - budget_used(session, self.campaign_id)
+            cycle = repo.last_cycle(session, self.campaign_id) + 1
+        if remaining <= 0:
+            self._finish("budget reached")
+            return StepResult.FINISHED
+        if self._idle_cycles >= MAX_IDLE_CYCLES:
+            return self._stop(
+                f"the last {self._idle_cycles} cycles' proposals were all rejected "
+                "(see `dbtl show --events`); check the bounds against the lab's "
+                "limits"
+            )
+        try:
+            self._plan(cycle, min(self.spec.batch_size, remaining))
+        except InfeasibleSpaceError as exc:
+            self._finish(str(exc))
+            return StepResult.FINISHED
+        return StepResult.WORKED
+
+    def _plan(self, cycle: int, n: int) -> None:
+        with self.store.session() as session:
+            observations, pending = planner_inputs(session, self.campaign_id, self.problem)
         self.reporter.planning(cycle, n)
         started = time.perf_counter()
         proposal = suggest(
-            problem,
+            self.problem,
             observations,
             pending,
             n,
@@ -120,6 +193,8 @@ class CampaignLoop:
         )
         seconds = time.perf_counter() - started
         self._store_proposal(cycle, proposal, seconds)
+        self.cycles += 1
+        self._idle_cycles += 1  # reset when one of its experiments runs
         self.reporter.planned(cycle, proposal, seconds)
 
     def _store_proposal(self, cycle: int, proposal: Proposal, seconds: float) -> None:
@@ -131,63 +206,108 @@ class CampaignLoop:
         )
         news = [repo.NewExperiment(s.parameters, s.predicted_json()) for s in proposal.suggestions]
         with self.store.session() as session:
-            repo.add_proposals(session, self.campaign, cycle, news, snapshot, actor=self.actor)
+            campaign = repo.get_campaign(session, self.spec.name)
+            repo.add_proposals(session, campaign, cycle, news, snapshot, actor=self.actor)
 
     # ------------------------------------------------------------- approving
-    def _advance_open(self) -> int:
-        """Move every open experiment as far as it can go; return how many ran."""
-        self._approve_proposed()
-        ran = 0
-        for experiment in self._experiments([_S.QUEUED]):
-            self._run_one(experiment)
-            ran += 1
-        return ran
-
-    def _approve_proposed(self) -> None:
-        """Auto policy: each proposal is approved if its protocol builds and is within limits."""
+    def _judge_proposals(self) -> None:
+        """Submit new proposals for approval and apply the policy's verdicts."""
         with self.store.session() as session:
             for experiment in repo.list_experiments(session, self.campaign_id, [_S.PROPOSED]):
                 repo.transition(session, _eid(experiment), _S.AWAITING_APPROVAL, actor=self.actor)
             for experiment in repo.list_experiments(
                 session, self.campaign_id, [_S.AWAITING_APPROVAL]
             ):
-                problem = self._protocol_problem(experiment)
-                if problem:
-                    repo.transition(
-                        session,
-                        _eid(experiment),
-                        _S.REJECTED,
-                        actor=AUTO_APPROVER,
-                        error=problem,
-                        payload={"reason": problem},
-                    )
-                else:
-                    repo.transition(session, _eid(experiment), _S.APPROVED, actor=AUTO_APPROVER)
+                if not self._judged(session, experiment):
+                    self._apply_verdict(session, experiment)
             for experiment in repo.list_experiments(session, self.campaign_id, [_S.APPROVED]):
                 repo.transition(session, _eid(experiment), _S.QUEUED, actor=self.actor)
 
-    def _protocol_problem(self, experiment: Experiment) -> str | None:
-        try:
-            check_protocol(self._protocol(experiment), self.limits)
-        except ProtocolError as exc:
-            return str(exc)
-        return None
+    def _judged(self, session: Session, experiment: Experiment) -> bool:
+        """Whether the policy already held this proposal (it is now a person's call)."""
+        return repo.has_event(session, _eid(experiment), "held")
 
-    def _protocol(self, experiment: Experiment) -> Protocol:
+    def _apply_verdict(self, session: Session, experiment: Experiment) -> None:
+        verdict = self.policy.judge(experiment.parameters, self._protocol_problem(experiment))
+        if verdict.decision == "approve":
+            repo.transition(session, _eid(experiment), _S.APPROVED, actor=verdict.actor)
+        elif verdict.decision == "reject":
+            reason = "; ".join(verdict.reasons)
+            repo.transition(
+                session,
+                _eid(experiment),
+                _S.REJECTED,
+                actor=verdict.actor,
+                error=reason,
+                payload={"reason": reason},
+            )
+        else:
+            repo.append_event(
+                session,
+                self.campaign_id,
+                "held",
+                actor=verdict.actor,
+                experiment_id=_eid(experiment),
+                payload={"flags": list(verdict.reasons)},
+            )
+
+    def protocol_for(self, experiment: Experiment) -> Protocol:
+        """Build the protocol of one experiment."""
         return self.loaded.builder.build(
             experiment.parameters, name=f"{self.spec.name}#{experiment.number}"
         )
 
+    def _protocol_problem(self, experiment: Experiment) -> str | None:
+        try:
+            check_protocol(self.protocol_for(experiment), self.limits)
+        except ProtocolError as exc:
+            return str(exc)
+        return None
+
     # ---------------------------------------------------------------- running
-    def _run_one(self, experiment: Experiment) -> None:
-        protocol = self._protocol(experiment)
+    def _run_next(self, experiment: Experiment, device_timeout_s: float | None) -> StepResult:
+        approval = self._approval_of(experiment)
+        if approval is None:
+            self._refuse_unapproved(experiment)
+            return StepResult.WORKED
+        protocol = self.protocol_for(experiment)
+        broken = self._out_of_service(protocol)
+        if broken:
+            return self._wait(broken)
+        with self.arbiter.hold(
+            protocol.devices(), self.spec.priority, self.campaign_id, device_timeout_s
+        ) as granted:
+            if not granted:
+                return self._wait("devices busy: " + ", ".join(sorted(protocol.devices())))
+            self._execute(experiment, protocol, approval)
+        return StepResult.WORKED
+
+    def _approval_of(self, experiment: Experiment) -> str | None:
+        """The actor whose approval lets this experiment run under the policy, if any."""
+        with self.store.session() as session:
+            approvers = repo.approvers(session, _eid(experiment))
+        allowed = [a for a in approvers if self.policy.may_approve(a)]
+        return allowed[-1] if allowed else None
+
+    def _refuse_unapproved(self, experiment: Experiment) -> None:
+        with self.store.session() as session:
+            repo.transition(
+                session,
+                _eid(experiment),
+                _S.ABANDONED,
+                actor=self.actor,
+                error="refused: no approval record allowed by the "
+                f"{self.policy.name!r} policy; it never reached a device",
+            )
+
+    def _execute(self, experiment: Experiment, protocol: Protocol, approval: str) -> None:
         with self.store.session() as session:
             repo.transition(
                 session,
                 _eid(experiment),
                 _S.RUNNING,
                 actor=self.actor,
-                payload={"protocol_sha256": protocol.digest()},
+                payload={"protocol_sha256": protocol.digest(), "approved_by": approval},
             )
         self.reporter.experiment_started(experiment)
         run_key = f"{self.spec.name}/{experiment.number}"
@@ -195,15 +315,20 @@ class CampaignLoop:
             readings = execute(protocol, self.devices, self.clock, run_key)
             measured = self.loaded.builder.measurements(protocol, readings)
         except (DeviceError, ProtocolError, ExecutionError, KeyError) as exc:
-            self._fail(experiment, exc)
+            self._fail(experiment, protocol, exc)
             return
         with self.store.session() as session:
             repo.record_result(session, _eid(experiment), measured, actor=self.actor)
+            for device in protocol.devices():
+                lease_repo.record_device_outcome(session, self.loaded.lab.name, device, ok=True)
+        self.ran += 1
+        self._idle_cycles = 0
         self.reporter.experiment_finished(experiment, {m.name: m.value for m in measured}, None)
 
-    def _fail(self, experiment: Experiment, exc: Exception) -> None:
+    def _fail(self, experiment: Experiment, protocol: Protocol, exc: Exception) -> None:
         message = f"{type(exc).__name__}: {exc}"
         problems = self.devices.safe_state()
+        device = getattr(exc, "device", None)
         with self.store.session() as session:
             repo.transition(
                 session,
@@ -213,40 +338,105 @@ class CampaignLoop:
                 error=message,
                 payload={"safe_state_errors": problems},
             )
+            if device in protocol.devices():
+                self._count_device_failure(session, device, message)
+            self._maybe_retry(session, experiment, exc)
+        self.ran += 1
+        self._idle_cycles = 0
         self.reporter.experiment_finished(experiment, {}, message)
 
+    def _count_device_failure(self, session: Session, device: str, message: str) -> None:
+        lab = self.loaded.lab.name
+        state = lease_repo.record_device_outcome(session, lab, device, ok=False, note=message)
+        if state.in_service and state.consecutive_failures >= self.spec.retry.out_of_service_after:
+            note = (
+                f"out of service after {state.consecutive_failures} consecutive failures; "
+                f"last: {message}"
+            )
+            lease_repo.set_in_service(session, lab, device, False, note)
+            repo.append_event(
+                session,
+                self.campaign_id,
+                "device_out_of_service",
+                actor=self.actor,
+                payload={"lab": lab, "device": device, "note": note},
+            )
+            self.reporter.alert(
+                f"device {device} of lab {lab} is out of service: {note}. "
+                f"Put it back with `dbtl lab service {lab} {device} --on`"
+            )
+
+    def _maybe_retry(self, session: Session, experiment: Experiment, exc: Exception) -> None:
+        """Queue the same approved design again, if the retry policy allows and budget remains.
+
+        The retry carries the original approval (recorded with the approver's name and
+        ``retry_of``): the design a person approved is exactly what runs again.
+        """
+        if not isinstance(exc, DeviceError) or experiment.attempt >= self.spec.retry.max_attempts:
+            return
+        if budget_used(session, self.campaign_id) >= self.spec.budget:
+            return
+        campaign = repo.get_campaign(session, self.spec.name)
+        retry = repo.NewExperiment(
+            experiment.parameters,
+            experiment.predicted,
+            attempt=experiment.attempt + 1,
+            retry_of=experiment.number,
+        )
+        (stored,) = repo.add_proposals(
+            session, campaign, experiment.cycle, [retry], None, actor=self.actor
+        )
+        approvals = repo.approvers(session, _eid(experiment))
+        note = {"retry_of": experiment.number, "attempt": experiment.attempt + 1}
+        repo.transition(session, _eid(stored), _S.AWAITING_APPROVAL, actor=self.actor, payload=note)
+        repo.transition(session, _eid(stored), _S.APPROVED, actor=approvals[-1], payload=note)
+
+    def _out_of_service(self, protocol: Protocol) -> str:
+        with self.store.session() as session:
+            broken = lease_repo.out_of_service(session, self.loaded.lab.name)
+        needed = sorted(set(broken) & protocol.devices())
+        if not needed:
+            return ""
+        return "; ".join(f"device {d} is out of service ({broken[d]})" for d in needed)
+
     # ---------------------------------------------------------------- helpers
-    def _experiments(self, statuses: Sequence[ExperimentStatus] | None = None) -> list[Experiment]:
+    def _experiments(self, statuses: list[ExperimentStatus]) -> list[Experiment]:
         with self.store.session() as session:
             return repo.list_experiments(session, self.campaign_id, statuses)
 
-    def _finish(self, reason: str = "budget reached") -> None:
+    def _campaign_status(self) -> str:
         with self.store.session() as session:
             campaign = session.get(Campaign, self.campaign_id)
-            if campaign is not None and campaign.status != "completed":
+            return campaign.status if campaign else "aborted"
+
+    def _wait(self, reason: str) -> StepResult:
+        self.waiting_for = reason
+        return StepResult.WAITING
+
+    def _stop(self, reason: str) -> StepResult:
+        self.waiting_for = reason
+        return StepResult.STOPPED
+
+    def _abandon_open(self, reason: str) -> None:
+        with self.store.session() as session:
+            for experiment in repo.list_experiments(session, self.campaign_id, OPEN_BEFORE_RUN):
+                repo.transition(
+                    session, _eid(experiment), _S.ABANDONED, actor=self.actor, error=reason
+                )
+        self.waiting_for = reason
+
+    def _finish(self, reason: str) -> None:
+        with self.store.session() as session:
+            campaign = session.get(Campaign, self.campaign_id)
+            if campaign is not None and campaign.status == "active":
                 repo.set_campaign_status(
                     session, campaign, "completed", actor=self.actor, reason=reason
                 )
+        self.waiting_for = reason
 
-
-def recover(store: Datastore, campaign_id: int, actor: str) -> list[int]:
-    """Flag experiments left ``running`` by a crash as ``needs_attention``.
-
-    Their device outcome is unknown: re-running could execute a step twice,
-    so a person decides. Returns the numbers of the flagged experiments.
-    """
-    with store.session() as session:
-        stuck = repo.list_experiments(session, campaign_id, [_S.RUNNING])
-        for experiment in stuck:
-            repo.transition(
-                session,
-                _eid(experiment),
-                _S.NEEDS_ATTENTION,
-                actor=actor,
-                error="interrupted: the orchestrator stopped while this experiment was running; "
-                "its outcome is unknown and it was not re-run",
-            )
-    return [e.number for e in stuck]
+    def _result(self, result: StepResult) -> LoopResult:
+        finished = result == StepResult.FINISHED
+        return LoopResult(self.spec.name, self.ran, self.cycles, finished, self.waiting_for)
 
 
 def _eid(experiment: Experiment) -> int:
@@ -254,4 +444,4 @@ def _eid(experiment: Experiment) -> int:
     return experiment.id
 
 
-__all__ = ["CampaignLoop", "LoopResult", "PlannerError", "recover"]
+__all__ = ["CampaignLoop", "LoopResult", "StepResult"]

@@ -29,6 +29,12 @@ class Reporter(Protocol):
     ) -> None:
         """An experiment completed (``values``) or failed (``error``)."""
 
+    def waiting(self, reason: str) -> None:
+        """The campaign waits (for approvals, devices, or because it is paused)."""
+
+    def alert(self, message: str) -> None:
+        """Something an operator must act on (a device taken out of service)."""
+
 
 class SilentReporter:
     """Reports nothing."""
@@ -48,4 +54,10 @@ class SilentReporter:
     def experiment_finished(
         self, experiment: Experiment, values: Mapping[str, float], error: str | None
     ) -> None:
+        """Ignore."""
+
+    def waiting(self, reason: str) -> None:
+        """Ignore."""
+
+    def alert(self, message: str) -> None:
         """Ignore."""

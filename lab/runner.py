@@ -10,6 +10,7 @@ from drivers.clock import Clock, SystemClock
 from lab.campaigns import LoadedCampaign, default_actor, open_campaign
 from lab.devices import build_devices, connected
 from lab.labspec import LabSpec
+from lab.leasing import DeviceArbiter, LeaseKeeper, lab_resource
 from lab.loop import CampaignLoop, LoopResult
 from lab.reporting import Reporter, SilentReporter
 from simulators.clock import SimulatedClock
@@ -33,13 +34,46 @@ def run_campaign(
     loaded: LoadedCampaign,
     reporter: Reporter | None = None,
     actor: str | None = None,
+    *,
+    wait: bool = True,
+    poll_s: float = 2.0,
+    lab_wait_s: float = 0.0,
 ) -> LoopResult:
-    """Create or resume ``loaded`` in ``store`` and run it to its budget."""
+    """Create or resume ``loaded`` in ``store`` and run it to its budget.
+
+    The lab is leased for the whole run, so a second process (another ``dbtl
+    run`` or an orchestrator from ``dbtl lab up``) cannot drive its devices.
+
+    Args:
+        store: The datastore.
+        loaded: The campaign and its lab.
+        reporter: Progress sink (silent by default).
+        actor: Name recorded on events (``user@host:pid`` by default).
+        wait: Wait for approvals; if False, return when only waiting is left.
+        poll_s: Seconds between datastore polls while waiting.
+        lab_wait_s: How long to wait for another holder to free the lab.
+
+    Raises:
+        LeaseUnavailableError: The lab is leased by another process.
+    """
     actor = actor or default_actor()
     campaign, _ = open_campaign(store, loaded, actor)
-    clock = clock_for(loaded.lab)
-    with connected(build_devices(loaded.lab, clock)) as devices:
-        loop = CampaignLoop(
-            store, loaded, campaign, devices, clock, actor, reporter or SilentReporter()
-        )
-        return loop.run()
+    keeper = LeaseKeeper(store, holder=actor)
+    try:
+        keeper.acquire(lab_resource(loaded.lab.name), wait_s=lab_wait_s)
+        clock = clock_for(loaded.lab)
+        arbiter = DeviceArbiter(loaded.lab.name, keeper)
+        with connected(build_devices(loaded.lab, clock)) as devices:
+            loop = CampaignLoop(
+                store,
+                loaded,
+                campaign,
+                devices,
+                clock,
+                actor,
+                reporter or SilentReporter(),
+                arbiter,
+            )
+            return loop.run(wait=wait, poll_s=poll_s)
+    finally:
+        keeper.close()

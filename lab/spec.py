@@ -39,12 +39,53 @@ class StrategySpec(BaseModel):
         return name
 
 
+class SafeEnvelope(BaseModel):
+    """Where the ``rules`` policy may approve on its own: ranges and allowed choices."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ranges: dict[str, tuple[float, float]] = {}
+    allowed: dict[str, tuple[str | float, ...]] = {}
+
+    @field_validator("ranges")
+    @classmethod
+    def _ordered(cls, ranges: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+        for name, (low, high) in ranges.items():
+            if not low <= high:
+                raise ValueError(f"ranges.{name}: lower {low:g} must be <= upper {high:g}")
+        return ranges
+
+
 class ApprovalSpec(BaseModel):
-    """Who approves proposals before they run."""
+    """Who approves proposals before they run.
+
+    ``auto`` approves every proposal whose protocol is within the lab's limits
+    (dry runs, CI); ``chemist`` holds every proposal for a person; ``rules``
+    approves proposals inside ``envelope`` and holds the rest for a person.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     policy: Literal["auto", "chemist", "rules"] = "auto"
+    envelope: SafeEnvelope = SafeEnvelope()
+
+    @model_validator(mode="after")
+    def _envelope_for_rules(self) -> ApprovalSpec:
+        empty = not self.envelope.ranges and not self.envelope.allowed
+        if self.policy == "rules" and empty:
+            raise ValueError("policy 'rules' needs an envelope (ranges and/or allowed choices)")
+        return self
+
+
+class RetrySpec(BaseModel):
+    """How often an experiment that failed on a device error is tried again."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_attempts: int = Field(default=1, ge=1, le=10, description="1 means no retry")
+    out_of_service_after: int = Field(
+        default=3, ge=1, description="consecutive failures that take a device out of service"
+    )
 
 
 class FlowProtocolSpec(BaseModel):
@@ -85,9 +126,12 @@ class CampaignSpec(BaseModel):
     lab: str = Field(description="lab file, relative to this campaign file")
     protocol: FlowProtocolSpec
     approval: ApprovalSpec = ApprovalSpec()
+    priority: int = Field(default=0, description="higher runs first when campaigns share devices")
+    retry: RetrySpec = RetrySpec()
 
     @model_validator(mode="after")
     def _check(self) -> CampaignSpec:
+        self._check_envelope()
         try:
             self.problem()
         except ValidationError as exc:  # re-raised as a plain message of this model
@@ -95,6 +139,16 @@ class CampaignSpec(BaseModel):
                 "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
             ) from None
         return self
+
+    def _check_envelope(self) -> None:
+        names = {p.name for p in self.parameters}
+        envelope = self.approval.envelope
+        unknown = sorted((set(envelope.ranges) | set(envelope.allowed)) - names)
+        if unknown:
+            raise ValueError(
+                f"approval.envelope names unknown parameter(s) {', '.join(unknown)}; "
+                f"parameters: {', '.join(sorted(names))}"
+            )
 
     def problem(self) -> Problem:
         """Return the planner's view of this campaign."""

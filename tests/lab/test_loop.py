@@ -11,10 +11,12 @@ from drivers.base import DeviceIdentity
 from drivers.errors import DeviceError
 from lab import devices as lab_devices
 from lab.campaigns import default_actor, load_campaign, open_campaign
+from lab.devices import build_devices
 from lab.learn import budget_used, planner_inputs
-from lab.loop import recover
+from lab.reconcile import reconcile_running
 from lab.runner import run_campaign, with_spec
 from lab.yamlio import SpecError
+from simulators.clock import SimulatedClock
 from tests.lab.helpers import assert_valid_histories, events_by_experiment, small_campaign
 
 
@@ -181,7 +183,9 @@ def test_recover_flags_running_experiments_and_never_reruns_them(
     for target in (S.AWAITING_APPROVAL, S.APPROVED, S.QUEUED, S.RUNNING):
         with store.session() as session:
             repo.transition(session, e1.id, target, actor="tester")
-    assert recover(store, campaign.id, "tester") == [1]
+    devices = build_devices(loaded.lab, SimulatedClock())
+    outcome = reconcile_running(store, loaded, campaign.id, devices, "tester")
+    assert outcome.flagged == [1] and outcome.completed == []
     with store.session() as session:
         flagged = repo.get_experiment(session, e1.id)
         assert flagged.status == "needs_attention" and "not re-run" in flagged.error

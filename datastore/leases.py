@@ -1,0 +1,156 @@
+"""Leases (exclusive use of a lab or device until expiry) and device service state.
+
+A lease is a row keyed by the resource name. Taking one is a single
+compare-and-set: insert it, or update it where it has expired or is already
+ours. Holders renew their leases while they work; a holder that crashes stops
+renewing, and its leases lapse after their time-to-live.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from sqlalchemy import delete, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from datastore.models import DeviceState, Lease, utcnow
+
+
+def acquire(
+    session: Session, resource: str, holder: str, ttl_s: float, campaign_id: int | None = None
+) -> bool:
+    """Take (or extend) the lease on ``resource`` for ``holder``; return whether it is ours."""
+    now = utcnow()
+    expires = now + timedelta(seconds=ttl_s)
+    taken = session.execute(
+        update(Lease)
+        .where(col(Lease.resource) == resource)
+        .where(or_(col(Lease.holder) == holder, col(Lease.expires_at) < now))
+        .values(holder=holder, expires_at=expires, campaign_id=campaign_id, acquired_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(taken, "rowcount", 0) == 1:
+        return True
+    if session.get(Lease, resource) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(
+                Lease(
+                    resource=resource,
+                    holder=holder,
+                    campaign_id=campaign_id,
+                    acquired_at=now,
+                    expires_at=expires,
+                )
+            )
+    except IntegrityError:  # another holder inserted it first
+        return False
+    return True
+
+
+def take_over(session: Session, resource: str, old_holder: str, holder: str, ttl_s: float) -> bool:
+    """Move a lease from ``old_holder`` (known to be dead) to ``holder``; compare-and-set."""
+    now = utcnow()
+    result = session.execute(
+        update(Lease)
+        .where(col(Lease.resource) == resource)
+        .where(col(Lease.holder) == old_holder)
+        .values(holder=holder, acquired_at=now, expires_at=now + timedelta(seconds=ttl_s))
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(result, "rowcount", 0) == 1
+
+
+def renew(session: Session, resources: Iterable[str], holder: str, ttl_s: float) -> list[str]:
+    """Extend ``holder``'s leases; return the resources it no longer holds (lost leases)."""
+    lost = []
+    expires = utcnow() + timedelta(seconds=ttl_s)
+    for resource in resources:
+        result = session.execute(
+            update(Lease)
+            .where(col(Lease.resource) == resource)
+            .where(col(Lease.holder) == holder)
+            .values(expires_at=expires)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            lost.append(resource)
+    return lost
+
+
+def release(session: Session, resources: Iterable[str], holder: str) -> None:
+    """Give up ``holder``'s leases on ``resources`` (others' leases are untouched)."""
+    session.execute(
+        delete(Lease)
+        .where(col(Lease.resource).in_(list(resources)))
+        .where(col(Lease.holder) == holder)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def current(session: Session, resource: str) -> Lease | None:
+    """Return the unexpired lease on ``resource``, if any."""
+    lease = session.get(Lease, resource)
+    if lease is None or lease.expires_at <= utcnow():
+        return None
+    return lease
+
+
+def held_by(session: Session, holder: str) -> list[Lease]:
+    """Return every lease of ``holder``."""
+    return list(session.exec(select(Lease).where(Lease.holder == holder)))
+
+
+# ------------------------------------------------------------------ devices
+
+
+def device_state(session: Session, lab: str, device: str) -> DeviceState:
+    """Return (creating it in service if new) the state of one device."""
+    state = session.exec(
+        select(DeviceState).where(DeviceState.lab_name == lab).where(DeviceState.device == device)
+    ).first()
+    if state is None:
+        state = DeviceState(lab_name=lab, device=device)
+        session.add(state)
+        session.flush()
+    return state
+
+
+def record_device_outcome(
+    session: Session, lab: str, device: str, ok: bool, note: str | None = None
+) -> DeviceState:
+    """Count a success (resets the streak) or a failure of one device."""
+    state = device_state(session, lab, device)
+    state.consecutive_failures = 0 if ok else state.consecutive_failures + 1
+    if not ok:
+        state.note = note
+    state.updated_at = utcnow()
+    session.add(state)
+    return state
+
+
+def set_in_service(
+    session: Session, lab: str, device: str, in_service: bool, note: str | None = None
+) -> DeviceState:
+    """Put a device in or out of service."""
+    state = device_state(session, lab, device)
+    state.in_service = in_service
+    state.note = note
+    if in_service:
+        state.consecutive_failures = 0
+    state.updated_at = utcnow()
+    session.add(state)
+    return state
+
+
+def out_of_service(session: Session, lab: str) -> dict[str, str | None]:
+    """Return the lab's devices that are out of service, with the note why."""
+    rows = session.exec(
+        select(DeviceState)
+        .where(DeviceState.lab_name == lab)
+        .where(col(DeviceState.in_service).is_(False))
+    )
+    return {row.device: row.note for row in rows}
