@@ -37,6 +37,7 @@ class Campaign(SQLModel, table=True):
     approval_policy: str = Field(default="auto", max_length=32)
     priority: int = Field(default=0, description="higher runs first when devices are contended")
     lab_name: str | None = Field(default=None, max_length=200, index=True)
+    lab_yaml: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -104,6 +104,7 @@ def open_campaign(store: Datastore, loaded: LoadedCampaign, actor: str) -> tuple
                     approval_policy=spec.approval.policy,
                     priority=spec.priority,
                     lab_name=loaded.lab.name,
+                    lab_yaml=yaml.safe_dump(loaded.lab.model_dump(mode="json"), sort_keys=False),
                 ),
                 actor=actor,
             )

@@ -18,7 +18,11 @@ from datastore.exports import write_table
 from drivers.errors import DeviceError
 from lab.building import BuildConfigError
 from lab.campaigns import load_campaign
+from lab.cli_campaign import campaign_app
+from lab.cli_lab import lab_app
+from lab.cli_review import approve, reject, review
 from lab.console import RichReporter, experiments_table, fmt, summary_tables
+from lab.review import ReviewError
 from lab.runner import run_campaign
 from lab.views import CampaignView, load_view
 from lab.yamlio import SpecError
@@ -32,6 +36,7 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     ProtocolError,
     DeviceError,
     BuildConfigError,
+    ReviewError,
 )
 """Errors whose message is for the user: printed without a traceback."""
 
@@ -71,11 +76,22 @@ def run(
         int | None,
         typer.Option(help="Maximum number of experiments (overrides the file's budget)."),
     ] = None,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait/--no-wait",
+            help="Wait for approvals (chemist/rules policies) or exit, to come back later.",
+        ),
+    ] = True,
+    poll: Annotated[float, typer.Option(help="Seconds between looks for approvals.")] = 2.0,
 ) -> None:
     """Run a campaign to its budget, or resume it if it was stopped or killed.
 
     Experiments are stored as they go; running the same command again continues
     where the campaign stopped, without repeating or losing any experiment.
+    Under an approval policy other than auto, proposals wait for `dbtl approve`
+    (from any terminal sharing the database); devices are not held meanwhile.
+    Exit codes: 0 finished, 1 stopped before the budget, 3 waiting (--no-wait).
     """
     loaded = load_campaign(spec, budget)
     store = Datastore(db)
@@ -89,7 +105,7 @@ def run(
     )
     reporter = RichReporter(console, loaded.spec.objectives)
     try:
-        result = run_campaign(store, loaded, reporter)
+        result = run_campaign(store, loaded, reporter, wait=wait, poll_s=poll)
     finally:
         reporter.close()
     with store.session() as session:
@@ -101,7 +117,7 @@ def run(
         f"{len(view.table)} stored. See [bold]dbtl show {loaded.spec.name}[/bold]."
     )
     if not result.finished:
-        raise typer.Exit(1)
+        raise typer.Exit(3 if result.reason and "await approval" in result.reason else 1)
 
 
 @app.command()
@@ -202,6 +218,13 @@ def events_table(view: CampaignView) -> Table:
             details[:80],
         )
     return table
+
+
+app.command()(review)
+app.command()(approve)
+app.command()(reject)
+app.add_typer(campaign_app, name="campaign")
+app.add_typer(lab_app, name="lab")
 
 
 def main() -> None:

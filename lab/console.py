@@ -110,6 +110,54 @@ class RichReporter:
             self.progress = None
 
 
+class LineReporter:
+    """One line per event, prefixed with the campaign: for orchestrators serving many."""
+
+    def __init__(self, console: Console, campaign: str) -> None:
+        self.console = console
+        self.prefix = f"[bold cyan]{campaign}[/bold cyan]"
+
+    def _say(self, text: str) -> None:
+        self.console.print(f"{self.prefix} {text}", highlight=False)
+
+    def recovered(self, numbers: Sequence[int]) -> None:
+        """Report experiments flagged after a crash."""
+        self._say(
+            f"[yellow]after a crash: #{', #'.join(map(str, numbers))} need attention[/yellow]"
+        )
+
+    def planning(self, cycle: int, n: int) -> None:
+        """Report planning."""
+        self._say(f"cycle {cycle}: planning {n} experiment(s)")
+
+    def planned(self, cycle: int, proposal: Proposal, seconds: float) -> None:
+        """Report the planner's time."""
+        self._say(f"cycle {cycle}: proposed {len(proposal.suggestions)} in {seconds:.1f} s")
+
+    def experiment_started(self, experiment: Experiment) -> None:
+        """Report a start."""
+        self._say(f"#{experiment.number} running")
+
+    def experiment_finished(
+        self, experiment: Experiment, values: Mapping[str, float], error: str | None
+    ) -> None:
+        """Report an outcome."""
+        shown = ", ".join(f"{k}={fmt(v)}" for k, v in list(values.items())[:3])
+        self._say(
+            f"#{experiment.number} [red]failed[/red]: {error}"
+            if error
+            else f"#{experiment.number} completed: {shown}"
+        )
+
+    def waiting(self, reason: str) -> None:
+        """Report a wait."""
+        self._say(f"waiting: {reason}")
+
+    def alert(self, message: str) -> None:
+        """Report an alert."""
+        self._say(f"[bold red]ALERT:[/bold red] {message}")
+
+
 def summary_tables(view: CampaignView) -> list[Table]:
     """The tables ``dbtl run`` ends with and ``dbtl show`` starts with."""
     objectives = view.objectives

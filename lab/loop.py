@@ -271,6 +271,17 @@ class CampaignLoop:
             self._refuse_unapproved(experiment)
             return StepResult.WORKED
         protocol = self.protocol_for(experiment)
+        problem = self._protocol_problem(experiment)
+        if problem:  # limits may have changed, or a person approved an unsafe edit
+            with self.store.session() as session:
+                repo.transition(
+                    session,
+                    _eid(experiment),
+                    _S.ABANDONED,
+                    actor=self.actor,
+                    error=f"refused before running: {problem}",
+                )
+            return StepResult.WORKED
         broken = self._out_of_service(protocol)
         if broken:
             return self._wait(broken)

@@ -23,6 +23,7 @@ def upgrade() -> None:
     with op.batch_alter_table("campaign", schema=None) as batch_op:
         batch_op.add_column(sa.Column("priority", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("lab_name", sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column("lab_yaml", sa.Text(), nullable=True))
         batch_op.create_index("ix_campaign_lab_name", ["lab_name"], unique=False)
     with op.batch_alter_table("experiment", schema=None) as batch_op:
         batch_op.add_column(sa.Column("attempt", sa.Integer(), nullable=False, server_default="1"))
@@ -59,5 +60,6 @@ def downgrade() -> None:
         batch_op.drop_column("attempt")
     with op.batch_alter_table("campaign", schema=None) as batch_op:
         batch_op.drop_index("ix_campaign_lab_name")
+        batch_op.drop_column("lab_yaml")
         batch_op.drop_column("lab_name")
         batch_op.drop_column("priority")

@@ -1,0 +1,59 @@
+"""``dbtl campaign ...``: register campaigns for an orchestrator, and pause/resume/abort them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from datastore import Datastore
+from datastore.engine import DEFAULT_URL
+from lab.campaigns import default_actor, load_campaign, open_campaign
+from lab.control import change_campaign
+
+console = Console()
+campaign_app = typer.Typer(help="Create, pause, resume or abort campaigns.", no_args_is_help=True)
+
+Db = Annotated[str, typer.Option("--db", envvar="DBTL_DB", help="Database URL.")]
+Name = Annotated[str, typer.Argument(help="Campaign name.", show_default=False)]
+Reason = Annotated[str | None, typer.Option(help="Why (kept in the audit trail).")]
+
+
+@campaign_app.command("create")
+def create(
+    spec: Annotated[Path, typer.Argument(help="Campaign YAML file.", show_default=False)],
+    db: Db = DEFAULT_URL,
+    budget: Annotated[int | None, typer.Option(help="Override the file's budget.")] = None,
+) -> None:
+    """Store a campaign without running it; `dbtl lab up` on its lab will serve it."""
+    loaded = load_campaign(spec, budget)
+    campaign, existed = open_campaign(Datastore(db), loaded, default_actor())
+    verb = "already stored" if existed else "created"
+    console.print(
+        f"campaign {campaign.name} {verb}; it runs on lab {loaded.lab.name} "
+        f"(priority {loaded.spec.priority}, approval {loaded.spec.approval.policy})"
+    )
+
+
+@campaign_app.command("pause")
+def pause(name: Name, reason: Reason = None, db: Db = DEFAULT_URL) -> None:
+    """Pause: the running experiment finishes, then nothing new starts."""
+    change_campaign(Datastore(db), name, "pause", default_actor(), reason)
+    console.print(f"campaign {name} paused")
+
+
+@campaign_app.command("resume")
+def resume(name: Name, reason: Reason = None, db: Db = DEFAULT_URL) -> None:
+    """Resume a paused campaign."""
+    change_campaign(Datastore(db), name, "resume", default_actor(), reason)
+    console.print(f"campaign {name} resumed")
+
+
+@campaign_app.command("abort")
+def abort(name: Name, reason: Reason = None, db: Db = DEFAULT_URL) -> None:
+    """Abort: every experiment not yet started is abandoned; the campaign ends."""
+    abandoned = change_campaign(Datastore(db), name, "abort", default_actor(), reason)
+    listed = ", ".join(f"#{n}" for n in abandoned) or "none"
+    console.print(f"campaign {name} aborted; abandoned experiments: {listed}")

@@ -1,0 +1,151 @@
+"""``dbtl review``, ``dbtl approve``, ``dbtl reject``: the chemist's approval gate."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from datastore import Datastore
+from datastore.engine import DEFAULT_URL
+from lab.approvals import is_person
+from lab.campaigns import default_actor
+from lab.console import fmt
+from lab.review import ProposalView, Reviewer, ReviewError, parse_edits
+
+console = Console()
+
+Db = Annotated[str, typer.Option("--db", envvar="DBTL_DB", help="Database URL.")]
+By = Annotated[
+    str | None,
+    typer.Option("--by", help="Your name, recorded in the audit trail (default: user@host)."),
+]
+CampaignOpt = Annotated[str | None, typer.Option("--campaign", "-c", help="Only this campaign.")]
+CycleOpt = Annotated[int | None, typer.Option("--cycle", help="Only proposals of this cycle.")]
+AllOpt = Annotated[
+    bool,
+    typer.Option(
+        "--all", help="Every proposal awaiting approval (narrow with --campaign / --cycle)."
+    ),
+]
+Ids = Annotated[
+    list[int] | None, typer.Argument(help="Experiment ids (see `dbtl review`).", show_default=False)
+]
+
+
+def review(
+    campaign: CampaignOpt = None,
+    db: Db = DEFAULT_URL,
+    protocol: Annotated[
+        bool, typer.Option("--protocol", help="Print each protocol's steps.")
+    ] = False,
+) -> None:
+    """List proposals awaiting approval: parameters, prediction, why, safety flags, protocol."""
+    views = Reviewer(Datastore(db), "reviewer").pending(campaign)
+    if not views:
+        console.print("no proposals await approval")
+        return
+    console.print(proposals_table(views))
+    if protocol:
+        for view in views:
+            console.rule(f"id {view.experiment.id} — {view.campaign} #{view.experiment.number}")
+            for line in view.protocol_lines:
+                console.print(line, highlight=False)
+    console.print(
+        "approve: [bold]dbtl approve ID [--edit name=value] [--comment ...][/bold]   "
+        "reject: [bold]dbtl reject ID --reason ...[/bold]"
+    )
+
+
+def approve(
+    ids: Ids = None,
+    all_: AllOpt = False,
+    campaign: CampaignOpt = None,
+    cycle: CycleOpt = None,
+    edit: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--edit", help="Change a parameter before approving: name=value (repeatable)."
+        ),
+    ] = None,
+    comment: Annotated[str | None, typer.Option(help="Note kept with the approval.")] = None,
+    by: By = None,
+    db: Db = DEFAULT_URL,
+) -> None:
+    """Approve proposals (optionally edited); they then run as approved."""
+    reviewer = Reviewer(Datastore(db), person(by))
+    chosen = chosen_ids(reviewer, ids, all_, campaign, cycle)
+    decided = reviewer.approve(chosen, parse_edits(edit or []), comment)
+    for e in decided:
+        console.print(f"approved id {e.id} (#{e.number}): {params(e.parameters)}")
+
+
+def reject(
+    ids: Ids = None,
+    reason: Annotated[
+        str, typer.Option(help="Why (kept in the audit trail).", show_default=False)
+    ] = "",
+    all_: AllOpt = False,
+    campaign: CampaignOpt = None,
+    cycle: CycleOpt = None,
+    by: By = None,
+    db: Db = DEFAULT_URL,
+) -> None:
+    """Reject proposals with a reason; the planner will not propose them again."""
+    reviewer = Reviewer(Datastore(db), person(by))
+    chosen = chosen_ids(reviewer, ids, all_, campaign, cycle)
+    for e in reviewer.reject(chosen, reason):
+        console.print(f"rejected id {e.id} (#{e.number}): {reason}")
+
+
+def chosen_ids(
+    reviewer: Reviewer, ids: list[int] | None, all_: bool, campaign: str | None, cycle: int | None
+) -> list[int]:
+    """The ids named, or (with --all) every matching proposal awaiting approval."""
+    if ids and all_:
+        raise ReviewError("give experiment ids or --all, not both")
+    if all_:
+        return reviewer.select(campaign, cycle)
+    if not ids:
+        raise ReviewError("give at least one experiment id, or --all (see `dbtl review`)")
+    return ids
+
+
+def person(by: str | None) -> str:
+    """The reviewer's name: --by, else user@host (without the process id)."""
+    name = by or default_actor().rsplit(":", 1)[0]
+    if not is_person(name):
+        raise ReviewError(f"--by {name!r}: names starting with 'policy:' are reserved")
+    return name
+
+
+def params(parameters: dict) -> str:
+    """Parameters as a compact ``name=value`` list."""
+    return ", ".join(f"{k}={fmt(v)}" for k, v in parameters.items())
+
+
+def proposals_table(views: list[ProposalView]) -> Table:
+    """One row per proposal awaiting approval."""
+    table = Table(title="Proposals awaiting approval", show_lines=True)
+    for column in ("id", "campaign", "#", "cycle", "parameters", "predicted", "why", "flags"):
+        table.add_column(column, overflow="fold")
+    for view in views:
+        e = view.experiment
+        predicted = (
+            "\n".join(f"{k} {v['mean']:.4g} ± {v['sd']:.2g}" for k, v in view.predictions.items())
+            or "–"
+        )
+        flags = "\n".join(f"[red]{f}[/red]" for f in view.flags) or "[green]none[/green]"
+        table.add_row(
+            str(e.id),
+            view.campaign,
+            str(e.number),
+            str(e.cycle),
+            params(e.parameters).replace(", ", "\n"),
+            predicted,
+            view.rationale,
+            flags,
+        )
+    return table

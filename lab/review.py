@@ -1,0 +1,292 @@
+"""The chemist's side of the approval gate: list, approve (optionally edited) and reject.
+
+Every decision is one transaction: the status change and its event (who,
+when, what, before/after values, comment or reason). A decision that cannot
+be taken — unknown experiment, already decided, aborted campaign, an edit to
+an unknown parameter, out of range, or beyond the lab's safety limits — raises
+:class:`ReviewError` and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from sqlmodel import Session
+
+from datastore import Datastore
+from datastore import repository as repo
+from datastore.models import Campaign, Experiment
+from datastore.states import ExperimentStatus
+from lab.approvals import envelope_flags, is_person
+from lab.building import make_builder
+from lab.labspec import LabSpec
+from lab.spec import CampaignSpec
+from planner import Objective
+from planner.space import ParameterValue, SearchSpace
+from protocols.errors import ProtocolError
+from protocols.validation import violations
+
+_S = ExperimentStatus
+
+
+class ReviewError(Exception):
+    """A review decision cannot be taken; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class ProposalView:
+    """What a reviewer sees about one proposal awaiting approval."""
+
+    experiment: Experiment
+    campaign: str
+    predictions: dict[str, dict[str, float]]
+    rationale: str
+    flags: list[str]
+    protocol_lines: list[str] = field(default_factory=list)
+
+
+def parse_edits(edits: Sequence[str]) -> dict[str, str]:
+    """Turn ``["temperature_c=80", ...]`` into a mapping.
+
+    Raises:
+        ReviewError: An edit is not ``name=value``.
+    """
+    out = {}
+    for edit in edits:
+        name, sep, value = edit.partition("=")
+        if not sep or not name.strip():
+            raise ReviewError(f"edit {edit!r} must look like param=value")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def stored_spec(campaign: Campaign) -> CampaignSpec:
+    """The spec a campaign was started with."""
+    return CampaignSpec.model_validate(yaml.safe_load(campaign.spec_yaml))
+
+
+def stored_lab(campaign: Campaign) -> LabSpec | None:
+    """The lab a campaign was started on, as stored with it."""
+    return LabSpec.model_validate(yaml.safe_load(campaign.lab_yaml)) if campaign.lab_yaml else None
+
+
+class Reviewer:
+    """Applies review decisions to one datastore, as one person."""
+
+    def __init__(self, store: Datastore, person: str) -> None:
+        """Create a reviewer.
+
+        Args:
+            store: The datastore.
+            person: Who decides (recorded on every event); must not look like a policy.
+        """
+        if not is_person(person):
+            raise ReviewError(f"{person!r} is reserved for policies; give a person's name")
+        self.store = store
+        self.person = person
+
+    # ------------------------------------------------------------- reading
+    def pending(self, campaign: str | None = None) -> list[ProposalView]:
+        """Proposals awaiting approval, oldest first (optionally of one campaign)."""
+        with self.store.session() as session:
+            campaigns = (
+                [repo.get_campaign(session, campaign)]
+                if campaign
+                else [c for c in repo.list_campaigns(session) if c.status in ("active", "paused")]
+            )
+            views = []
+            for c in campaigns:
+                spec = stored_spec(c)
+                best = _best_values(session, c, spec.objectives)
+                for e in repo.list_experiments(session, c.id or 0, [_S.AWAITING_APPROVAL]):
+                    views.append(self._view(c, spec, e, best))
+        return views
+
+    def _view(
+        self, campaign: Campaign, spec: CampaignSpec, experiment: Experiment, best: dict[str, float]
+    ) -> ProposalView:
+        predicted = {
+            k: v
+            for k, v in (experiment.predicted or {}).items()
+            if isinstance(v, dict) and "mean" in v
+        }
+        flags = envelope_flags(experiment.parameters, spec.approval.envelope)
+        lines: list[str] = []
+        lab = stored_lab(campaign)
+        if lab is not None:
+            problem, lines = _protocol_check(spec, lab, experiment.parameters, experiment.number)
+            flags += [problem] if problem else []
+        rationale = explain(spec.objectives, predicted, best, experiment.predicted or {})
+        return ProposalView(experiment, campaign.name, predicted, rationale, flags, lines)
+
+    # ------------------------------------------------------------ deciding
+    def approve(
+        self,
+        experiment_ids: Sequence[int],
+        edits: Mapping[str, str] | None = None,
+        comment: str | None = None,
+    ) -> list[Experiment]:
+        """Approve proposals, all or none; with ``edits`` (one proposal only) applied first.
+
+        Raises:
+            ReviewError: See the module docstring; nothing is changed.
+        """
+        if edits and len(experiment_ids) != 1:
+            raise ReviewError("--edit applies to exactly one proposal; give one ID")
+        with self.store.session() as session:
+            for experiment_id in experiment_ids:
+                experiment, campaign = self._decidable(session, experiment_id)
+                if edits:
+                    design = self._edited(campaign, experiment, edits)
+                    repo.update_parameters(
+                        session, experiment_id, design, actor=self.person, comment=comment
+                    )
+                repo.transition(
+                    session,
+                    experiment_id,
+                    _S.APPROVED,
+                    actor=self.person,
+                    payload={"comment": comment} if comment else None,
+                )
+            return [repo.get_experiment(session, i) for i in experiment_ids]
+
+    def reject(self, experiment_ids: Sequence[int], reason: str) -> list[Experiment]:
+        """Reject proposals for ``reason``, all or none (the planner will not propose them again).
+
+        Raises:
+            ReviewError: No reason, or a proposal cannot be decided.
+        """
+        if not reason.strip():
+            raise ReviewError("a rejection needs a reason (--reason)")
+        with self.store.session() as session:
+            for experiment_id in experiment_ids:
+                self._decidable(session, experiment_id)
+                repo.transition(
+                    session,
+                    experiment_id,
+                    _S.REJECTED,
+                    actor=self.person,
+                    error=reason,
+                    payload={"reason": reason},
+                )
+            return [repo.get_experiment(session, i) for i in experiment_ids]
+
+    def select(self, campaign: str | None, cycle: int | None) -> list[int]:
+        """Ids of proposals awaiting approval, optionally of one campaign and cycle.
+
+        Raises:
+            ReviewError: Nothing matches.
+        """
+        ids = [
+            v.experiment.id or 0
+            for v in self.pending(campaign)
+            if cycle is None or v.experiment.cycle == cycle
+        ]
+        if not ids:
+            scope = f" in campaign {campaign!r}" if campaign else ""
+            scope += f" cycle {cycle}" if cycle is not None else ""
+            raise ReviewError(f"no proposals await approval{scope}")
+        return ids
+
+    def _decidable(self, session: Session, experiment_id: int) -> tuple[Experiment, Campaign]:
+        experiment = session.get(Experiment, experiment_id)
+        if experiment is None:
+            raise ReviewError(f"no experiment with id {experiment_id}; see `dbtl review`")
+        campaign = session.get(Campaign, experiment.campaign_id)
+        assert campaign is not None
+        if campaign.status in ("aborted", "completed"):
+            raise ReviewError(
+                f"experiment {experiment_id} belongs to campaign {campaign.name!r}, "
+                f"which is {campaign.status}; nothing to decide"
+            )
+        if experiment.status != _S.AWAITING_APPROVAL.value:
+            raise ReviewError(
+                f"experiment {experiment_id} (#{experiment.number} of "
+                f"{campaign.name}) is {experiment.status}, not awaiting approval; "
+                "it was already decided"
+            )
+        return experiment, campaign
+
+    def _edited(
+        self, campaign: Campaign, experiment: Experiment, edits: Mapping[str, str]
+    ) -> dict[str, ParameterValue]:
+        spec = stored_spec(campaign)
+        space = spec.problem().space
+        design = dict(experiment.parameters)
+        for name, text in edits.items():
+            design[name] = _typed_value(space, name, text)
+        try:
+            design = space.validate_design(design)
+        except ValueError as exc:
+            raise ReviewError(f"edit refused: {exc}") from None
+        lab = stored_lab(campaign)
+        if lab is not None:
+            problem, _ = _protocol_check(spec, lab, design, experiment.number)
+            if problem:
+                raise ReviewError(f"edit refused by the lab's safety limits: {problem}")
+        return design
+
+
+def _typed_value(space: SearchSpace, name: str, text: str) -> Any:
+    try:
+        space.parameter(name)
+    except KeyError as exc:
+        raise ReviewError(f"edit refused: {exc.args[0]}") from None
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _protocol_check(
+    spec: CampaignSpec, lab: LabSpec, design: Mapping[str, ParameterValue], number: int
+) -> tuple[str | None, list[str]]:
+    """(problem or None, protocol summary lines) for a design on a lab."""
+    try:
+        protocol = make_builder(spec, lab).build(design, name=f"{spec.name}#{number}")
+    except ProtocolError as exc:
+        return str(exc), []
+    found = violations(protocol, lab.limits())
+    return ("; ".join(found) if found else None), protocol.describe()
+
+
+def _best_values(
+    session: Session, campaign: Campaign, objectives: Sequence[Objective]
+) -> dict[str, float]:
+    values = repo.campaign_measurements(session, campaign.id or 0, [o.name for o in objectives])
+    best: dict[str, float] = {}
+    for objective in objectives:
+        seen = [v[objective.name] for v in values.values() if objective.name in v]
+        if seen:
+            best[objective.name] = max(seen) if objective.sign > 0 else min(seen)
+    return best
+
+
+def explain(
+    objectives: Sequence[Objective],
+    predicted: Mapping[str, Mapping[str, float]],
+    best: Mapping[str, float],
+    raw: Mapping[str, Any],
+) -> str:
+    """Why the planner chose a proposal: exploit (predicted better) or explore (uncertain)."""
+    generator = str(raw.get("_generator", ""))
+    if not predicted:
+        return f"space-filling design ({generator or 'no model yet'})"
+    objective = objectives[0]
+    guess = predicted.get(objective.name)
+    if guess is None:
+        return generator or "model-based"
+    acquisition = raw.get("_acquisition_value")
+    suffix = f"; acquisition value {acquisition:.3g}" if isinstance(acquisition, float) else ""
+    if objective.name not in best:
+        return f"model-based, no result yet to compare{suffix}"
+    gain = objective.sign * (guess["mean"] - best[objective.name])
+    if gain > 0 and gain >= guess["sd"]:
+        return f"exploit: predicted {gain:.3g} better than the best so far{suffix}"
+    return (
+        f"explore: predicted {gain:+.3g} vs best, uncertainty ±{guess['sd']:.3g} "
+        f"could beat it{suffix}"
+    )
