@@ -151,6 +151,7 @@ class Reviewer:
                     actor=self.person,
                     payload={"comment": comment} if comment else None,
                 )
+            session.expire_all()
             return [repo.get_experiment(session, i) for i in experiment_ids]
 
     def reject(self, experiment_ids: Sequence[int], reason: str) -> list[Experiment]:
@@ -172,6 +173,7 @@ class Reviewer:
                     error=reason,
                     payload={"reason": reason},
                 )
+            session.expire_all()
             return [repo.get_experiment(session, i) for i in experiment_ids]
 
     def select(self, campaign: str | None, cycle: int | None) -> list[int]:
