@@ -18,6 +18,7 @@ from datastore.exports import write_table
 from drivers.errors import DeviceError
 from lab.building import BuildConfigError
 from lab.campaigns import load_campaign
+from lab.cli_lab import lab_app
 from lab.console import RichReporter, experiments_table, fmt, summary_tables
 from lab.runner import run_campaign
 from lab.views import CampaignView, load_view
@@ -43,6 +44,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 console = Console()
+app.add_typer(lab_app, name="lab")
 
 DbOption = Annotated[
     str,
