@@ -151,12 +151,16 @@ def build_devices(lab: LabSpec, clock: Clock) -> DeviceSet:
 
 @contextmanager
 def connected(devices: DeviceSet) -> Iterator[DeviceSet]:
-    """Connect every device; on the way out, make all safe and disconnect."""
+    """Connect every device; on the way out, make all safe and disconnect.
+
+    A device whose connect failed half-way (port open, no answer) is
+    disconnected too, so no port stays open.
+    """
     opened: list[Device] = []
     try:
         for device in devices.devices.values():
-            device.connect()
             opened.append(device)
+            device.connect()
         yield devices
     finally:
         devices.safe_state()

@@ -8,13 +8,14 @@ import pytest
 import yaml
 
 from drivers.clock import ScaledClock, SystemClock
+from drivers.errors import DeviceTimeoutError
 from drivers.hplc_files import ResultFolderBackend
 from drivers.modbus_heater import Framing, ModbusHeaterBackend, Table
 from drivers.new_era import NewEraPumpBackend
 from drivers.pump import Pump
 from drivers.valve import Valve
 from drivers.vici import ViciValveBackend
-from lab.devices import build_devices, known_drivers
+from lab.devices import BuildContext, DeviceSet, build_devices, connected, known_drivers
 from lab.executor import execute, handled_kinds
 from lab.instrument_drivers import valve_injector
 from lab.labfile import load_lab
@@ -26,6 +27,7 @@ from protocols.steps import SwitchValve
 from simulators.clock import SimulatedClock
 from simulators.valve import SimulatedValve
 from tests.conftest import EXAMPLES
+from tests.drivers.fakes import scripted_link
 
 BRIEF_SHAPE = """\
 name: flow-bench
@@ -195,8 +197,6 @@ def test_valve_injector_switches_inject_holds_and_returns_to_load() -> None:
     devices = build_devices(lab, clock)
     valve = Valve("sample_valve", SimulatedValve(positions=2), 2)
     devices.devices["sample_valve"] = valve
-    from lab.devices import BuildContext
-
     context = BuildContext(lab, clock, devices.devices)
     injector = lab.device("hplc").injector
     assert injector is not None
@@ -204,3 +204,15 @@ def test_valve_injector_switches_inject_holds_and_returns_to_load() -> None:
     assert isinstance(valve.backend, SimulatedValve)
     assert valve.backend.moves == [(2, "run/7/5/inject"), (1, "run/7/5/load")]
     assert clock.now_s() == injector.hold_s
+
+
+def test_a_device_that_fails_to_connect_is_closed_again() -> None:
+    link, port, _ = scripted_link("pump_a", timeout_s=0.05)
+    for _ in range(3):
+        port.expect(b"0\r")  # the pump never answers its status query
+    port.expect(b"0STP\r")  # the safe state is still attempted
+    pump = Pump("pump_a", NewEraPumpBackend("pump_a", link, 0, 14.57), 5.0)
+    failing = pytest.raises(DeviceTimeoutError, match="pump_a: no reply to status query")
+    with failing, connected(DeviceSet({"pump_a": pump})):
+        pass
+    assert port.closed and not link.is_open
