@@ -3,6 +3,24 @@
 A driver knows its wire and nothing else: no campaigns, no planners.
 """
 
-from drivers.errors import DeviceError, DeviceLimitError, DeviceTimeoutError
+from drivers.errors import (
+    DeviceAlarmError,
+    DeviceCommandError,
+    DeviceConnectionError,
+    DeviceError,
+    DeviceLimitError,
+    DeviceOutOfRangeError,
+    DeviceProtocolError,
+    DeviceTimeoutError,
+)
 
-__all__ = ["DeviceError", "DeviceLimitError", "DeviceTimeoutError"]
+__all__ = [
+    "DeviceAlarmError",
+    "DeviceCommandError",
+    "DeviceConnectionError",
+    "DeviceError",
+    "DeviceLimitError",
+    "DeviceOutOfRangeError",
+    "DeviceProtocolError",
+    "DeviceTimeoutError",
+]

@@ -1,4 +1,9 @@
-"""Device errors: every failure names the device it came from."""
+"""Device errors: every failure names the device it came from.
+
+The hierarchy lets callers react to the kind of failure without parsing
+messages: a timeout or a garbled reply may be worth retrying (for a query), a
+refused command or an alarm never is.
+"""
 
 
 class DeviceError(Exception):
@@ -6,10 +11,12 @@ class DeviceError(Exception):
 
     Attributes:
         device: Name of the device as declared in the lab file.
+        message: What went wrong, without the device name.
     """
 
     def __init__(self, device: str, message: str) -> None:
         self.device = device
+        self.message = message
         super().__init__(f"{device}: {message}")
 
 
@@ -19,3 +26,41 @@ class DeviceTimeoutError(DeviceError):
 
 class DeviceLimitError(DeviceError):
     """A command would take a device outside its safe limits; it was not sent."""
+
+
+class DeviceConnectionError(DeviceError):
+    """The port could not be opened, or the connection dropped (the device vanished)."""
+
+
+class DeviceProtocolError(DeviceError):
+    """A reply was garbled, incomplete, or not the reply the command expects."""
+
+
+class DeviceCommandError(DeviceError):
+    """The device understood the frame but refused the command.
+
+    Attributes:
+        command: The command as sent, without framing (e.g. ``RAT 350.0 UM``).
+        code: The device's error code (e.g. ``NA``, ``OOR``, Modbus exception ``3``).
+    """
+
+    def __init__(self, device: str, command: str, code: str, meaning: str) -> None:
+        self.command = command
+        self.code = code
+        super().__init__(device, f"refused {command!r}: {meaning} ({code})")
+
+
+class DeviceOutOfRangeError(DeviceCommandError):
+    """The device refused a command because its value is out of the device's range."""
+
+
+class DeviceAlarmError(DeviceError):
+    """The device reports an alarm (motor stalled, power was interrupted...).
+
+    Attributes:
+        alarm: The device's alarm code.
+    """
+
+    def __init__(self, device: str, alarm: str, meaning: str) -> None:
+        self.alarm = alarm
+        super().__init__(device, f"alarm {alarm}: {meaning}")

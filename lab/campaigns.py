@@ -15,9 +15,10 @@ from datastore import Datastore
 from datastore import repository as repo
 from datastore.models import Campaign
 from lab.building import BuildConfigError, DesignBuilder, make_builder
+from lab.labfile import load_lab
 from lab.labspec import LabSpec
 from lab.spec import CampaignSpec
-from lab.yamlio import SpecError, load_model, load_model_and_tree, locate
+from lab.yamlio import SpecError, load_model_and_tree, locate
 
 # keys that may differ between the stored spec and the file when resuming
 RESUMABLE_CHANGES = frozenset({"budget", "description"})
@@ -53,7 +54,7 @@ def load_campaign(path: Path, budget: int | None = None) -> LoadedCampaign:
     if not lab_path.is_file():
         where = locate(path, tree, "lab")
         raise SpecError(f"{where}: lab file {spec.lab!r} not found (looked at {lab_path})")
-    lab = load_model(lab_path, LabSpec)
+    lab = load_lab(lab_path)
     try:
         builder = make_builder(spec, lab)
     except BuildConfigError as exc:

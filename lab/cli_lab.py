@@ -1,8 +1,24 @@
-"""``dbtl lab ...``: serve a lab's campaigns, and manage its devices."""
+"""``dbtl lab``: check a lab's devices, emulate its instruments, serve its campaigns.
+
+``dbtl lab check LAB.yaml`` connects to every device, asks what it is and
+how it is, and prints one row per device; it changes nothing on the devices
+and exits 1 naming every device that failed.
+
+``dbtl lab emulate LAB.yaml`` serves every wired device of the lab with a
+wire-level emulator on its ``socket://`` port, around one simulated flow
+reactor, until Ctrl-C. Run a campaign on the same lab file in another
+terminal to watch the real protocols at work::
+
+    dbtl lab emulate examples/labs/flow_emulated.yaml
+    dbtl run examples/snar_flow_emulated.yaml          # in another terminal
+"""
 
 from __future__ import annotations
 
 import signal
+import time
+from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -14,19 +30,146 @@ from rich.table import Table
 from datastore import Datastore
 from datastore import leases as lease_repo
 from datastore.engine import DEFAULT_URL
+from drivers.analyzer import Analyzer
+from drivers.base import Device, DeviceIdentity
+from drivers.errors import DeviceError
+from drivers.heater import Heater
+from drivers.pump import Pump
+from drivers.valve import Valve
 from lab.campaigns import default_actor
 from lab.console import LineReporter
 from lab.control import set_device_service
+from lab.devices import build_devices
+from lab.emulation import EmulatedLab, emulators
+from lab.labfile import load_lab
 from lab.labspec import LabSpec
 from lab.leasing import device_resource, lab_resource
 from lab.orchestrator import Orchestrator
-from lab.yamlio import SpecError, load_model
+from lab.runner import clock_for
 
+lab_app = typer.Typer(
+    help="Check, emulate or serve a lab; manage its devices.",
+    no_args_is_help=True,
+)
 console = Console()
-lab_app = typer.Typer(help="Serve a lab's campaigns and manage its devices.", no_args_is_help=True)
+
+LabArgument = Annotated[Path, typer.Argument(help="Lab YAML file.", show_default=False)]
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What checking one device found."""
+
+    device: str
+    identity: str = ""
+    status: str = ""
+    error: str | None = None
+
+
+def device_status(device: Device) -> str:
+    """One line about the device's state, read from the device."""
+    if isinstance(device, Pump):
+        return f"{device.flow_rate_ml_min():.4g} mL/min"
+    if isinstance(device, Heater):
+        return f"{device.temperature_c():.1f} °C"
+    if isinstance(device, Valve):
+        return f"position {device.position()} of {device.positions}"
+    if isinstance(device, Analyzer):
+        return "ready"
+    return "connected"
+
+
+def describe(identity: DeviceIdentity) -> str:
+    """The identity in one line."""
+    head = " ".join(part for part in (identity.model, identity.firmware) if part)
+    details = ", ".join(f"{k}={v}" for k, v in identity.details.items())
+    return f"{head} ({details})" if details else head
+
+
+def probe(device: Device) -> Probe:
+    """Connect, identify, read the status and disconnect; never raises a DeviceError."""
+    try:
+        device.connect()
+        return Probe(device.name, describe(device.identify()), device_status(device))
+    except DeviceError as exc:
+        return Probe(device.name, error=exc.message)
+    finally:
+        with suppress(DeviceError):
+            device.disconnect()
+
+
+def check_table(lab: LabSpec, probes: list[Probe]) -> Table:
+    """The check results, one row per device."""
+    table = Table(title=f"Lab {lab.name}")
+    for column in ("device", "kind", "driver", "port", "identity", "status"):
+        table.add_column(column, overflow="fold")
+    for spec, found in zip(lab.devices, probes, strict=True):
+        status = "[red]FAILED[/red] (see below)" if found.error else f"[green]{found.status}"
+        where = spec.port or (str(spec.results_dir) if spec.results_dir else "-")
+        table.add_row(spec.name, spec.kind, spec.driver, where, found.identity, status)
+    return table
+
+
+@lab_app.command()
+def check(lab_file: LabArgument) -> None:
+    """Connect to every device and report its identity and status; exit 1 if any failed."""
+    lab = load_lab(lab_file)
+    devices = build_devices(lab, clock_for(lab))
+    probes = [probe(device) for device in devices.devices.values()]
+    console.print(check_table(lab, probes))
+    failed = [p for p in probes if p.error is not None]
+    for found in failed:
+        console.print(f"[red]{found.device}:[/red] {found.error}", highlight=False, soft_wrap=True)
+    if failed:
+        names = ", ".join(p.device for p in failed)
+        console.print(f"[bold red]failed:[/bold red] {names}", highlight=False)
+        raise typer.Exit(1)
+    console.print(f"all {len(probes)} device(s) answered")
+
+
+def emulation_table(emulated: EmulatedLab) -> Table:
+    """What is emulated, and where."""
+    table = Table(title=f"Emulating lab {emulated.lab.name}")
+    for column in ("device", "emulator", "listening on / writing to"):
+        table.add_column(column)
+    for device in emulated.devices.values():
+        table.add_row(device.name, device.protocol, device.where)
+    return table
+
+
+@lab_app.command()
+def emulate(
+    lab_file: LabArgument,
+    duration: Annotated[
+        float | None,
+        typer.Option(help="Stop after this many seconds (default: run until Ctrl-C).", min=0),
+    ] = None,
+) -> None:
+    """Serve the lab's instruments with wire-level emulators around one simulated reactor."""
+    lab = load_lab(lab_file)
+    with emulators(lab) as emulated:
+        console.print(emulation_table(emulated))
+        scale = lab.simulation.time_scale if lab.simulation else 1.0
+        console.print(
+            f"the simulated world runs {scale:g}× faster than real time; "
+            f"run a campaign on {lab_file} in another terminal. "
+            + ("Ctrl-C stops." if duration is None else f"Stopping after {duration:g} s.")
+        )
+        try:
+            if duration is None:
+                _forever()
+            time.sleep(duration or 0.0)
+        except KeyboardInterrupt:
+            console.print("stopping the emulators")
+
+
+def _forever() -> None:
+    while True:
+        time.sleep(3600)
+
 
 Db = Annotated[str, typer.Option("--db", envvar="DBTL_DB", help="Database URL.")]
-LabFile = Annotated[Path, typer.Argument(help="Lab YAML file.", show_default=False)]
+LabFile = LabArgument
 
 
 @lab_app.command("up")
@@ -51,7 +194,7 @@ def up(
     campaigns on different devices run concurrently, higher priority first.
     Register campaigns with `dbtl campaign create SPEC.yaml`.
     """
-    lab = load_model(lab_file, LabSpec)
+    lab = load_lab(lab_file)
     orchestrator = Orchestrator(
         Datastore(db), lab, default_actor(), lambda name: LineReporter(console, name), poll_s=poll
     )
@@ -84,7 +227,7 @@ def service(
 @lab_app.command("status")
 def status(lab_file: LabFile, db: Db = DEFAULT_URL) -> None:
     """Who serves the lab, which devices are leased, and which are out of service."""
-    lab = load_model(lab_file, LabSpec)
+    lab = load_lab(lab_file)
     store = Datastore(db)
     table = Table(title=f"Lab {lab.name}")
     for column in ("device", "kind", "driver", "service", "leased by"):
@@ -98,6 +241,3 @@ def status(lab_file: LabFile, db: Db = DEFAULT_URL) -> None:
             table.add_row(d.name, d.kind, d.driver, state, lease.holder if lease else "–")
     console.print(f"served by: {holder.holder if holder else 'nobody'}")
     console.print(table)
-
-
-__all__ = ["SpecError", "lab_app"]

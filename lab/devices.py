@@ -2,7 +2,9 @@
 
 A driver factory is registered for a ``(kind, driver)`` pair and receives the
 device's spec and a :class:`BuildContext`; it returns the frontend with its
-backend attached. Simulated devices share one simulated world per lab.
+backend attached. Simulated devices share one simulated world per lab. The
+instrument drivers (serial, Modbus, result folders) register themselves in
+:mod:`lab.instrument_drivers`, imported at the end of this module.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from drivers.clock import Clock
 from drivers.errors import DeviceError
 from drivers.heater import Heater
 from drivers.pump import Pump
+from drivers.valve import Valve
 from lab.labspec import DeviceSpec, LabSpec
 from simulators.flow_reactor import (
     SimulatedAnalyzer,
@@ -25,33 +28,53 @@ from simulators.flow_reactor import (
     SimulatedHeater,
     Stock,
 )
+from simulators.valve import SimulatedValve
 
 D = TypeVar("D", bound=Device)
 
 
 @dataclass
 class BuildContext:
-    """What driver factories may use: the lab, its clock and its simulated world."""
+    """What driver factories may use: the lab, its clock, its simulated world, other devices.
+
+    Attributes:
+        devices: The frontends built so far, by name; a factory that needs
+            another device (an analyzer's injection valve) looks it up when it
+            uses it, since the lab file may list it later.
+    """
 
     lab: LabSpec
     clock: Clock
+    devices: dict[str, Device] = field(default_factory=dict)
     _world: SimulatedFlowReactor | None = None
 
     def world(self) -> SimulatedFlowReactor:
         """Return the lab's simulated flow reactor, creating it on first use."""
         if self._world is None:
-            if self.lab.simulation is None or self.lab.reactor is None:
-                raise DeviceError(
-                    self.lab.name,
-                    "simulated flow devices need the lab's 'simulation' and 'reactor' sections",
-                )
-            self._world = SimulatedFlowReactor(
-                self.clock,
-                self.lab.reactor.volume_ml,
-                noise_relative_sd=self.lab.simulation.noise_relative_sd,
-                ramp_c_per_min=_ramp(self.lab),
-            )
+            self._world = simulated_world(self.lab, self.clock)
         return self._world
+
+    def device(self, name: str, kind: type[D]) -> D:
+        """Return another device of the lab (see :meth:`DeviceSet.get`)."""
+        return DeviceSet(self.devices).get(name, kind)
+
+
+def simulated_world(lab: LabSpec, clock: Clock) -> SimulatedFlowReactor:
+    """Create the simulated flow reactor of ``lab`` (for simulated devices and emulators).
+
+    Raises:
+        DeviceError: The lab has no 'simulation' or 'reactor' section.
+    """
+    if lab.simulation is None or lab.reactor is None:
+        raise DeviceError(
+            lab.name, "simulated flow devices need the lab's 'simulation' and 'reactor' sections"
+        )
+    return SimulatedFlowReactor(
+        clock,
+        lab.reactor.volume_ml,
+        noise_relative_sd=lab.simulation.noise_relative_sd,
+        ramp_c_per_min=_ramp(lab),
+    )
 
 
 DeviceFactory = Callable[[DeviceSpec, BuildContext], Device]
@@ -112,7 +135,7 @@ def build_devices(lab: LabSpec, clock: Clock) -> DeviceSet:
         DeviceError: A device names a driver no factory is registered for.
     """
     context = BuildContext(lab=lab, clock=clock)
-    devices: dict[str, Device] = {}
+    devices = context.devices
     for spec in lab.devices:
         factory = _FACTORIES.get((spec.kind, spec.driver))
         if factory is None:
@@ -128,12 +151,16 @@ def build_devices(lab: LabSpec, clock: Clock) -> DeviceSet:
 
 @contextmanager
 def connected(devices: DeviceSet) -> Iterator[DeviceSet]:
-    """Connect every device; on the way out, make all safe and disconnect."""
+    """Connect every device; on the way out, make all safe and disconnect.
+
+    A device whose connect failed half-way (port open, no answer) is
+    disconnected too, so no port stays open.
+    """
     opened: list[Device] = []
     try:
         for device in devices.devices.values():
-            device.connect()
             opened.append(device)
+            device.connect()
         yield devices
     finally:
         devices.safe_state()
@@ -174,3 +201,14 @@ def _simulated_heater(spec: DeviceSpec, context: BuildContext) -> Device:
 @register_driver("analyzer", "simulated")
 def _simulated_analyzer(spec: DeviceSpec, context: BuildContext) -> Device:
     return Analyzer(spec.name, SimulatedAnalyzer(context.world()))
+
+
+@register_driver("valve", "simulated")
+def _simulated_valve(spec: DeviceSpec, context: BuildContext) -> Device:
+    assert spec.positions is not None  # guaranteed by DeviceSpec
+    return Valve(spec.name, SimulatedValve(spec.positions), spec.positions)
+
+
+# The instrument drivers register themselves on import; imported last because
+# they use the registry above.
+from lab import instrument_drivers  # noqa: E402, F401

@@ -15,12 +15,14 @@ from drivers.analyzer import Analyzer
 from drivers.clock import Clock
 from drivers.heater import Heater
 from drivers.pump import Pump
+from drivers.valve import Valve
 from lab.devices import DeviceSet
 from protocols.protocol import Protocol
 from protocols.steps import (
     Measure,
     SetFlowRate,
     SetTemperature,
+    SwitchValve,
     Wait,
     WaitSteadyState,
 )
@@ -105,6 +107,11 @@ def _set_temperature(step: SetTemperature, ctx: StepContext) -> None:
 @handles("set_flow_rate")
 def _set_flow_rate(step: SetFlowRate, ctx: StepContext) -> None:
     ctx.devices.get(step.device, Pump).set_flow_rate(step.flow_rate_ml_min, ctx.key)
+
+
+@handles("switch_valve")
+def _switch_valve(step: SwitchValve, ctx: StepContext) -> None:
+    ctx.devices.get(step.device, Valve).switch(step.position, ctx.key)
 
 
 @handles("wait")

@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from datastore import Datastore
-from drivers.clock import Clock, SystemClock
+from drivers.clock import Clock, ScaledClock, SystemClock
 from lab.campaigns import LoadedCampaign, default_actor, open_campaign
 from lab.devices import build_devices, connected
 from lab.labspec import LabSpec
@@ -17,9 +17,16 @@ from simulators.clock import SimulatedClock
 
 
 def clock_for(lab: LabSpec) -> Clock:
-    """Virtual time when every device is simulated, the system clock otherwise."""
+    """The lab's time.
+
+    Virtual time when every device is simulated; scaled wall-clock time for an
+    emulated lab whose ``simulation.time_scale`` is not 1 (the emulators run
+    their world at the same pace); the system clock otherwise.
+    """
     if all(d.driver == "simulated" for d in lab.devices):
         return SimulatedClock()
+    if lab.simulation is not None and lab.simulation.time_scale != 1.0:
+        return ScaledClock(lab.simulation.time_scale)
     return SystemClock()
 
 

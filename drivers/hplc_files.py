@@ -1,0 +1,216 @@
+"""HPLC through its result files: wait for a new report in a folder, read the peak areas.
+
+Chromatography data systems export one report per injection. This backend
+snapshots the export folder, optionally triggers the injection (a callable,
+e.g. switching the sample valve; the lab wires it), and waits for a file that
+was not there before. A report is CSV with a header row and one row per
+peak: name, retention time (min) and area, e.g.::
+
+    peak,retention_time_min,area
+    dfnb,3.21,15234.7
+    ortho,5.42,88120.0
+
+Header names are matched loosely (``name``/``peak``, ``rt``/``retention
+time``, ``area``). Concentrations are calibrated linearly:
+``<species>_mol_l = area × response factor``; a calibrated species without a
+peak is reported as 0 (not detected), peaks nobody calibrated are ignored.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from drivers.analyzer import AnalyzerBackend
+from drivers.base import DeviceIdentity
+from drivers.clock import Clock
+from drivers.errors import DeviceConnectionError, DeviceProtocolError, DeviceTimeoutError
+
+log = logging.getLogger(__name__)
+
+_COLUMNS = {
+    "name": ("name", "peak", "peak name", "compound", "species"),
+    "retention_time_min": ("retention_time_min", "rt", "retention time", "retention time (min)"),
+    "area": ("area", "peak area"),
+}
+
+
+@dataclass(frozen=True)
+class Peak:
+    """One integrated peak."""
+
+    name: str
+    retention_time_min: float
+    area: float
+
+
+def parse_report(text: str) -> list[Peak]:
+    """Read the peaks of one CSV report.
+
+    Raises:
+        ValueError: No header with name and area columns, or a row that is not numbers.
+    """
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        raise ValueError("empty report")
+    header = [cell.strip().lower() for cell in rows[0]]
+    index = {key: _column(header, names) for key, names in _COLUMNS.items()}
+    if index["name"] is None or index["area"] is None:
+        raise ValueError(f"header {rows[0]} lacks a peak name or area column")
+    peaks = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        try:
+            peaks.append(_peak(row, index))
+        except (ValueError, IndexError) as exc:
+            raise ValueError(f"row {number} {row}: {exc}") from exc
+    return peaks
+
+
+def _column(header: list[str], names: tuple[str, ...]) -> int | None:
+    return next((header.index(n) for n in names if n in header), None)
+
+
+def _peak(row: list[str], index: Mapping[str, int | None]) -> Peak:
+    def cell(key: str) -> str:
+        column = index[key]
+        return row[column].strip() if column is not None else "nan"
+
+    area = float(cell("area"))
+    if not math.isfinite(area) or area < 0:
+        raise ValueError(f"area {area} is not a finite non-negative number")
+    return Peak(cell("name"), float(cell("retention_time_min")), area)
+
+
+def concentrations_mol_l(
+    peaks: list[Peak], response_factors_mol_l_per_area: Mapping[str, float]
+) -> dict[str, float]:
+    """Calibrated concentrations ``<species>_mol_l`` of every calibrated species."""
+    areas: dict[str, float] = {}
+    for peak in peaks:
+        areas[peak.name] = areas.get(peak.name, 0.0) + peak.area
+    return {
+        f"{species}_mol_l": areas.get(species, 0.0) * factor
+        for species, factor in response_factors_mol_l_per_area.items()
+    }
+
+
+Injector = Callable[[str], None]
+"""Starts an injection; receives the measurement's idempotency key."""
+
+
+class ResultFolderBackend(AnalyzerBackend):
+    """An analyzer whose results arrive as report files in a folder."""
+
+    def __init__(
+        self,
+        name: str,
+        folder: Path,
+        response_factors_mol_l_per_area: Mapping[str, float],
+        clock: Clock,
+        *,
+        timeout_s: float = 1800.0,
+        poll_interval_s: float = 2.0,
+        pattern: str = "*.csv",
+        injector: Injector | None = None,
+    ) -> None:
+        """Watch ``folder``.
+
+        Args:
+            name: Device name, for errors.
+            folder: Where the data system writes its reports.
+            response_factors_mol_l_per_area: Calibration, per peak name.
+            clock: Time source for the wait (scaled in emulated labs).
+            timeout_s: Longest wait for a report after injecting.
+            poll_interval_s: Wait between looks at the folder.
+            pattern: Glob of report files.
+            injector: Starts the injection, or None if something else does.
+        """
+        self.name = name
+        self.folder = folder
+        self.response_factors = dict(response_factors_mol_l_per_area)
+        self.clock = clock
+        self.timeout_s = timeout_s
+        self.poll_interval_s = poll_interval_s
+        self.pattern = pattern
+        self.injector = injector
+
+    def connect(self) -> None:
+        """Check the folder exists.
+
+        Raises:
+            DeviceConnectionError: It does not.
+        """
+        if not self.folder.is_dir():
+            raise DeviceConnectionError(
+                self.name, f"results folder {self.folder} does not exist (is the export on?)"
+            )
+
+    def identify(self) -> DeviceIdentity:
+        """Describe the watched folder."""
+        self.connect()
+        return DeviceIdentity(
+            model="HPLC result-file watcher",
+            details={
+                "folder": str(self.folder),
+                "reports": str(len(self._reports())),
+                "calibrated": ", ".join(sorted(self.response_factors)),
+            },
+        )
+
+    def measure(self, label: str, key: str) -> Mapping[str, float]:
+        """Inject (if an injector is wired), wait for the new report and calibrate it.
+
+        Raises:
+            DeviceTimeoutError: No new report within ``timeout_s``.
+            DeviceProtocolError: The report cannot be read.
+        """
+        self.connect()
+        before = self._reports()
+        log.debug("%s: injecting %s (key %s)", self.name, label, key or "-")
+        if self.injector is not None:
+            self.injector(key)
+        report = self._wait_for_report(before)
+        try:
+            peaks = parse_report(report.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise DeviceProtocolError(self.name, f"cannot read report {report}: {exc}") from exc
+        log.info("%s: %s has %d peak(s) (key %s)", self.name, report.name, len(peaks), key)
+        return concentrations_mol_l(peaks, self.response_factors)
+
+    def _reports(self) -> dict[Path, tuple[int, int]]:
+        """Every report now, with (modification time, size) to notice rewrites."""
+        reports = {}
+        for path in self.folder.glob(self.pattern):
+            try:
+                stat = path.stat()
+            except FileNotFoundError:  # removed while listing
+                continue
+            if path.is_file():
+                reports[path] = (stat.st_mtime_ns, stat.st_size)
+        return reports
+
+    def _wait_for_report(self, before: dict[Path, tuple[int, int]]) -> Path:
+        """Return the first report that is new and whose size held still for one poll."""
+        deadline = self.clock.now_s() + self.timeout_s
+        seen: dict[Path, tuple[int, int]] = {}
+        while True:
+            now = self._reports()
+            for path, signature in sorted(now.items(), key=lambda item: item[1]):
+                if path in before and before[path] == signature:
+                    continue
+                if signature[1] > 0 and seen.get(path) == signature:
+                    return path
+            seen = now
+            if self.clock.now_s() >= deadline:
+                raise DeviceTimeoutError(
+                    self.name,
+                    f"no new report in {self.folder} ({self.pattern}) within {self.timeout_s:g} s",
+                )
+            self.clock.sleep(self.poll_interval_s)

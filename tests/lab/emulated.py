@@ -1,0 +1,62 @@
+"""The example emulated lab on free loopback ports, for lab and end-to-end tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lab.emulation import EmulatedLab, start_emulators
+from lab.labfile import load_lab
+from tests.conftest import EXAMPLES
+
+
+@dataclass
+class EmulatedFiles:
+    """A running emulated lab and the files that use it."""
+
+    lab_path: Path
+    campaign_path: Path
+    emulated: EmulatedLab
+    reports: Path
+
+
+def emulated_lab_data(reports: Path, time_scale: float) -> dict[str, Any]:
+    """The example lab file's data, faster and writing reports to ``reports``."""
+    data = yaml.safe_load((EXAMPLES / "labs" / "flow_emulated.yaml").read_text())
+    data["simulation"]["time_scale"] = time_scale
+    for device in data["devices"]:
+        if device["driver"] == "hplc_folder":
+            device["results_dir"] = str(reports)
+    return data
+
+
+@contextmanager
+def running_emulated_lab(
+    tmp_path: Path, time_scale: float = 600.0, budget: int = 4
+) -> Iterator[EmulatedFiles]:
+    """Start the example lab's emulators on free ports; write a lab and a campaign file for it."""
+    reports = tmp_path / "hplc"
+    data = emulated_lab_data(reports, time_scale)
+    lab_path = tmp_path / "lab.yaml"
+    lab_path.write_text(yaml.safe_dump(data, sort_keys=False))
+    lab = load_lab(lab_path)
+    emulated = start_emulators(lab, ports={d.name: 0 for d in lab.devices if d.port})
+    try:
+        bound = {d.name: d.port for d in emulated.bound_lab().devices}
+        for device in data["devices"]:
+            if "port" in device:
+                device["port"] = bound[device["name"]]
+        lab_path.write_text(yaml.safe_dump(data, sort_keys=False))
+        campaign = (EXAMPLES / "snar_flow_emulated.yaml").read_text()
+        campaign = campaign.replace("lab: labs/flow_emulated.yaml", f"lab: {lab_path.name}")
+        campaign = campaign.replace("budget: 8", f"budget: {budget}")
+        campaign_path = tmp_path / "campaign.yaml"
+        campaign_path.write_text(campaign.replace("name: bo, seed", "name: sobol, seed"))
+        yield EmulatedFiles(lab_path, campaign_path, emulated, reports)
+    finally:
+        emulated.stop()
