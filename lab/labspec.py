@@ -19,6 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from protocols.deck import Deck
 from protocols.validation import DeviceLimits
 
 DeviceKind = Literal["pump", "heater", "valve", "analyzer", "liquid_handler", "plate_reader"]
@@ -62,11 +63,16 @@ class DeviceSpec(BaseModel):
     max_temperature_c: float | None = None
     ramp_c_per_min: float | None = Field(default=None, gt=0)
     positions: int | None = Field(default=None, ge=2)
+    url: str | None = Field(default=None, pattern=r"^https?://")
+    run_timeout_s: float | None = Field(default=None, gt=0)
+    deck: Deck | None = None
 
     @model_validator(mode="after")
     def _check(self) -> DeviceSpec:
         if self.kind == "pump" and self.max_flow_rate_ml_min is None:
             raise ValueError(f"pump {self.name!r} needs max_flow_rate_ml_min")
+        if self.kind == "liquid_handler" and self.deck is None:
+            raise ValueError(f"liquid handler {self.name!r} needs a deck")
         if self.kind == "heater" and self.max_temperature_c is None:
             raise ValueError(f"heater {self.name!r} needs max_temperature_c")
         if (
@@ -88,6 +94,7 @@ class DeviceSpec(BaseModel):
             min_temperature_c=self.min_temperature_c,
             max_temperature_c=self.max_temperature_c,
             positions=self.positions,
+            deck=self.deck,
         )
 
 
