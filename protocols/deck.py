@@ -284,6 +284,11 @@ def _tiprack_problem(deck: Deck, pipette: PipetteSpec, rack: str) -> str | None:
         return f"pipette {pipette.load_name}: {exc.args[0]}"
     if not info.is_tiprack:
         return f"pipette {pipette.load_name}: labware {rack!r} ({info.load_name}) is not a tip rack"
+    if info.tip_volume_ul < pipette.model.min_volume_ul:
+        return (
+            f"tip rack {rack!r}: {info.tip_volume_ul:g} µL tips are too small for "
+            f"{pipette.load_name} (minimum {pipette.model.min_volume_ul:g} µL)"
+        )
     flex_rack = info.load_name.startswith("opentrons_flex_")
     if flex_rack != (deck.robot_type == "Flex"):
         return (

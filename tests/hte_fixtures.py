@@ -28,7 +28,9 @@ def deck(robot_type: str = "OT-2", **overrides: Any) -> Deck:
         "labware": [
             {
                 "name": "tips_small",
-                "load_name": "opentrons_flex_96_tiprack_50ul" if flex else "opentrons_96_tiprack_20ul",
+                "load_name": "opentrons_flex_96_tiprack_50ul"
+                if flex
+                else "opentrons_96_tiprack_20ul",
                 "slot": "C1" if flex else "1",
             },
             {
@@ -50,14 +52,39 @@ def deck(robot_type: str = "OT-2", **overrides: Any) -> Deck:
             },
         ],
         "stocks": [
-            {"name": "halide", "labware": "stocks", "well": "A1", "species": "ArBr",
-             "concentration_mol_l": 0.5, "volume_ul": 1900},
-            {"name": "cat_a", "labware": "stocks", "well": "A2", "species": "PdA",
-             "concentration_mol_l": 0.01, "volume_ul": 1900},
-            {"name": "cat_b", "labware": "stocks", "well": "A3", "species": "PdB",
-             "concentration_mol_l": 0.01, "volume_ul": 1900, "smiles": "CC(=O)O"},
-            {"name": "base", "labware": "stocks", "well": "B1", "species": "DBU",
-             "concentration_mol_l": 2.0, "volume_ul": 1900},
+            {
+                "name": "halide",
+                "labware": "stocks",
+                "well": "A1",
+                "species": "ArBr",
+                "concentration_mol_l": 0.5,
+                "volume_ul": 1900,
+            },
+            {
+                "name": "cat_a",
+                "labware": "stocks",
+                "well": "A2",
+                "species": "PdA",
+                "concentration_mol_l": 0.01,
+                "volume_ul": 1900,
+            },
+            {
+                "name": "cat_b",
+                "labware": "stocks",
+                "well": "A3",
+                "species": "PdB",
+                "concentration_mol_l": 0.01,
+                "volume_ul": 1900,
+                "smiles": "CC(=O)O",
+            },
+            {
+                "name": "base",
+                "labware": "stocks",
+                "well": "B1",
+                "species": "DBU",
+                "concentration_mol_l": 2.0,
+                "volume_ul": 1900,
+            },
             {"name": "dmso", "labware": "stocks", "well": "C1", "volume_ul": 1900},
         ],
     }
@@ -66,7 +93,7 @@ def deck(robot_type: str = "OT-2", **overrides: Any) -> Deck:
 
 
 def recipe(**overrides: Any) -> PlateRecipe:
-    """0.1 M halide in 150 µL, 2 mol% catalyst chosen by parameter, base equivalents by parameter."""
+    """0.1 M halide in 150 µL; 2 mol% catalyst and base equivalents set by parameters."""
     data: dict[str, Any] = {
         "liquid_handler": "lh",
         "plate": "plate",

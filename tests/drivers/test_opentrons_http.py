@@ -46,8 +46,12 @@ def backend(handler: Handler, **kw: object) -> tuple[OpentronsHttpBackend, list[
         return handler(request)
 
     b = OpentronsHttpBackend(
-        "ot2", "http://robot:31950", transport=httpx.MockTransport(record), clock=FakeClock(),
-        poll_interval_s=1.0, **kw,  # type: ignore[arg-type]
+        "ot2",
+        "http://robot:31950",
+        transport=httpx.MockTransport(record),
+        clock=FakeClock(),
+        poll_interval_s=1.0,
+        **kw,  # type: ignore[arg-type]
     )
     b.connect()
     seen.clear()
@@ -68,29 +72,47 @@ def robot(statuses: list[str], analysis: str = "ok", known: bool = False) -> Han
         if (method, path) == ("GET", "/protocols/p0"):
             return httpx.Response(200, json={"data": {}, "links": {"referencingRuns": []}})
         if (method, path) == ("GET", "/protocols/p1"):
-            return httpx.Response(200, json={"data": {}, "links": {"referencingRuns": [{"id": "r1"}]}})
+            return httpx.Response(
+                200, json={"data": {}, "links": {"referencingRuns": [{"id": "r1"}]}}
+            )
         if (method, path) == ("POST", "/dataFiles"):
             return httpx.Response(201, json={"data": {"id": "f1", "name": "transfers.csv"}})
         if (method, path) == ("POST", "/protocols"):
             return httpx.Response(
-                201, json={"data": {"id": "p1", "analysisSummaries": [{"id": "a1", "status": "pending"}]}}
+                201,
+                json={
+                    "data": {"id": "p1", "analysisSummaries": [{"id": "a1", "status": "pending"}]}
+                },
             )
         if path == "/protocols/p1/analyses/a1":
-            errors = [] if analysis == "ok" else [{"errorType": "ValueError", "detail": "row 3 bad"}]
-            return httpx.Response(200, json={"data": {"status": "completed", "result": analysis, "errors": errors}})
+            errors = (
+                [] if analysis == "ok" else [{"errorType": "ValueError", "detail": "row 3 bad"}]
+            )
+            return httpx.Response(
+                200, json={"data": {"status": "completed", "result": analysis, "errors": errors}}
+            )
         if (method, path) == ("POST", "/runs"):
             return httpx.Response(201, json={"data": {"id": "r1", "status": "idle"}})
         if path == "/runs/r1/actions":
             return httpx.Response(201, json={"data": {"id": "x", "actionType": "play"}})
         if path == "/runs/r1":
             status = next(polls)
-            errors = [{"errorType": "PipetteOverpressure", "detail": "clog"}] if status == "failed" else []
+            errors = (
+                [{"errorType": "PipetteOverpressure", "detail": "clog"}]
+                if status == "failed"
+                else []
+            )
             labware = [{"id": "L1", "loadName": "corning", "displayName": "plate"}]
-            return httpx.Response(200, json={"data": {"id": "r1", "status": status, "errors": errors, "labware": labware}})
+            return httpx.Response(
+                200,
+                json={"data": {"id": "r1", "status": status, "errors": errors, "labware": labware}},
+            )
         if path == "/runs/r1/commands":
             cursor = int(request.url.params["cursor"])
             data = [{"commandType": "home", "status": "succeeded", "params": {}}] * 3
-            return httpx.Response(200, json={"data": data[cursor:cursor + 2], "meta": {"totalLength": 3}})
+            return httpx.Response(
+                200, json={"data": data[cursor : cursor + 2], "meta": {"totalLength": 3}}
+            )
         return httpx.Response(404, json={"errors": [{"id": "NotFound", "detail": path}]})
 
     return handle
@@ -103,10 +125,15 @@ def test_a_run_sends_exactly_the_documented_requests() -> None:
     assert report.labware == {"L1": "plate"}
     assert [(r.method, r.url.path) for r in seen] == [
         ("GET", "/protocols"),
-        ("POST", "/dataFiles"), ("POST", "/protocols"), ("GET", "/protocols/p1/analyses/a1"),
-        ("POST", "/runs"), ("POST", "/runs/r1/actions"),
-        ("GET", "/runs/r1"), ("GET", "/runs/r1"),
-        ("GET", "/runs/r1/commands"), ("GET", "/runs/r1/commands"),
+        ("POST", "/dataFiles"),
+        ("POST", "/protocols"),
+        ("GET", "/protocols/p1/analyses/a1"),
+        ("POST", "/runs"),
+        ("POST", "/runs/r1/actions"),
+        ("GET", "/runs/r1"),
+        ("GET", "/runs/r1"),
+        ("GET", "/runs/r1/commands"),
+        ("GET", "/runs/r1/commands"),
     ]
     assert all(r.headers["Opentrons-Version"] == "4" for r in seen)
     upload = seen[2].content
@@ -138,7 +165,9 @@ def test_failed_run_and_rejected_analysis_are_device_errors() -> None:
     with pytest.raises(DeviceError, match=r"ot2: run r1 failed.*PipetteOverpressure: clog"):
         LiquidHandler("ot2", b, "OT-2", 3600).run(PROGRAM, KEY)
     b, seen = backend(robot([], analysis="not-ok"))
-    with pytest.raises(DeviceError, match=r"analysis rejects the protocol \(not-ok\): ValueError: row 3"):
+    with pytest.raises(
+        DeviceError, match=r"analysis rejects the protocol \(not-ok\): ValueError: row 3"
+    ):
         b.run(PROGRAM, KEY, timeout_s=60)
     assert ("POST", "/runs") not in [(r.method, r.url.path) for r in seen]
 
@@ -147,7 +176,9 @@ def test_a_run_past_its_time_limit_is_stopped() -> None:
     b, seen = backend(robot(["running"] * 100))
     with pytest.raises(DeviceTimeoutError, match="still running at its time limit; stopped it"):
         b.run(PROGRAM, KEY, timeout_s=5)
-    actions = [json.loads(r.content)["data"]["actionType"] for r in seen if r.url.path.endswith("/actions")]
+    actions = [
+        json.loads(r.content)["data"]["actionType"] for r in seen if r.url.path.endswith("/actions")
+    ]
     assert actions == ["play", "stop"]
 
 
@@ -174,13 +205,15 @@ def test_unreachable_robot_and_timeouts_name_the_device() -> None:
     def down(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused")
 
-    with pytest.raises(DeviceError, match=r"ot2: GET http://robot:31950/health failed: ConnectError"):
+    with pytest.raises(
+        DeviceError, match=r"ot2: GET http://robot:31950/health failed: ConnectError"
+    ):
         backend(down, get_retries=1)
 
     def slow(request: httpx.Request) -> httpx.Response:
         raise httpx.ReadTimeout("timed out")
 
-    with pytest.raises(DeviceTimeoutError, match="ot2: GET .*/health failed: ReadTimeout"):
+    with pytest.raises(DeviceTimeoutError, match=r"ot2: GET .*/health failed: ReadTimeout"):
         backend(slow, get_retries=0)
 
 

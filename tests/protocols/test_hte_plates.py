@@ -23,7 +23,10 @@ def test_volumes_follow_from_concentrations_and_equivalents() -> None:
     assert sum(content.volumes_ul.values()) == pytest.approx(150.0)
     assert content.concentrations_mol_l == pytest.approx({"ArBr": 0.1, "PdA": 0.002, "DBU": 0.15})
     assert content.stocks_by_role == {
-        "halide": "halide", "catalyst": "cat_a", "base": "base", "solvent": "dmso"
+        "halide": "halide",
+        "catalyst": "cat_a",
+        "base": "base",
+        "solvent": "dmso",
     }
 
 
@@ -55,7 +58,8 @@ def test_readings_map_back_to_experiments_and_missing_wells_are_named() -> None:
     plan = build_plate(designs(2), recipe(), deck(), "p")
     readings = {"A1": {"yield_pct": 40.0}, "B1": {"yield_pct": 55.0}, "H12": {"yield_pct": 0.0}}
     assert readings_by_experiment(plan.well_map, readings) == {
-        1: {"yield_pct": 40.0}, 2: {"yield_pct": 55.0}
+        1: {"yield_pct": 40.0},
+        2: {"yield_pct": 55.0},
     }
     with pytest.raises(ProtocolError, match="lacks well"):
         readings_by_experiment(plan.well_map, {"A1": {"yield_pct": 1.0}})
@@ -71,12 +75,16 @@ def test_per_stock_tip_policy_keeps_one_tip_per_stock_and_dispenses_from_above()
 
 
 def test_large_volumes_are_split_to_fit_the_largest_pipette() -> None:
-    big = recipe(reaction_volume_ul=340, limiting={"role": "halide", "stock": "halide",
-                                                   "concentration_mol_l": 0.01})
+    big = recipe(
+        reaction_volume_ul=340,
+        limiting={"role": "halide", "stock": "halide", "concentration_mol_l": 0.01},
+    )
     plan = build_plate(designs(1), big, deck(), "p")
     solvent = [s for s in plan.protocol.steps if isinstance(s, Transfer) and s.source.well == "C1"]
     assert len(solvent) == 2 and all(s.volume_ul <= 300 for s in solvent)
-    assert sum(s.volume_ul for s in solvent) == pytest.approx(plan.contents["A1"].volumes_ul["dmso"])
+    assert sum(s.volume_ul for s in solvent) == pytest.approx(
+        plan.contents["A1"].volumes_ul["dmso"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -103,10 +111,18 @@ def test_molecule_values_pick_stocks_by_smiles_and_too_many_designs_fail() -> No
 def test_recipe_and_deck_errors_are_caught_when_loading() -> None:
     with pytest.raises(ValidationError, match="exactly one of stock or choose_by"):
         recipe(solvent={"role": "solvent"})
-    with pytest.raises(ValidationError, match="unknown labware 'corning_96_wellplate_360ul_flt'.*did you mean"):
-        deck(labware=[{"name": "plate", "load_name": "corning_96_wellplate_360ul_flt", "slot": "3"}])
+    with pytest.raises(
+        ValidationError, match=r"unknown labware 'corning_96_wellplate_360ul_flt'.*did you mean"
+    ):
+        deck(
+            labware=[{"name": "plate", "load_name": "corning_96_wellplate_360ul_flt", "slot": "3"}]
+        )
     with pytest.raises(ValidationError, match="not a supported OT-2 pipette"):
-        deck(pipettes=[{"mount": "left", "load_name": "flex_1channel_50", "tipracks": ["tips_small"]}])
+        deck(
+            pipettes=[
+                {"mount": "left", "load_name": "flex_1channel_50", "tipracks": ["tips_small"]}
+            ]
+        )
     with pytest.raises(ValidationError, match="does not fit in stocks/A1"):
         deck(stocks=[{"name": "s", "labware": "stocks", "well": "A1", "volume_ul": 5000}])
 
@@ -117,21 +133,30 @@ def _protocol(*steps: Transfer | Mix) -> Protocol:
 
 def _t(source: str, dest: str, volume: float, **kw: object) -> Transfer:
     return Transfer(
-        device="lh", source=WellRef(labware="stocks", well=source),
-        destination=WellRef(labware="plate", well=dest), volume_ul=volume, **kw,
+        device="lh",
+        source=WellRef(labware="stocks", well=source),
+        destination=WellRef(labware="plate", well=dest),
+        volume_ul=volume,
+        **kw,
     )
 
 
 def test_static_validation_names_step_well_stock_and_pipette() -> None:
     d = deck()
-    assert any("step 1 (transfer): 0.5 µL is outside every pipette's range" in v
-               for v in plate_violations(_protocol(_t("A1", "A1", 0.5)), "lh", d))
+    assert any(
+        "step 1 (transfer): 0.5 µL is outside every pipette's range" in v
+        for v in plate_violations(_protocol(_t("A1", "A1", 0.5)), "lh", d)
+    )
     overflow = _protocol(*[_t("C1", "B2", 150.0) for _ in range(3)])
-    assert any("well plate/B2 overflows at step 3" in v for v in plate_violations(overflow, "lh", d))
+    assert any(
+        "well plate/B2 overflows at step 3" in v for v in plate_violations(overflow, "lh", d)
+    )
     draining = _protocol(*[_t("A1", f"{r}{c}", 200.0) for r in "ABCDEFGH" for c in (1, 2)])
     found = plate_violations(draining, "lh", d)
-    assert any("stock 'halide' (stocks/A1) is insufficient" in v and "runs short at step 10" in v
-               for v in found)
+    assert any(
+        "stock 'halide' (stocks/A1) is insufficient" in v and "runs short at step 10" in v
+        for v in found
+    )
     keep = _protocol(_t("A1", "A1", 50.0), _t("A2", "A2", 50.0, new_tip=False))
     assert any("step 2 (transfer): keeps the tip" in v for v in plate_violations(keep, "lh", d))
     bad_well = _protocol(_t("E9", "A1", 50.0))
@@ -162,4 +187,6 @@ def test_steps_are_frozen_printable_and_hashable() -> None:
         step.volume_ul = 3.0  # type: ignore[misc]
     one = build_plate(designs(3), recipe(), deck(), "p").protocol
     assert one.digest() == build_plate(designs(3), recipe(), deck(), "p").protocol.digest()
-    assert math.isclose(sum(t.volume_ul for t in one.steps if isinstance(t, Transfer)), 450, rel_tol=1e-4)
+    assert math.isclose(
+        sum(t.volume_ul for t in one.steps if isinstance(t, Transfer)), 450, rel_tol=1e-4
+    )

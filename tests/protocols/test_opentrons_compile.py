@@ -65,7 +65,7 @@ def test_compiler_refuses_invalid_or_empty_protocols() -> None:
             ),
         ),
     )
-    with pytest.raises(ProtocolValidationError, match="step 1 .*500 µL is outside"):
+    with pytest.raises(ProtocolValidationError, match=r"step 1 .*500 µL is outside"):
         compile_opentrons(bad, d, "lh")
     with pytest.raises(ProtocolError, match="no liquid-handling step for lh"):
         compile_opentrons(Protocol(name="idle", steps=(Wait(seconds=1),)), d, "lh")
