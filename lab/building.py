@@ -176,7 +176,9 @@ def make_builder(spec: CampaignSpec, lab: LabSpec) -> DesignBuilder:
         BuildConfigError: Unknown builder, a mismatch with the lab, or an
             objective the runs cannot produce.
     """
-    factories: dict[str, Any] = {"flow_reactor": FlowReactorBuilder}
+    from lab.building_hte import HtePlateBuilder  # it imports this module's BuildConfigError
+
+    factories: dict[str, Any] = {"flow_reactor": FlowReactorBuilder, "hte_plate": HtePlateBuilder}
     factory = factories.get(spec.protocol.builder)
     if factory is None:
         raise BuildConfigError(

@@ -20,6 +20,7 @@ from lab.building import BuildConfigError
 from lab.campaigns import load_campaign
 from lab.cli_campaign import campaign_app
 from lab.cli_lab import lab_app
+from lab.cli_protocol import protocol_app
 from lab.cli_review import approve, reject, review
 from lab.console import RichReporter, experiments_table, fmt, summary_tables
 from lab.review import ReviewError
@@ -225,6 +226,7 @@ app.command()(approve)
 app.command()(reject)
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(lab_app, name="lab")
+app.add_typer(protocol_app, name="protocol")
 
 
 def main() -> None:

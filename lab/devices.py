@@ -19,6 +19,9 @@ from drivers.base import Device
 from drivers.clock import Clock
 from drivers.errors import DeviceError
 from drivers.heater import Heater
+from drivers.liquid_handler import LiquidHandler
+from drivers.opentrons_http import OpentronsHttpBackend
+from drivers.plate_reader import PlateReader
 from drivers.pump import Pump
 from drivers.valve import Valve
 from lab.labspec import DeviceSpec, LabSpec
@@ -28,6 +31,8 @@ from simulators.flow_reactor import (
     SimulatedHeater,
     Stock,
 )
+from simulators.opentrons_sim import OpentronsSimulateBackend
+from simulators.plate_world import CompositionReader, PlateWorld
 from simulators.valve import SimulatedValve
 
 D = TypeVar("D", bound=Device)
@@ -47,6 +52,16 @@ class BuildContext:
     clock: Clock
     devices: dict[str, Device] = field(default_factory=dict)
     _world: SimulatedFlowReactor | None = None
+    _plates: PlateWorld | None = None
+
+    def plates(self) -> PlateWorld:
+        """Return the lab's simulated plates (stocks loaded from every deck), creating them."""
+        if self._plates is None:
+            self._plates = PlateWorld()
+            for spec in self.lab.devices:
+                if spec.deck is not None:
+                    self._plates.load_stocks(spec.deck)
+        return self._plates
 
     def world(self) -> SimulatedFlowReactor:
         """Return the lab's simulated flow reactor, creating it on first use."""
@@ -212,3 +227,31 @@ def _simulated_valve(spec: DeviceSpec, context: BuildContext) -> Device:
 # The instrument drivers register themselves on import; imported last because
 # they use the registry above.
 from lab import instrument_drivers  # noqa: E402, F401
+
+# ------------------------------------------------------------ liquid handling
+DEFAULT_RUN_TIMEOUT_S = 4 * 3600.0
+
+
+@register_driver("liquid_handler", "opentrons_simulate")
+def _opentrons_simulate(spec: DeviceSpec, context: BuildContext) -> Device:
+    assert spec.deck is not None  # guaranteed by DeviceSpec
+    backend = OpentronsSimulateBackend(on_movements=context.plates().apply)
+    timeout = spec.run_timeout_s or DEFAULT_RUN_TIMEOUT_S
+    return LiquidHandler(spec.name, backend, spec.deck.robot_type, timeout)
+
+
+@register_driver("liquid_handler", "opentrons_http")
+def _opentrons_http(spec: DeviceSpec, context: BuildContext) -> Device:
+    assert spec.deck is not None  # guaranteed by DeviceSpec
+    if spec.url is None:
+        raise DeviceError(spec.name, "the opentrons_http driver needs url: http://<robot>:31950")
+    backend = OpentronsHttpBackend(
+        spec.name, spec.url, timeout_s=max(spec.timeout_s, 5.0), clock=context.clock
+    )
+    timeout = spec.run_timeout_s or DEFAULT_RUN_TIMEOUT_S
+    return LiquidHandler(spec.name, backend, spec.deck.robot_type, timeout)
+
+
+@register_driver("plate_reader", "simulated_composition")
+def _composition_reader(spec: DeviceSpec, context: BuildContext) -> Device:
+    return PlateReader(spec.name, CompositionReader(context.plates()))

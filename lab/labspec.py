@@ -27,6 +27,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from drivers.new_era import rate_range_ml_min
+from protocols.deck import Deck
 from protocols.validation import DeviceLimits
 
 DeviceKind = Literal["pump", "heater", "valve", "analyzer", "liquid_handler", "plate_reader"]
@@ -199,6 +200,10 @@ class DeviceSpec(BaseModel):
             raise ValueError("give a response factor for at least one peak")
         return factors
 
+    url: str | None = Field(default=None, pattern=r"^https?://")
+    run_timeout_s: float | None = Field(default=None, gt=0)
+    deck: Deck | None = None
+
     @model_validator(mode="after")
     def _check(self) -> DeviceSpec:
         problems = self._driver_problems()
@@ -208,6 +213,8 @@ class DeviceSpec(BaseModel):
             raise ValueError(f"valve {self.name!r} needs positions")
         if self.kind == "pump" and self.max_flow_ml_min() is None:
             raise ValueError(f"pump {self.name!r} needs max_flow_rate_ml_min")
+        if self.kind == "liquid_handler" and self.deck is None:
+            raise ValueError(f"liquid handler {self.name!r} needs a deck")
         if self.kind == "heater" and self.max_temperature_c is None:
             raise ValueError(f"heater {self.name!r} needs max_temperature_c")
         if (
@@ -264,6 +271,7 @@ class DeviceSpec(BaseModel):
             min_temperature_c=self.min_temperature_c,
             max_temperature_c=self.max_temperature_c,
             positions=self.positions,
+            deck=self.deck,
         )
 
 

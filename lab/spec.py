@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -13,6 +13,7 @@ from pydantic import (
     model_validator,
 )
 
+from lab.spec_hte import HteProtocolSpec
 from planner import LinearConstraint, Objective, OutcomeConstraint, Parameter, Problem, SearchSpace
 from protocols.reaction_metrics import Readout
 
@@ -124,7 +125,7 @@ class CampaignSpec(BaseModel):
     batch_size: int = Field(default=1, ge=1, le=384)
     strategy: StrategySpec = StrategySpec()
     lab: str = Field(description="lab file, relative to this campaign file")
-    protocol: FlowProtocolSpec
+    protocol: Annotated[FlowProtocolSpec | HteProtocolSpec, Field(discriminator="builder")]
     approval: ApprovalSpec = ApprovalSpec()
     priority: int = Field(default=0, description="higher runs first when campaigns share devices")
     retry: RetrySpec = RetrySpec()

@@ -123,6 +123,8 @@ _UNION_TAGS = {
     "function-wrap",
     "list[str]",
     "dict[str,str]",
+    "flow_reactor",
+    "hte_plate",
 }
 
 

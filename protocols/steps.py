@@ -70,6 +70,67 @@ class WaitSteadyState(_Step):
         return self.reactor_volumes * self.residence_time_min * 60.0
 
 
+class WellRef(BaseModel):
+    """One well of one labware, both named as in the lab file's deck (``plate``/``B3``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    labware: str
+    well: str = Field(pattern=r"^[A-P][0-9]{1,2}$")
+
+    def __str__(self) -> str:
+        return f"{self.labware}/{self.well}"
+
+
+class Transfer(_Step):
+    """Move ``volume_ul`` from one well to another with a liquid handler's pipette.
+
+    ``new_tip`` False keeps the tip of the previous transfer (allowed only from
+    the same source). ``dispense_position`` ``top`` dispenses above the liquid
+    and blows out, so a kept tip never touches what is already in the well.
+    """
+
+    kind: Literal["transfer"] = "transfer"
+    device: str
+    source: WellRef
+    destination: WellRef
+    volume_ul: float = Field(gt=0)
+    new_tip: bool = True
+    dispense_position: Literal["bottom", "top"] = "bottom"
+
+    def summary(self) -> str:
+        """Return e.g. ``transfer: 25 µL stocks/A1 → plate/B3 (ot2)``."""
+        tip = "" if self.new_tip else ", same tip"
+        return (
+            f"transfer: {self.volume_ul:.4g} µL {self.source} → {self.destination} "
+            f"({self.device}{tip})"
+        )
+
+
+class Mix(_Step):
+    """Mix a well by aspirating and dispensing ``volume_ul`` ``repetitions`` times (new tip)."""
+
+    kind: Literal["mix"] = "mix"
+    device: str
+    well: WellRef
+    volume_ul: float = Field(gt=0)
+    repetitions: int = Field(ge=1, le=50)
+
+    def summary(self) -> str:
+        """Return e.g. ``mix: plate/B3 3 × 100 µL (ot2)``."""
+        return f"mix: {self.well} {self.repetitions} × {self.volume_ul:.4g} µL ({self.device})"
+
+
+class ReadPlate(_Step):
+    """Read wells of a plate; the values become the measurements of the experiments in them."""
+
+    kind: Literal["read_plate"] = "read_plate"
+    device: str
+    labware: str
+    wells: tuple[str, ...] = Field(min_length=1)
+    label: str = "plate"
+
+
 class Measure(_Step):
     """Take a sample and analyze it; the values become the experiment's measurements."""
 
@@ -79,7 +140,15 @@ class Measure(_Step):
 
 
 Step = Annotated[
-    SetTemperature | SetFlowRate | SwitchValve | Wait | WaitSteadyState | Measure,
+    SetTemperature
+    | SetFlowRate
+    | SwitchValve
+    | Wait
+    | WaitSteadyState
+    | Measure
+    | Transfer
+    | Mix
+    | ReadPlate,
     Field(discriminator="kind"),
 ]
 """Any protocol step."""
@@ -91,4 +160,7 @@ STEP_KINDS: tuple[str, ...] = (
     "wait",
     "wait_steady_state",
     "measure",
+    "transfer",
+    "mix",
+    "read_plate",
 )

@@ -6,9 +6,19 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict
 
+from protocols.deck import Deck
 from protocols.errors import ProtocolValidationError
+from protocols.liquid_validation import plate_violations
 from protocols.protocol import Protocol
-from protocols.steps import SetFlowRate, SetTemperature, Step, SwitchValve
+from protocols.steps import (
+    Mix,
+    ReadPlate,
+    SetFlowRate,
+    SetTemperature,
+    Step,
+    SwitchValve,
+    Transfer,
+)
 
 
 class DeviceLimits(BaseModel):
@@ -21,6 +31,7 @@ class DeviceLimits(BaseModel):
     min_temperature_c: float | None = None
     max_temperature_c: float | None = None
     positions: int | None = None
+    deck: Deck | None = None
 
 
 def violations(protocol: Protocol, limits: Mapping[str, DeviceLimits]) -> list[str]:
@@ -40,6 +51,21 @@ def violations(protocol: Protocol, limits: Mapping[str, DeviceLimits]) -> list[s
             f"step {index} ({step.kind}): {problem}"
             for problem in _step_problems(step, limits[device])
         ]
+    return found + _liquid_handler_problems(protocol, limits)
+
+
+def _liquid_handler_problems(protocol: Protocol, limits: Mapping[str, DeviceLimits]) -> list[str]:
+    """Replay the liquid steps of every liquid handler against its deck."""
+    found = []
+    handlers = {s.device for s in protocol.steps if isinstance(s, Transfer | Mix)}
+    for name in sorted(handlers & set(limits)):
+        deck = limits[name].deck
+        if limits[name].kind != "liquid_handler":
+            continue  # reported per step
+        if deck is None:
+            found.append(f"liquid handler {name} has no deck in the lab file")
+            continue
+        found += [f"{name}: {problem}" for problem in plate_violations(protocol, name, deck)]
     return found
 
 
@@ -54,7 +80,14 @@ def check_protocol(protocol: Protocol, limits: Mapping[str, DeviceLimits]) -> No
         raise ProtocolValidationError(protocol.name, found)
 
 
-_EXPECTED_KIND = {SetFlowRate: "pump", SetTemperature: "heater", SwitchValve: "valve"}
+_EXPECTED_KIND = {
+    SetFlowRate: "pump",
+    SetTemperature: "heater",
+    SwitchValve: "valve",
+    Transfer: "liquid_handler",
+    Mix: "liquid_handler",
+    ReadPlate: "plate_reader",
+}
 
 
 def _step_problems(step: Step, limit: DeviceLimits) -> list[str]:

@@ -1,0 +1,67 @@
+"""Run one HTE plate on a lab's devices: compile, pipette, read, map wells back to experiments.
+
+This is the piece the campaign loop calls once per batch::
+
+    plan = builder.build_plate(designs, name)          # protocols: pure data
+    check_protocol(plan.protocol, lab.limits())        # static validation
+    readings = run_plate(plan.protocol, lab, devices, key)
+    measured = builder.plate_measurements(plan.protocol, readings)
+"""
+
+from __future__ import annotations
+
+from drivers.liquid_handler import LiquidHandler, RobotProgram
+from drivers.plate_reader import PlateReader
+from lab.devices import DeviceSet
+from lab.labspec import LabSpec
+from protocols.opentrons import RETURN_TIPS_PARAMETER, TRANSFERS_PARAMETER, compile_opentrons
+from protocols.protocol import Protocol
+from protocols.steps import ReadPlate
+
+
+def plate_program(protocol: Protocol, lab: LabSpec, device: str) -> RobotProgram:
+    """Compile the liquid steps of ``device`` into the robot program of one run.
+
+    The transfer table is passed as the CSV runtime parameter as well as
+    compiled in, so the robot's run log shows exactly which table it used.
+
+    Raises:
+        ProtocolError: No liquid step for the device, or a limit is broken.
+    """
+    deck = lab.device(device).deck
+    assert deck is not None  # liquid handlers always have a deck (DeviceSpec)
+    compiled = compile_opentrons(protocol, deck, device)
+    return RobotProgram(
+        filename=compiled.filename,
+        text=compiled.text,
+        robot_type=compiled.robot_type,
+        runtime_values={RETURN_TIPS_PARAMETER: False},
+        runtime_files={TRANSFERS_PARAMETER: ("transfers.csv", compiled.transfers_csv.encode())},
+    )
+
+
+def run_plate(
+    protocol: Protocol, lab: LabSpec, devices: DeviceSet, key: str
+) -> dict[str, dict[str, float]]:
+    """Pipette the plate, then read it; return ``{well: {quantity: value}}``.
+
+    Args:
+        protocol: A plate protocol (validated).
+        lab: The lab file, for the liquid handler's deck.
+        devices: The lab's connected devices.
+        key: Idempotency key of this plate; device keys derive from it.
+
+    Raises:
+        ProtocolError: The protocol cannot be compiled for the deck.
+        DeviceError: The robot run or the read failed.
+    """
+    handlers = sorted({s.device for s in protocol.steps if s.kind in ("transfer", "mix")})
+    for name in handlers:
+        program = plate_program(protocol, lab, name)
+        devices.get(name, LiquidHandler).run(program, f"{key}/{name}")
+    readings: dict[str, dict[str, float]] = {}
+    for step in protocol.steps:
+        if isinstance(step, ReadPlate):
+            reader = devices.get(step.device, PlateReader)
+            readings |= reader.read_plate(step.labware, step.wells, f"{key}/{step.device}")
+    return readings
