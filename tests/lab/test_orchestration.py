@@ -209,7 +209,8 @@ def test_pause_resume_abort(store: Datastore, examples: Path) -> None:
 
 def test_abort_abandons_what_has_not_started(store: Datastore, examples: Path) -> None:
     loaded = with_spec(
-        small_campaign(examples, name="chem", budget=3, batch=3), approval={"policy": "chemist"}
+        small_campaign(examples, name="chem", budget=3, batch=3),
+        approval=ApprovalSpec(policy="chemist"),
     )
     run_campaign(store, loaded, wait=False)
     abandoned = change_campaign(store, "chem", "abort", "ops@lab", "solvent recall")
