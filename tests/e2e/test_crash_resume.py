@@ -168,3 +168,90 @@ def test_kill_while_running_flags_the_experiment_for_a_person(
         notes = [e.error for e in repo.list_experiments(session, campaign.id) if e.error]
     store.dispose()
     assert all("not re-run" in note for note in notes)
+
+
+def test_orchestrator_killed_anywhere_under_the_chemist_gate(
+    examples: Path, tmp_path: Path
+) -> None:
+    """`dbtl lab up` killed at many points while a chemist approves from another process."""
+    from lab.review import Reviewer
+
+    text = write_spec(examples).read_text()
+    text = text.replace("policy: auto", "policy: chemist").replace(f"budget: {BUDGET}", "budget: 9")
+    spec = examples / "chem.yaml"
+    spec.write_text(text)
+    db_path = tmp_path / "chem.db"
+    url = f"sqlite:///{db_path}"
+    created = subprocess.run(
+        [sys.executable, "-m", "lab.cli", "campaign", "create", str(spec), "--db", url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert created.returncode == 0, created.stdout + created.stderr
+    reviewer_store = Datastore(url)
+    reviewer = Reviewer(reviewer_store, "ana@lab")
+
+    def orchestrator() -> subprocess.Popen:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "lab.cli",
+                "lab",
+                "up",
+                str(examples / "labs" / "flow_sim.yaml"),
+                "--db",
+                url,
+                "--until-idle",
+                "--poll",
+                "0.05",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def approve_some() -> None:
+        for view in reviewer.pending("snar-flow-demo"):
+            reviewer.approve([view.experiment.id or 0])
+
+    for threshold in (5, 14, 22, 31, 40, 47, 58):
+        process = orchestrator()
+        while process.poll() is None:
+            approve_some()
+            if event_count(db_path) >= threshold:
+                process.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.01)
+        process.wait()
+    process = orchestrator()
+    deadline = time.monotonic() + 300
+    while process.poll() is None and time.monotonic() < deadline:
+        approve_some()
+        time.sleep(0.05)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+
+    store = Datastore(url)
+    assert_valid_histories(store, "snar-flow-demo")
+    with store.session() as session:
+        campaign = repo.get_campaign(session, "snar-flow-demo")
+        stored = repo.list_experiments(session, campaign.id)
+        ran = [
+            e
+            for e in stored
+            if repo.has_event(session, e.id, "transition")
+            and any(
+                ev.to_status == "running"
+                for ev in repo.list_events(session, campaign.id)
+                if ev.experiment_id == e.id
+            )
+        ]
+        for experiment in ran:  # nothing reached a device without a person's approval
+            assert repo.approvers(session, experiment.id) == ["ana@lab"]
+    assert campaign.status == "completed"
+    assert sum(e.status not in ("rejected", "abandoned") for e in stored) == 9
+    assert len(ran) == sum(e.status in ("completed", "needs_attention", "failed") for e in stored)
+    store.dispose()
+    reviewer_store.dispose()
