@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
 import os
@@ -64,7 +65,10 @@ def load_campaign(path: Path, budget: int | None = None) -> LoadedCampaign:
 
 def default_actor() -> str:
     """Return ``user@host:pid``, recorded on every event this process writes."""
-    user = os.environ.get("USER") or os.environ.get("USERNAME") or "unknown"
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        user = os.environ.get("USER") or "unknown"
     return f"{user}@{socket.gethostname()}:{os.getpid()}"
 
 

@@ -22,7 +22,7 @@ from lab.cli_campaign import campaign_app
 from lab.cli_lab import lab_app
 from lab.cli_protocol import protocol_app
 from lab.cli_review import approve, reject, review
-from lab.console import RichReporter, experiments_table, fmt, summary_tables
+from lab.console import RichReporter, events_table, experiments_table, summary_tables
 from lab.review import ReviewError
 from lab.runner import run_campaign
 from lab.views import CampaignView, load_view
@@ -192,32 +192,6 @@ def campaigns_table(session: object) -> Table:
         table.add_column(column)
     for c in repo.list_campaigns(session):  # type: ignore[arg-type]
         table.add_row(c.name, c.status, c.strategy, str(c.budget), f"{c.created_at:%Y-%m-%d %H:%M}")
-    return table
-
-
-def events_table(view: CampaignView) -> Table:
-    """The audit trail: who did what, when."""
-    table = Table(title="Events")
-    for column in ("time (UTC)", "experiment", "event", "from → to", "by", "details"):
-        table.add_column(column)
-    numbers = (
-        dict(zip(view.table["id"], view.table["number"], strict=True)) if len(view.table) else {}
-    )
-    for e in view.events:
-        moved = f"{e.from_status or ''} → {e.to_status}" if e.to_status else ""
-        details = ", ".join(
-            f"{k}={fmt(v)}"
-            for k, v in e.payload.items()
-            if k not in ("parameters",) and v not in (None, {}, [])
-        )
-        table.add_row(
-            f"{e.created_at:%H:%M:%S}",
-            fmt(numbers.get(e.experiment_id)),
-            e.kind,
-            moved,
-            e.actor,
-            details[:80],
-        )
     return table
 
 

@@ -245,3 +245,52 @@ def _status(row: pd.Series) -> str:
     }
     status = str(row["status"])
     return f"[{colors[status]}]{status}[/{colors[status]}]" if status in colors else status
+
+
+def event_details(kind: str, payload: Mapping[str, object]) -> str:
+    """A readable summary of one event's payload (edits as before → after)."""
+    if kind == "edited":
+        before = payload.get("before") or {}
+        after = payload.get("after") or {}
+        assert isinstance(before, dict) and isinstance(after, dict)
+        changes = [
+            f"{k}: {fmt(before.get(k))} → {fmt(v)}" for k, v in after.items() if before.get(k) != v
+        ]
+        comment = f" ({payload['comment']})" if payload.get("comment") else ""
+        return "; ".join(changes) + comment
+    parts = []
+    for key, value in payload.items():
+        if key == "parameters" or value in (None, {}, []):
+            continue
+        if key == "error" and value == payload.get("reason"):
+            continue
+        if key.endswith("sha256") and isinstance(value, str):
+            value = value[:12]
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}={fmt(v)}" for k, v in list(value.items())[:4])
+        elif isinstance(value, list):
+            value = "; ".join(map(str, value))
+        parts.append(f"{key}: {fmt(value)}")
+    return "; ".join(parts)
+
+
+def events_table(view: CampaignView) -> Table:
+    """The audit trail: who did what, when, with edits shown as before → after."""
+    table = Table(title=f"Audit trail of {view.campaign.name}")
+    for column in ("time (UTC)", "#", "event", "from → to", "by"):
+        table.add_column(column, no_wrap=column == "time (UTC)")
+    table.add_column("details", overflow="fold")
+    numbers = (
+        dict(zip(view.table["id"], view.table["number"], strict=True)) if len(view.table) else {}
+    )
+    for e in view.events:
+        moved = f"{e.from_status or ''} → {e.to_status}" if e.to_status else ""
+        table.add_row(
+            f"{e.created_at:%Y-%m-%d %H:%M:%S}",
+            fmt(numbers.get(e.experiment_id)),
+            e.kind,
+            moved,
+            e.actor,
+            event_details(e.kind, e.payload),
+        )
+    return table
