@@ -46,7 +46,7 @@ def test_run_show_export(spec: Path, tmp_path: Path, monkeypatch, capsys) -> Non
 
     code, out = dbtl(monkeypatch, capsys, "show", "snar-flow-demo", "--db", db, "--events")
     assert code == 0
-    assert "completed 6" in out and "Events" in out and "campaign_created" in out
+    assert "completed 6" in out and "Audit trail" in out and "campaign_created" in out
 
     for fmt, reader in (("csv", pd.read_csv), ("parquet", pd.read_parquet)):
         target = tmp_path / f"out.{fmt}"
