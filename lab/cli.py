@@ -21,7 +21,7 @@ from lab.campaigns import load_campaign
 from lab.cli_campaign import campaign_app
 from lab.cli_lab import lab_app
 from lab.cli_protocol import protocol_app
-from lab.cli_review import approve, reject, review
+from lab.cli_review import approve, reject, resolve, review
 from lab.console import RichReporter, events_table, experiments_table, summary_tables
 from lab.review import ReviewError
 from lab.runner import run_campaign
@@ -198,6 +198,7 @@ def campaigns_table(session: object) -> Table:
 app.command()(review)
 app.command()(approve)
 app.command()(reject)
+app.command()(resolve)
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(lab_app, name="lab")
 app.add_typer(protocol_app, name="protocol")

@@ -11,6 +11,8 @@ from rich.table import Table
 from datastore import Datastore
 from datastore.engine import DEFAULT_URL
 from lab.approvals import is_person
+from lab.attention import parse_values
+from lab.attention import resolve as resolve_experiment
 from lab.campaigns import default_actor
 from lab.console import fmt
 from lab.review import ProposalView, Reviewer, ReviewError, parse_edits
@@ -98,6 +100,35 @@ def reject(
     chosen = chosen_ids(reviewer, ids, all_, campaign, cycle)
     for e in reviewer.reject(chosen, reason):
         console.print(f"rejected id {e.id} (#{e.number}): {reason}")
+
+
+def resolve(
+    experiment_id: Annotated[int, typer.Argument(help="Experiment id.", show_default=False)],
+    outcome: Annotated[
+        str, typer.Option("--outcome", help="completed, failed or abandoned.", show_default=False)
+    ],
+    note: Annotated[
+        str, typer.Option(help="How you know (kept in the audit trail).", show_default=False)
+    ] = "",
+    value: Annotated[
+        list[str] | None,
+        typer.Option("--value", help="With completed: a measured value, name=number (repeatable)."),
+    ] = None,
+    by: By = None,
+    db: Db = DEFAULT_URL,
+) -> None:
+    """Settle an experiment flagged needs_attention after a crash (it is never re-run)."""
+    if outcome not in ("completed", "failed", "abandoned"):
+        raise ReviewError(f"--outcome {outcome!r}: expected completed, failed or abandoned")
+    e = resolve_experiment(
+        Datastore(db),
+        person(by),
+        experiment_id,
+        outcome,  # type: ignore[arg-type]
+        parse_values(value or []),
+        note,
+    )
+    console.print(f"experiment {e.id} (#{e.number}) is now {e.status}")
 
 
 def chosen_ids(
