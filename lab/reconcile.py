@@ -49,6 +49,9 @@ INTERRUPTED = (
 )
 RECALL_POLL_S = 2.0
 """Seconds between asks to a robot still executing a remembered run."""
+EXECUTING = frozenset({"running", "finishing", "stop-requested"})
+"""Run statuses that end on their own: worth waiting for. An idle run was never
+started; a paused or blocked one waits for a person: neither is waited for."""
 
 
 class PlateUnknownError(Exception):
@@ -269,6 +272,8 @@ def _await_robots(protocol: Protocol, devices: DeviceSet, key: str, clock: Clock
         report = _recall_finished(handler, run_key, clock)
         if report is None:
             raise PlateUnknownError(f"{name} has no record of run {run_key}")
+        if report.status not in TERMINAL_STATUSES:
+            raise PlateUnknownError(f"{name} holds run {run_key} {report.status}, unfinished")
         if not report.succeeded:
             errors = "; ".join(report.errors) or "no error reported"
             raise PlateUnknownError(f"{name} reports run {run_key} {report.status}: {errors}")
@@ -280,9 +285,7 @@ def _recall_finished(handler: LiquidHandler, run_key: str, clock: Clock | None) 
     if clock is None:
         return report
     deadline = clock.now_s() + handler.run_timeout_s
-    while report is not None and report.status not in TERMINAL_STATUSES:
-        if clock.now_s() >= deadline:
-            break
+    while report is not None and report.status in EXECUTING and clock.now_s() < deadline:
         clock.sleep(RECALL_POLL_S)
         report = handler.recall(run_key)
     return report
