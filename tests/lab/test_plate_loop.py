@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 from pathlib import Path
@@ -13,14 +14,14 @@ from datastore import leases as lease_repo
 from datastore import repository as repo
 from datastore.states import ExperimentStatus as S
 from drivers.errors import DeviceError
-from drivers.liquid_handler import RobotProgram, RunReport
+from drivers.liquid_handler import LiquidHandler, RobotProgram, RunReport
 from lab import devices as lab_devices
 from lab.campaigns import LoadedCampaign, load_campaign, open_campaign
 from lab.cli import main
 from lab.devices import build_devices, connected
 from lab.plate_runs import plate_designs, plate_key, plate_name
 from lab.plates import run_plate
-from lab.reconcile import reconcile_running
+from lab.reconcile import RECALL_POLL_S, reconcile_running
 from lab.review import Reviewer
 from lab.runner import run_campaign, with_spec
 from lab.spec import ApprovalSpec, RetrySpec
@@ -252,6 +253,47 @@ def test_a_plate_whose_robot_run_failed_or_cannot_be_rebuilt_is_flagged(
     experiments, _, _, _ = stored(other)
     assert all("differs from the protocol that ran" in e.error for e in experiments)
     other.dispose()
+
+
+@pytest.mark.parametrize(
+    ("statuses", "settled"),
+    [
+        (["running", "running", "running", "succeeded"], "completed"),
+        (["idle"], "idle, unfinished"),  # created, never started: not waited for
+        (["paused"], "paused, unfinished"),  # waits for a person: not waited for
+    ],
+)
+def test_recovery_waits_only_for_a_run_the_robot_is_still_executing(
+    store: Datastore, examples: Path, monkeypatch, statuses: list[str], settled: str
+) -> None:
+    robot = spy_robot(monkeypatch)
+    loaded = suzuki_campaign(examples, budget=4)
+    campaign, plan, key = plate_left_running(store, loaded)
+    clock = SimulatedClock()
+    with connected(build_devices(loaded.lab, clock)) as devices:
+        run_plate(plan.protocol, loaded.lab, devices, key)
+        handler = devices.get("ot2", LiquidHandler)
+        handler.finished.clear()  # this process knows the run only from the robot
+        done = handler.handler_backend.recall(f"{key}/ot2")
+        assert done is not None and done.succeeded
+        asks: list[float] = []
+
+        def recall(self, run_key: str) -> RunReport:
+            asks.append(clock.now_s())
+            status = statuses[min(len(asks), len(statuses)) - 1]
+            return done if status == "succeeded" else dataclasses.replace(done, status=status)
+
+        monkeypatch.setattr(OpentronsSimulateBackend, "recall", recall)
+        outcome = reconcile_running(store, loaded, campaign.id, devices, "tester", clock)
+    assert robot == [f"{key}/ot2"]
+    assert asks == [RECALL_POLL_S * i for i in range(len(statuses))]
+    experiments, _, _, _ = stored(store)
+    if settled == "completed":
+        assert outcome.completed == [1, 2, 3, 4]
+        assert [e.status for e in experiments] == ["completed"] * 4
+    else:
+        assert outcome.flagged == [1, 2, 3, 4]
+        assert all(f"holds run {key}/ot2 {settled}" in e.error for e in experiments)
 
 
 # ------------------------------------------------------------------- approvals
