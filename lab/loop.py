@@ -135,7 +135,7 @@ class CampaignLoop:
         outcome = reconcile_running(
             self.store, self.loaded, self.campaign_id, self.devices, self.actor, self.clock
         )
-        if outcome.flagged or outcome.completed:
+        if outcome.flagged or outcome.completed or outcome.failed:
             self.reporter.recovered(outcome.flagged)
 
     def step(self, device_timeout_s: float | None = None) -> StepResult:

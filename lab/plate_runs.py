@@ -213,12 +213,16 @@ class PlateRuns:
             for device in plan.protocol.devices():
                 lease_repo.record_device_outcome(session, loop.loaded.lab.name, device, ok=True)
         loop.count_ran(len(experiments))
+        self._report(experiments, outcomes)
+
+    def _report(self, experiments: Sequence[Experiment], outcomes: Mapping[int, Outcome]) -> None:
         for experiment in experiments:
             outcome = outcomes[experiment.number]
-            values = {} if isinstance(outcome, str) else {m.name: m.value for m in outcome}
-            loop.reporter.experiment_finished(
-                experiment, values, outcome if isinstance(outcome, str) else None
-            )
+            if isinstance(outcome, str):
+                self.loop.reporter.experiment_finished(experiment, {}, outcome)
+            else:
+                values = {m.name: m.value for m in outcome}
+                self.loop.reporter.experiment_finished(experiment, values, None)
 
     def _start(self, plan: PlatePlan, admitted: Sequence[Admitted], key: str) -> None:
         """Every experiment of the plate to ``running``, in one transaction, before any command."""
