@@ -19,12 +19,14 @@ from lab import devices as lab_devices
 from lab.campaigns import LoadedCampaign, load_campaign, open_campaign
 from lab.cli import main
 from lab.devices import build_devices, connected
+from lab.orchestrator import Orchestrator
 from lab.plate_runs import plate_designs, plate_key, plate_name
 from lab.plates import run_plate
 from lab.reconcile import RECALL_POLL_S, reconcile_running
+from lab.reporting import SilentReporter
 from lab.review import Reviewer
 from lab.runner import run_campaign, with_spec
-from lab.spec import ApprovalSpec, RetrySpec
+from lab.spec import ApprovalSpec, RetrySpec, StrategySpec
 from lab.yamlio import SpecError
 from simulators.clock import SimulatedClock
 from simulators.opentrons_sim import OpentronsSimulateBackend
@@ -294,6 +296,32 @@ def test_recovery_waits_only_for_a_run_the_robot_is_still_executing(
     else:
         assert outcome.flagged == [1, 2, 3, 4]
         assert all(f"holds run {key}/ot2 {settled}" in e.error for e in experiments)
+
+
+def test_an_orchestrator_serves_two_plate_campaigns_sharing_the_robot(
+    store: Datastore, examples: Path, monkeypatch
+) -> None:
+    robot = spy_robot(monkeypatch)
+    first = suzuki_campaign(examples, name="first", budget=4, batch=2)
+    strategy = StrategySpec(name="sobol", seed=11)  # other designs, so crossed plates show
+    second = with_spec(first, name="second", priority=5, strategy=strategy)
+    for loaded in (first, second):
+        open_campaign(store, loaded, "ops@lab")
+    orchestrator = Orchestrator(store, first.lab, "orch@h:1", lambda _: SilentReporter(), 0.05)
+    outcomes = orchestrator.serve(until_idle=True)
+    assert outcomes == {"first": "finished: budget reached", "second": "finished: budget reached"}
+    assert sorted(robot) == sorted(
+        f"{name}/plate-{n}/ot2" for name in ("first", "second") for n in (1, 3)
+    )
+    designs = [[e.parameters for e in stored(store, name)[0]] for name in ("first", "second")]
+    assert designs[0] != designs[1]
+    for name, loaded in (("first", first), ("second", second)):
+        experiments, values, _, _ = stored(store, name)
+        assert [e.status for e in experiments] == ["completed"] * 4
+        for experiment in experiments:  # each plate read while its campaign held the robot
+            truth = suzuki_truth(loaded, experiment.parameters)
+            assert values[experiment.id]["yield_pct"] == pytest.approx(truth)
+        assert_valid_histories(store, name)
 
 
 # ------------------------------------------------------------------- approvals
