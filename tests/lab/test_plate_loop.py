@@ -373,11 +373,18 @@ def test_only_experiments_a_person_approved_go_on_the_chemists_plate(
 # ------------------------------------------------------------------- bad input
 
 
+FITS = "experiments does not fit one plate: the plate has"
+
+
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("batch_size: 24", "batch_size: 120", "a batch of 120 experiments does not fit one plate"),
-        ("seed: 3\n  tip_policy", "seed: 3\n  wells: [A1, A2, A3]\n  tip_policy", "3 usable wells"),
+        ("batch_size: 24", "batch_size: 120", f"a batch of 120 {FITS} 96 usable wells"),
+        (
+            "seed: 3\n  tip_policy",
+            "seed: 3\n  wells: [A1, A2, A3]\n  tip_policy",
+            f"a batch of 24 {FITS} 3 usable wells",
+        ),
     ],
 )
 def test_a_batch_larger_than_the_plate_is_refused_at_load(
@@ -390,7 +397,6 @@ def test_a_batch_larger_than_the_plate_is_refused_at_load(
         load_campaign(path)
     text = str(caught.value)
     assert message in text and "suzuki_hte.yaml:" in text and "batch_size" in text
-    assert ("96 usable wells" in text) == ("120" in text)
 
 
 # ------------------------------------------------------------------- the CLI
