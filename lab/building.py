@@ -186,6 +186,7 @@ def make_builder(spec: CampaignSpec, lab: LabSpec) -> DesignBuilder:
             f"unknown builder {spec.protocol.builder!r}; allowed: {', '.join(factories)}",
         )
     builder: DesignBuilder = factory(spec.protocol, lab, [p.name for p in spec.parameters])
+    _check_batch_fits_plate(spec, builder)
     produced = builder.outputs()
     named = [(f"objectives[{i}].name", o.name) for i, o in enumerate(spec.objectives)] + [
         (f"outcome_constraints[{i}]", c.name) for i, c in enumerate(spec.outcome_constraints)
@@ -197,3 +198,17 @@ def make_builder(spec: CampaignSpec, lab: LabSpec) -> DesignBuilder:
                 f"{name!r} is not measured by this protocol; it measures: {', '.join(produced)}",
             )
     return builder
+
+
+def _check_batch_fits_plate(spec: CampaignSpec, builder: DesignBuilder) -> None:
+    """A builder that runs a batch as one plate must fit the whole batch on it."""
+    capacity = getattr(builder, "plate_capacity", None)
+    if capacity is None:
+        return
+    wells = int(capacity())
+    if spec.batch_size > wells:
+        raise BuildConfigError(
+            "batch_size",
+            f"a batch of {spec.batch_size} experiments does not fit one plate: the plate has "
+            f"{wells} usable wells; lower batch_size to {wells} or less",
+        )

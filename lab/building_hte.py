@@ -47,6 +47,10 @@ class HtePlateBuilder:
         """The quantities the plate reader reports per well."""
         return list(self.spec.readout)
 
+    def plate_capacity(self) -> int:
+        """How many experiments one plate holds: the recipe's wells, else the whole plate."""
+        return len(self.recipe.wells or self.deck.labware_named(self.recipe.plate).info().wells)
+
     def build_plate(
         self, designs: Sequence[tuple[int, Mapping[str, ParameterValue]]], name: str
     ) -> PlatePlan:

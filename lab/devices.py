@@ -19,7 +19,7 @@ from drivers.base import Device
 from drivers.clock import Clock
 from drivers.errors import DeviceError
 from drivers.heater import Heater
-from drivers.liquid_handler import LiquidHandler
+from drivers.liquid_handler import LiquidHandler, LiquidHandlerBackend
 from drivers.opentrons_http import OpentronsHttpBackend
 from drivers.plate_reader import PlateReader
 from drivers.pump import Pump
@@ -32,8 +32,10 @@ from simulators.flow_reactor import (
     Stock,
 )
 from simulators.opentrons_sim import OpentronsSimulateBackend
-from simulators.plate_world import CompositionReader, PlateWorld
+from simulators.plate_world import CompositionReader, PlateFillingBackend, PlateWorld
 from simulators.valve import SimulatedValve
+from simulators.yield_reader import TableYieldReader
+from simulators.yield_table import YieldTable, YieldTableError
 
 D = TypeVar("D", bound=Device)
 
@@ -235,7 +237,7 @@ DEFAULT_RUN_TIMEOUT_S = 4 * 3600.0
 @register_driver("liquid_handler", "opentrons_simulate")
 def _opentrons_simulate(spec: DeviceSpec, context: BuildContext) -> Device:
     assert spec.deck is not None  # guaranteed by DeviceSpec
-    backend = OpentronsSimulateBackend(on_movements=context.plates().apply)
+    backend = PlateFillingBackend(OpentronsSimulateBackend(), context.plates())
     timeout = spec.run_timeout_s or DEFAULT_RUN_TIMEOUT_S
     return LiquidHandler(spec.name, backend, spec.deck.robot_type, timeout)
 
@@ -245,13 +247,30 @@ def _opentrons_http(spec: DeviceSpec, context: BuildContext) -> Device:
     assert spec.deck is not None  # guaranteed by DeviceSpec
     if spec.url is None:
         raise DeviceError(spec.name, "the opentrons_http driver needs url: http://<robot>:31950")
-    backend = OpentronsHttpBackend(
+    backend: LiquidHandlerBackend = OpentronsHttpBackend(
         spec.name, spec.url, timeout_s=max(spec.timeout_s, 5.0), clock=context.clock
     )
+    if _reads_simulated_plates(context.lab):
+        backend = PlateFillingBackend(backend, context.plates())
     timeout = spec.run_timeout_s or DEFAULT_RUN_TIMEOUT_S
     return LiquidHandler(spec.name, backend, spec.deck.robot_type, timeout)
+
+
+def _reads_simulated_plates(lab: LabSpec) -> bool:
+    """Whether a simulated plate reader reads what the lab's robots pipette."""
+    return any(d.kind == "plate_reader" and d.driver.startswith("simulated") for d in lab.devices)
 
 
 @register_driver("plate_reader", "simulated_composition")
 def _composition_reader(spec: DeviceSpec, context: BuildContext) -> Device:
     return PlateReader(spec.name, CompositionReader(context.plates()))
+
+
+@register_driver("plate_reader", "simulated_table_yield")
+def _table_yield_reader(spec: DeviceSpec, context: BuildContext) -> Device:
+    assert spec.yield_table is not None  # required by DeviceSpec for this driver
+    try:
+        table = YieldTable.load(spec.yield_table)
+    except YieldTableError as exc:
+        raise DeviceError(spec.name, str(exc)) from None
+    return PlateReader(spec.name, TableYieldReader(context.plates(), table))

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from drivers.new_era import rate_range_ml_min
 from protocols.deck import Deck
 from protocols.validation import DeviceLimits
+from simulators.yield_table import YieldTableSpec
 
 DeviceKind = Literal["pump", "heater", "valve", "analyzer", "liquid_handler", "plate_reader"]
 
@@ -136,6 +137,9 @@ DRIVER_FIELDS: dict[str, dict[str, str]] = {
         "results_dir": "the folder the data system exports reports to",
         "response_factors_mol_l_per_area": "the calibration, mol/L per area unit, per peak",
     },
+    "simulated_table_yield": {
+        "yield_table": "the published table it reads yields from, and how that table was run",
+    },
 }
 """Fields each driver needs, and what they mean (for error messages)."""
 
@@ -145,6 +149,7 @@ _ONLY_FOR = {
     "results_dir": "hplc_folder",
     "response_factors_mol_l_per_area": "hplc_folder",
     "injector": "hplc_folder",
+    "yield_table": "simulated_table_yield",
 }
 
 
@@ -203,6 +208,7 @@ class DeviceSpec(BaseModel):
     url: str | None = Field(default=None, pattern=r"^https?://")
     run_timeout_s: float | None = Field(default=None, gt=0)
     deck: Deck | None = None
+    yield_table: YieldTableSpec | None = None
 
     @model_validator(mode="after")
     def _check(self) -> DeviceSpec:
@@ -347,12 +353,18 @@ class LabSpec(BaseModel):
             )
 
     def relative_to(self, base_dir: Path) -> LabSpec:
-        """Return the lab with relative ``results_dir`` paths resolved against ``base_dir``."""
+        """Return the lab with relative paths (``results_dir``, tables) resolved in ``base_dir``."""
         devices = tuple(
             d.model_copy(update={"results_dir": (base_dir / d.results_dir).resolve()})
             if d.results_dir is not None and not d.results_dir.is_absolute()
             else d
             for d in self.devices
+        )
+        devices = tuple(
+            d.model_copy(update={"yield_table": d.yield_table.resolved(base_dir)})
+            if d.yield_table is not None
+            else d
+            for d in devices
         )
         return self.model_copy(update={"devices": devices})
 

@@ -11,6 +11,8 @@ every other open experiment where it stood.
 The loop advances in steps (:meth:`CampaignLoop.step`) so that an
 orchestrator can interleave many campaigns; :meth:`CampaignLoop.run` steps
 one campaign until it is done, waiting for approvals without holding devices.
+A step runs one experiment, or, when the campaign's builder builds plates,
+one plate of queued experiments (:class:`lab.plate_runs.PlateRuns`).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from lab.devices import DeviceSet
 from lab.executor import ExecutionError, execute
 from lab.learn import budget_used, planner_inputs
 from lab.leasing import DeviceArbiter
+from lab.plate_runs import PlateBuilder, PlateRuns
 from lab.reconcile import reconcile_running
 from lab.reporting import Reporter
 from planner import Proposal, suggest
@@ -98,6 +101,8 @@ class CampaignLoop:
         self.ran = 0
         self.cycles = 0
         self._idle_cycles = 0
+        builder = loaded.builder
+        self.plates = PlateRuns(self, builder) if isinstance(builder, PlateBuilder) else None
 
     # ----------------------------------------------------------------- driver
     def run(
@@ -128,13 +133,13 @@ class CampaignLoop:
     def recover(self) -> None:
         """Reconcile what a crash left running (see :func:`lab.reconcile.reconcile_running`)."""
         outcome = reconcile_running(
-            self.store, self.loaded, self.campaign_id, self.devices, self.actor
+            self.store, self.loaded, self.campaign_id, self.devices, self.actor, self.clock
         )
-        if outcome.flagged or outcome.completed:
+        if outcome.flagged or outcome.completed or outcome.failed:
             self.reporter.recovered(outcome.flagged)
 
     def step(self, device_timeout_s: float | None = None) -> StepResult:
-        """Do the next piece of work: judge proposals, run one experiment, or plan a cycle."""
+        """Do the next piece of work: judge proposals, run one experiment (or plate), or plan."""
         status = self._campaign_status()
         if status == "aborted":
             self._abandon_open("campaign aborted")
@@ -145,10 +150,13 @@ class CampaignLoop:
         if status == "paused":
             return self._wait("campaign paused (dbtl campaign resume " + self.spec.name + ")")
         self._judge_proposals()
-        queued = self._experiments([_S.QUEUED])
+        queued = self.experiments([_S.QUEUED])
+        if queued and self.plates is not None:
+            waiting = self.plates.run(queued, device_timeout_s)
+            return self._wait(waiting) if waiting else StepResult.WORKED
         if queued:
             return self._run_next(queued[0], device_timeout_s)
-        held = self._experiments([_S.AWAITING_APPROVAL])
+        held = self.experiments([_S.AWAITING_APPROVAL])
         if held:
             numbers = ", ".join(f"#{e.number}" for e in held)
             return self._wait(
@@ -228,7 +236,7 @@ class CampaignLoop:
         return repo.has_event(session, _eid(experiment), "held")
 
     def _apply_verdict(self, session: Session, experiment: Experiment) -> None:
-        verdict = self.policy.judge(experiment.parameters, self._protocol_problem(experiment))
+        verdict = self.policy.judge(experiment.parameters, self.protocol_problem(experiment))
         if verdict.decision == "approve":
             repo.transition(session, _eid(experiment), _S.APPROVED, actor=verdict.actor)
         elif verdict.decision == "reject":
@@ -257,7 +265,8 @@ class CampaignLoop:
             experiment.parameters, name=f"{self.spec.name}#{experiment.number}"
         )
 
-    def _protocol_problem(self, experiment: Experiment) -> str | None:
+    def protocol_problem(self, experiment: Experiment) -> str | None:
+        """Why the experiment's protocol cannot run on this lab, or ``None``."""
         try:
             check_protocol(self.protocol_for(experiment), self.limits)
         except ProtocolError as exc:
@@ -266,23 +275,16 @@ class CampaignLoop:
 
     # ---------------------------------------------------------------- running
     def _run_next(self, experiment: Experiment, device_timeout_s: float | None) -> StepResult:
-        approval = self._approval_of(experiment)
+        approval = self.approval_of(experiment)
         if approval is None:
-            self._refuse_unapproved(experiment)
+            self.refuse_unapproved(experiment)
             return StepResult.WORKED
         protocol = self.protocol_for(experiment)
-        problem = self._protocol_problem(experiment)
+        problem = self.protocol_problem(experiment)
         if problem:  # limits may have changed, or a person approved an unsafe edit
-            with self.store.session() as session:
-                repo.transition(
-                    session,
-                    _eid(experiment),
-                    _S.ABANDONED,
-                    actor=self.actor,
-                    error=f"refused before running: {problem}",
-                )
+            self.refuse(experiment, problem)
             return StepResult.WORKED
-        broken = self._out_of_service(protocol)
+        broken = self.out_of_service(protocol)
         if broken:
             return self._wait(broken)
         with self.arbiter.hold(
@@ -293,14 +295,26 @@ class CampaignLoop:
             self._execute(experiment, protocol, approval)
         return StepResult.WORKED
 
-    def _approval_of(self, experiment: Experiment) -> str | None:
+    def approval_of(self, experiment: Experiment) -> str | None:
         """The actor whose approval lets this experiment run under the policy, if any."""
         with self.store.session() as session:
             approvers = repo.approvers(session, _eid(experiment))
         allowed = [a for a in approvers if self.policy.may_approve(a)]
         return allowed[-1] if allowed else None
 
-    def _refuse_unapproved(self, experiment: Experiment) -> None:
+    def refuse(self, experiment: Experiment, problem: str) -> None:
+        """Abandon a queued experiment that must not run, with the reason."""
+        with self.store.session() as session:
+            repo.transition(
+                session,
+                _eid(experiment),
+                _S.ABANDONED,
+                actor=self.actor,
+                error=f"refused before running: {problem}",
+            )
+
+    def refuse_unapproved(self, experiment: Experiment) -> None:
+        """Abandon a queued experiment that has no approval the policy accepts."""
         with self.store.session() as session:
             repo.transition(
                 session,
@@ -332,8 +346,7 @@ class CampaignLoop:
             repo.record_result(session, _eid(experiment), measured, actor=self.actor)
             for device in protocol.devices():
                 lease_repo.record_device_outcome(session, self.loaded.lab.name, device, ok=True)
-        self.ran += 1
-        self._idle_cycles = 0
+        self.count_ran(1)
         self.reporter.experiment_finished(experiment, {m.name: m.value for m in measured}, None)
 
     def _fail(self, experiment: Experiment, protocol: Protocol, exc: Exception) -> None:
@@ -350,13 +363,18 @@ class CampaignLoop:
                 payload={"safe_state_errors": problems},
             )
             if device in protocol.devices():
-                self._count_device_failure(session, device, message)
-            self._maybe_retry(session, experiment, exc)
-        self.ran += 1
-        self._idle_cycles = 0
+                self.count_device_failure(session, device, message)
+            self.maybe_retry(session, experiment, exc)
+        self.count_ran(1)
         self.reporter.experiment_finished(experiment, {}, message)
 
-    def _count_device_failure(self, session: Session, device: str, message: str) -> None:
+    def count_ran(self, count: int) -> None:
+        """Note that ``count`` experiments ran (completed or failed) in this process."""
+        self.ran += count
+        self._idle_cycles = 0
+
+    def count_device_failure(self, session: Session, device: str, message: str) -> None:
+        """Record a device's failure; take it out of service after too many in a row."""
         lab = self.loaded.lab.name
         state = lease_repo.record_device_outcome(session, lab, device, ok=False, note=message)
         if state.in_service and state.consecutive_failures >= self.spec.retry.out_of_service_after:
@@ -377,7 +395,7 @@ class CampaignLoop:
                 f"Put it back with `dbtl lab service {lab} {device} --on`"
             )
 
-    def _maybe_retry(self, session: Session, experiment: Experiment, exc: Exception) -> None:
+    def maybe_retry(self, session: Session, experiment: Experiment, exc: Exception) -> None:
         """Queue the same approved design again, if the retry policy allows and budget remains.
 
         The retry carries the original approval (recorded with the approver's name and
@@ -402,7 +420,8 @@ class CampaignLoop:
         repo.transition(session, _eid(stored), _S.AWAITING_APPROVAL, actor=self.actor, payload=note)
         repo.transition(session, _eid(stored), _S.APPROVED, actor=approvals[-1], payload=note)
 
-    def _out_of_service(self, protocol: Protocol) -> str:
+    def out_of_service(self, protocol: Protocol) -> str:
+        """Which devices of ``protocol`` are out of service, and why ("" if none)."""
         with self.store.session() as session:
             broken = lease_repo.out_of_service(session, self.loaded.lab.name)
         needed = sorted(set(broken) & protocol.devices())
@@ -411,7 +430,8 @@ class CampaignLoop:
         return "; ".join(f"device {d} is out of service ({broken[d]})" for d in needed)
 
     # ---------------------------------------------------------------- helpers
-    def _experiments(self, statuses: list[ExperimentStatus]) -> list[Experiment]:
+    def experiments(self, statuses: list[ExperimentStatus]) -> list[Experiment]:
+        """The campaign's experiments in ``statuses``, in number order."""
         with self.store.session() as session:
             return repo.list_experiments(session, self.campaign_id, statuses)
 

@@ -6,6 +6,9 @@ This is the piece the campaign loop calls once per batch::
     check_protocol(plan.protocol, lab.limits())        # static validation
     readings = run_plate(plan.protocol, lab, devices, key)
     measured = builder.plate_measurements(plan.protocol, readings)
+
+A plate is physical: after a crash, a plate whose robot run the liquid handler
+remembers may be read again (:func:`read_plate`); it is never pipetted again.
 """
 
 from __future__ import annotations
@@ -55,10 +58,38 @@ def run_plate(
         ProtocolError: The protocol cannot be compiled for the deck.
         DeviceError: The robot run or the read failed.
     """
-    handlers = sorted({s.device for s in protocol.steps if s.kind in ("transfer", "mix")})
-    for name in handlers:
+    dispense_plate(protocol, lab, devices, key)
+    return read_plate(protocol, devices, key)
+
+
+def plate_handlers(protocol: Protocol) -> list[str]:
+    """The liquid handlers that pipette a plate protocol."""
+    return sorted({s.device for s in protocol.steps if s.kind in ("transfer", "mix")})
+
+
+def handler_run_key(key: str, handler: str) -> str:
+    """The idempotency key of one liquid handler's run of the plate ``key``."""
+    return f"{key}/{handler}"
+
+
+def dispense_plate(protocol: Protocol, lab: LabSpec, devices: DeviceSet, key: str) -> None:
+    """Run each liquid handler's program of the plate (a key already run is not run again).
+
+    Raises:
+        ProtocolError: The protocol cannot be compiled for the deck.
+        DeviceError: A robot run failed.
+    """
+    for name in plate_handlers(protocol):
         program = plate_program(protocol, lab, name)
-        devices.get(name, LiquidHandler).run(program, f"{key}/{name}")
+        devices.get(name, LiquidHandler).run(program, handler_run_key(key, name))
+
+
+def read_plate(protocol: Protocol, devices: DeviceSet, key: str) -> dict[str, dict[str, float]]:
+    """Read the plate of ``protocol`` as it stands (reading a plate again is harmless).
+
+    Raises:
+        DeviceError: A read failed.
+    """
     readings: dict[str, dict[str, float]] = {}
     for step in protocol.steps:
         if isinstance(step, ReadPlate):

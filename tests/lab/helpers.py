@@ -58,3 +58,61 @@ def assert_valid_histories(store: Datastore, campaign: str) -> None:
             check_transition(ExperimentStatus(after.from_status), ExperimentStatus(after.to_status))
         assert events[-1].to_status == statuses[number]
         assert sum(1 for e in events if e.to_status == "running") <= 1, f"#{number} ran twice"
+
+
+SUZUKI_COLUMNS = {
+    "electrophile": "reactant_1_smiles",
+    "nucleophile": "reactant_2_smiles",
+    "ligand": "ligand_smiles",
+    "base": "base_smiles",
+    "solvent": "solvent_smiles",
+}
+"""Parameter of the Suzuki example → column of the published table."""
+
+
+def suzuki_campaign(
+    examples: Path,
+    *,
+    name: str = "suzuki",
+    budget: int = 8,
+    batch: int = 4,
+    noise_sd: float = 0.0,
+    seed: int = 3,
+) -> LoadedCampaign:
+    """The Suzuki HTE example on a private copy of examples/, with the shared table found."""
+    from tests.conftest import DATA
+
+    lab = examples / "labs" / "ot2_suzuki.yaml"
+    text = lab.read_text()
+    table = "../../../shared/data/suzuki_miyaura_perera2018/"
+    assert table in text and "noise_sd: 1.5" in text
+    text = text.replace(table, f"{DATA}/suzuki_miyaura_perera2018/")
+    lab.write_text(text.replace("noise_sd: 1.5", f"noise_sd: {noise_sd}"))
+    loaded = load_campaign(examples / "suzuki_hte.yaml")
+    return with_spec(
+        loaded,
+        name=name,
+        budget=budget,
+        batch_size=batch,
+        strategy=StrategySpec(name="sobol", seed=seed),
+    )
+
+
+def suzuki_truth(loaded: LoadedCampaign, design: dict) -> float:
+    """The table's yield for a design, looked up from the campaign's SMILES (not the reader's)."""
+    spec = loaded.lab.device("reader").yield_table
+    assert spec is not None
+    smiles = {p.name: p.choices for p in loaded.spec.parameters}  # molecule parameters
+    conditions = {column: smiles[p][design[p]] for p, column in SUZUKI_COLUMNS.items()}
+    return _table(spec).truth(conditions)
+
+
+_TABLES: dict = {}
+
+
+def _table(spec):
+    from simulators.yield_table import YieldTable
+
+    if spec.table not in _TABLES:
+        _TABLES[spec.table] = YieldTable.load(spec)
+    return _TABLES[spec.table]
