@@ -42,6 +42,11 @@ class HtePlateBuilder:
         _check_devices(spec, lab)
         _check_parameters(spec, parameter_names)
         _check_stocks(spec, self.deck)
+        self.lab = lab
+
+    def run_problem(self) -> str | None:
+        """Why this campaign cannot run on the lab as it is (compiling it is still fine)."""
+        return _readout_problem(self.spec, self.lab, self.deck)
 
     def outputs(self) -> list[str]:
         """The quantities the plate reader reports per well."""
@@ -116,6 +121,26 @@ def _check_devices(spec: HteProtocolSpec, lab: LabSpec) -> None:
             f"lab {lab.name!r} has no plate reader {spec.plate_reader!r}; "
             f"its plate readers: {', '.join(readers) or 'none'}",
         )
+
+
+def _readout_problem(spec: HteProtocolSpec, lab: LabSpec, deck: Deck) -> str | None:
+    """A simulated composition reader reports compositions only: other readouts cannot run."""
+    if spec.plate_reader is None:
+        return None
+    reader = lab.device(spec.plate_reader)
+    if reader.driver != "simulated_composition":
+        return None
+    species = {s.species for s in deck.stocks if s.species}
+    available = {f"{name}_mol_l" for name in species} | {"volume_ul"}
+    missing = sorted(set(spec.readout) - available)
+    if not missing:
+        return None
+    return (
+        f"plate reader {reader.name!r} (simulated_composition) reports each well's "
+        f"composition (<species>_mol_l, volume_ul), not {', '.join(missing)}; this lab is for "
+        "compiling and checking plates (dbtl protocol compile); to run plates in simulation "
+        "use a reader that measures them (see examples/labs/ot2_suzuki.yaml)"
+    )
 
 
 def _check_parameters(spec: HteProtocolSpec, parameter_names: list[str]) -> None:

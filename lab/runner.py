@@ -13,6 +13,7 @@ from lab.labspec import LabSpec
 from lab.leasing import DeviceArbiter, LeaseKeeper, lab_resource
 from lab.loop import CampaignLoop, LoopResult
 from lab.reporting import Reporter, SilentReporter
+from lab.yamlio import SpecError
 from simulators.clock import SimulatedClock
 
 
@@ -34,6 +35,18 @@ def with_spec(loaded: LoadedCampaign, **updates: Any) -> LoadedCampaign:
     """Return ``loaded`` with some campaign fields replaced (name, budget, strategy...)."""
     spec = loaded.spec.model_copy(update=updates)
     return dataclasses.replace(loaded, spec=type(spec).model_validate(spec.model_dump()))
+
+
+def refuse_unrunnable(loaded: LoadedCampaign) -> None:
+    """Raise if the campaign's builder says it cannot run on this lab.
+
+    Raises:
+        SpecError: Naming why (e.g. the lab's reader cannot measure the objective).
+    """
+    check = getattr(loaded.builder, "run_problem", None)
+    problem = check() if check is not None else None
+    if problem:
+        raise SpecError(f"{loaded.path}: protocol.readout: {problem}")
 
 
 def run_campaign(
@@ -64,6 +77,7 @@ def run_campaign(
         LeaseUnavailableError: The lab is leased by another process.
     """
     actor = actor or default_actor()
+    refuse_unrunnable(loaded)
     campaign, _ = open_campaign(store, loaded, actor)
     keeper = LeaseKeeper(store, holder=actor)
     try:
