@@ -13,7 +13,20 @@ from datastore import Datastore
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-DATA = ROOT.parent / "shared" / "data"
+DATA = Path(os.environ.get("DBTL_DATA_DIR", ROOT.parent / "shared" / "data"))
+"""The published datasets (../shared/data beside the checkout, or $DBTL_DATA_DIR)."""
+
+
+def needs_data(*relative: str) -> pytest.MarkDecorator:
+    """Skip a test, with the reason, when a published dataset is not on this machine."""
+    missing = [r for r in relative if not (DATA / r).exists()]
+    return pytest.mark.skipif(
+        bool(missing),
+        reason=f"published dataset(s) {', '.join(missing)} not found under {DATA}; "
+        "set DBTL_DATA_DIR",
+    )
+
+
 POSTGRES_URL = os.environ.get(
     "DBTL_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 )

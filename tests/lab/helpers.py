@@ -79,14 +79,14 @@ def suzuki_campaign(
     noise_sd: float = 0.0,
     seed: int = 3,
 ) -> LoadedCampaign:
-    """The Suzuki HTE example on a private copy of examples/, with the shared table found."""
-    from tests.conftest import DATA
+    """The Suzuki HTE example on a private copy of examples/, with the shipped table found."""
+    from tests.conftest import ROOT
 
     lab = examples / "labs" / "ot2_suzuki.yaml"
     text = lab.read_text()
-    table = "../../../shared/data/suzuki_miyaura_perera2018/"
+    table = "../../simulators/data/"
     assert table in text and "noise_sd: 1.5" in text
-    text = text.replace(table, f"{DATA}/suzuki_miyaura_perera2018/")
+    text = text.replace(table, f"{ROOT}/simulators/data/")
     lab.write_text(text.replace("noise_sd: 1.5", f"noise_sd: {noise_sd}"))
     loaded = load_campaign(examples / "suzuki_hte.yaml")
     return with_spec(
