@@ -113,8 +113,8 @@ def test_fixed_per_batch_over_candidates_picks_a_group_big_enough(strategy: str)
 
 
 def test_strategy_options_are_checked_by_name() -> None:
-    assert {"bo", "factorial", "lhs", "random", "sobol"} <= set(strategy_names())
-    assert strategy_options("factorial") == ["levels"]
+    assert {"bo", "bo-candidates", "factorial", "lhs", "random", "sobol"} <= set(strategy_names())
+    assert "failures" in strategy_options("bo-candidates")
     with pytest.raises(PlannerError, match=r"has no option.*colour.*its options: levels"):
         suggest(grid_problem(), [], [], 1, 0, "factorial", {"colour": "red"})
     with pytest.raises(PlannerError, match="levels must be at least 2"):
