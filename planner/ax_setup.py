@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 import torch
 from ax import ChoiceParameterConfig, Client, RangeParameterConfig
 from ax.adapter.registry import Generators
@@ -219,32 +220,67 @@ def predict(client: Client, designs: Sequence[Design]) -> list[dict[str, Predict
 def cross_validation(client: Client, problem: Problem, n_observations: int) -> dict[str, Any]:
     """Cross-validated R², RMSE and 95 % interval coverage per outcome.
 
-    Leave-one-out (Ax's closed form) when every parameter is a range; with
-    choice parameters Ax 1.3's closed-form LOO fails while mapping choices back
-    and would fall back to refitting once per observation, so
-    ``CV_FOLDS``-fold cross-validation is used instead.
+    Leave-one-out in closed form (:func:`leave_one_out`); should that fail,
+    ``CV_FOLDS``-fold cross-validation through Ax.
     """
-    from ax.adapter.cross_validation import cross_validate
-
-    ranges_only = all(
-        isinstance(p, FloatParameter | IntParameter) for p in problem.space.parameters
-    )
     try:
-        adapter = _adapter(client)
-        folds = -1 if ranges_only else min(CV_FOLDS, n_observations)
-        results = cross_validate(adapter, folds=folds, use_posterior_predictive=True)
-    except Exception as exc:  # diagnostics must never stop a campaign
-        return {"cv_error": f"{type(exc).__name__}: {exc}"[:200]}
+        pairs = leave_one_out(_adapter(client))
+    except Exception:
+        try:
+            pairs = _k_fold(_adapter(client), min(CV_FOLDS, n_observations))
+        except Exception as exc:  # diagnostics must never stop a campaign
+            return {"cv_error": f"{type(exc).__name__}: {exc}"[:200]}
     per_metric: dict[str, dict[str, list[float]]] = {}
-    for result in results:
-        predicted = result.predicted.means_dict
-        covariance = result.predicted.covariance_matrix
-        for name, y in result.observed.data.means_dict.items():
+    for observed, predicted in pairs:
+        means = predicted.means_dict
+        covariance = predicted.covariance_matrix
+        for name, y in observed.means_dict.items():
             entry = per_metric.setdefault(name, {"y": [], "mu": [], "sd": []})
             entry["y"].append(float(y))
-            entry["mu"].append(float(predicted[name]))
+            entry["mu"].append(float(means[name]))
             entry["sd"].append(math.sqrt(max(float(covariance[name][name]), 0.0)))
     return {"cv": {name: fit_quality(v["y"], v["mu"], v["sd"]) for name, v in per_metric.items()}}
+
+
+def leave_one_out(adapter: Any) -> list[tuple[Any, Any]]:
+    """Closed-form leave-one-out predictions (posterior predictive) of Ax's fitted GP.
+
+    BoTorch's ``loo_cv`` gives them in Ax's transformed space; they are mapped
+    back through the adapter's transforms. (Ax 1.3's own closed-form path
+    pairs them with untransformed parameters, which fails on choice
+    parameters, and then refits once per observation.)
+
+    Returns:
+        (observed, predicted) ``ObservationData`` pairs, one per training point.
+    """
+    from ax.adapter.adapter_utils import array_to_observation_data
+    from ax.core.observation import Observation as AxObservation
+    from botorch.cross_validation import loo_cv
+
+    observations = adapter.get_training_data(
+        filter_in_design=True
+    ).convert_to_list_of_observations()
+    posterior: Any = loo_cv(adapter.generator.surrogate.model, observation_noise=True).posterior
+    means = posterior.mean.detach().cpu().numpy().reshape(len(observations), -1)
+    variances = posterior.variance.detach().cpu().numpy().reshape(len(observations), -1)
+    covariances = np.stack([np.diag(v) for v in variances])
+    predictions = array_to_observation_data(f=means, cov=covariances, outcomes=adapter.outcomes)
+    features = [o.features.clone() for o in observations]
+    for transform in adapter.transforms.values():
+        features = transform.transform_observation_features(features)
+    predicted = [
+        AxObservation(features=f, data=d) for f, d in zip(features, predictions, strict=True)
+    ]
+    for transform in reversed(list(adapter.transforms.values())):
+        predicted = transform.untransform_observations(predicted)
+    return [(o.data, p.data) for o, p in zip(observations, predicted, strict=True)]
+
+
+def _k_fold(adapter: Any, folds: int) -> list[tuple[Any, Any]]:
+    from ax.adapter.cross_validation import cross_validate
+
+    results = cross_validate(adapter, folds=folds, use_posterior_predictive=True)
+    return [(r.observed.data, r.predicted) for r in results]
 
 
 def ax_parameter(parameter: Parameter) -> Any:

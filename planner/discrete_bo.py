@@ -81,16 +81,16 @@ def propose(
         )
     encoder = Encoder(problem.space, task_labels(observations))
     features = torch.as_tensor(encoder.encode_frame(candidates.table), dtype=DTYPE)
-    placed = torch.as_tensor(encoder.encode([*own, *pending]), dtype=DTYPE)
     call_seed = int(np.random.SeedSequence([seed, len(observations)]).generate_state(1)[0])
     models = fit_models(
         problem, encoder, observations, call_seed, learn_failures=settings.failures == "avoid"
     )
     pending_x = torch.as_tensor(encoder.encode(list(pending)), dtype=DTYPE)
     if all(o.name in models.fits for o in problem.objectives):
-        chooser, generator = _model_chooser(problem, models, features, placed, call_seed)
+        chooser, generator = _model_chooser(problem, models, features, call_seed)
     else:
-        chooser = _initial_chooser(encoder, features, placed, settings, call_seed)
+        observed = torch.as_tensor(encoder.encode(own), dtype=DTYPE)
+        chooser = _initial_chooser(encoder, features, observed, settings, call_seed)
         generator = f"{settings.initial} init"
     rows = choose_batch(candidates, free, n, pending_x, features, chooser)
     return _proposal(problem, candidates, rows, models, features, settings, generator)
@@ -146,7 +146,7 @@ def choose_batch(
 
 
 def _model_chooser(
-    problem: Problem, models: Models, features: Tensor, placed: Tensor, seed: int
+    problem: Problem, models: Models, features: Tensor, seed: int
 ) -> tuple[Chooser, str]:
     if len(problem.objectives) > 1:
         from planner.multiobjective import hypervolume_chooser
@@ -215,17 +215,18 @@ def incumbent(
 
 
 def _initial_chooser(
-    encoder: Encoder, features: Tensor, placed: Tensor, settings: Settings, seed: int
+    encoder: Encoder, features: Tensor, observed: Tensor, settings: Settings, seed: int
 ) -> Chooser:
+    """Random or maximin designs, away from the observed and pending ones."""
     rng = np.random.default_rng(seed)
     spread = spread_scaled(encoder, features)
-    placed_scaled = spread_scaled(encoder, placed)
+    observed_scaled = spread_scaled(encoder, observed)
 
     def choose(rows: list[int], n: int, pending_x: Tensor) -> list[int]:
         if settings.initial == "random":
             picked = rng.choice(len(rows), size=min(n, len(rows)), replace=False)
             return [rows[int(i)] for i in picked]
-        already = torch.cat([placed_scaled, spread_scaled(encoder, pending_x)])
+        already = torch.cat([observed_scaled, spread_scaled(encoder, pending_x)])
         return maximin_batch(spread, rows, already, n, start=int(rng.integers(len(rows))))
 
     return choose

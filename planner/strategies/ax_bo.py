@@ -123,14 +123,7 @@ def _model_based(
     designs = _ask(client, problem, n, seed)
     short = n - len(designs)
     if short:
-        used = [*[o.parameters for o in observations], *pending, *designs]
-        sampler_rng = np.random.default_rng(stream_seed(seed, len(used)))
-        designs += draw_designs(
-            problem.space,
-            lambda m: sampler_rng.random((m, len(problem.space.parameters))),
-            short,
-            exclude=used,
-        )
+        designs += _random_fill(problem, observations, pending, designs, short, seed)
     predictions = ax_setup.predict(client, designs)
     generator = "ax:MBM" + (f" (+{short} random: exclusions)" if short else "")
     suggestions = [
@@ -142,6 +135,24 @@ def _model_based(
         **ax_setup.cross_validation(client, problem, len(completed(observations))),
     }
     return Proposal(suggestions, ModelReport(name, len(completed(observations)), diagnostics))
+
+
+def _random_fill(
+    problem: Problem,
+    observations: Sequence[Observation],
+    pending: Sequence[Design],
+    designs: list[dict[str, ParameterValue]],
+    count: int,
+    seed: int,
+) -> list[dict[str, ParameterValue]]:
+    """Random allowed designs for what exclusions kept Ax from proposing (same fixed values)."""
+    space = problem.space
+    used = [*[o.parameters for o in observations], *pending, *designs]
+    rng = np.random.default_rng(stream_seed(seed, len(used)))
+    fixed = {k: designs[0][k] for k in space.fixed_per_batch} if designs else None
+    return draw_designs(
+        space, lambda m: rng.random((m, len(space.parameters))), count, exclude=used, fixed=fixed
+    )
 
 
 def _ask(client: Any, problem: Problem, n: int, seed: int) -> list[dict[str, ParameterValue]]:

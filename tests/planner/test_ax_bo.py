@@ -115,3 +115,15 @@ def test_mixed_space_batch_respects_fixed_values_and_exclusions() -> None:
     assert all(problem.space.is_feasible(d) for d in designs)
     assert proposal.report.diagnostics["generator"].startswith("ax:MBM")
     assert set(proposal.report.diagnostics["cv"]["y"]) == {"r2", "rmse", "coverage_95", "n"}
+
+
+@pytest.mark.slow
+def test_excluded_optimum_is_never_proposed() -> None:
+    problem = mixed_problem(exclusions=["solvent = THF"])  # THF is the best solvent
+    observations = [
+        Observation(s.parameters, {"y": g(s.parameters)})
+        for s in suggest(problem, [], [], 8, 3, "sobol").suggestions
+    ]
+    proposal = suggest(problem, observations, [], 4, 0, "bo")
+    assert len(proposal.suggestions) == 4
+    assert all(s.parameters["solvent"] != "THF" for s in proposal.suggestions)
