@@ -32,6 +32,7 @@ from planner.space import (
     Parameter,
     SearchSpace,
 )
+from planner.warmstart import observations_from_table
 
 
 def suggest(
@@ -87,6 +88,7 @@ __all__ = [
     "Suggestion",
     "UnknownStrategyError",
     "get_strategy",
+    "observations_from_table",
     "register",
     "strategy_names",
     "strategy_options",

@@ -8,6 +8,7 @@ from planner import (
     Objective,
     Observation,
     OrdinalParameter,
+    OutcomeConstraint,
     Problem,
     SearchSpace,
     suggest,
@@ -127,3 +128,24 @@ def test_excluded_optimum_is_never_proposed() -> None:
     proposal = suggest(problem, observations, [], 4, 0, "bo")
     assert len(proposal.suggestions) == 4
     assert all(s.parameters["solvent"] != "THF" for s in proposal.suggestions)
+
+
+@pytest.mark.slow
+def test_two_objectives_and_an_outcome_constraint_on_ranges() -> None:
+    problem = Problem(
+        space=quadratic_problem().space,
+        objectives=(Objective(name="f", direction="minimize"), Objective(name="g")),
+        outcome_constraints=(OutcomeConstraint.model_validate("h <= 0.8"),),
+    )
+
+    def measure(d: dict) -> dict[str, float]:
+        return {"f": f(d), "g": d["x"] + d["y"], "h": d["y"]}
+
+    observations = [
+        Observation(s.parameters, measure(s.parameters))
+        for s in suggest(problem, [], [], 8, 0, "sobol").suggestions
+    ]
+    proposal = suggest(problem, observations, [], 3, 0, "bo")
+    assert len(proposal.suggestions) == 3
+    assert all(set(s.predictions) == {"f", "g", "h"} for s in proposal.suggestions)
+    assert set(proposal.report.diagnostics["cv"]) == {"f", "g", "h"}

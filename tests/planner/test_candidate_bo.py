@@ -166,6 +166,7 @@ def test_outcome_constraint_is_respected_by_the_model() -> None:
     assert feasible_best == 6.0  # a2, b3, MeOH: the best design without b1
 
 
+@pytest.mark.slow  # the first qLogNEHVI on a machine compiles BoTorch's fused C++ kernel (~2 min)
 def test_two_objectives_use_hypervolume_improvement() -> None:
     base = table_problem()
     problem = Problem(
