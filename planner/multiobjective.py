@@ -99,6 +99,8 @@ def _constraints(
     """BoTorch outcome constraints: callables that are negative where samples are feasible."""
     out: list[Callable[[Tensor], Tensor]] = []
     for constraint in problem.outcome_constraints:
+        if constraint.name not in names:  # not observed yet: nothing to model
+            continue
         index = names.index(constraint.name)
         bound = fits[index].from_units(constraint.bound)
         out.append(_violation(index, bound, upper=constraint.op == "<="))

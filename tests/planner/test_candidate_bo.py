@@ -230,3 +230,24 @@ def test_failed_observations_are_not_zeros() -> None:
     proposal = suggest(problem, with_failure, [], 2, 0, "bo-candidates")
     assert proposal.report.n_train == 8
     assert all(math.isfinite(s.predictions["y"].mean) for s in proposal.suggestions)
+
+
+@pytest.mark.slow
+def test_unmeasured_constraint_and_learned_failures_with_two_objectives() -> None:
+    base = table_problem()
+    problem = Problem(
+        space=base.space,
+        objectives=(Objective(name="y"), Objective(name="cost", direction="minimize")),
+        outcome_constraints=(OutcomeConstraint.model_validate("purity >= 0.5"),),
+        candidates=base.candidates,
+    )
+    observations = [
+        Observation(d, {"y": response(d), "cost": EFFECT_A[d["a"]]})
+        if d["solvent"] != "MeOH"
+        else Observation(d, failed=True)
+        for d in problem.candidates.rows()[::7]
+    ]
+    proposal = suggest(problem, observations, [], 3, 0, "bo-candidates", {"failures": "avoid"})
+    assert proposal.report.diagnostics["generator"] == "bo-candidates:qLogNEHVI"
+    assert "purity" in proposal.report.diagnostics["not_modelled"]
+    assert len(proposal.suggestions) == 3
