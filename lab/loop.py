@@ -198,6 +198,7 @@ class CampaignLoop:
             n,
             self.spec.strategy.seed,
             strategy=self.spec.strategy.name,
+            options=self.spec.strategy.options,
         )
         seconds = time.perf_counter() - started
         self._store_proposal(cycle, proposal, seconds)

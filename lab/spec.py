@@ -14,7 +14,15 @@ from pydantic import (
 )
 
 from lab.spec_hte import HteProtocolSpec
-from planner import LinearConstraint, Objective, OutcomeConstraint, Parameter, Problem, SearchSpace
+from planner import (
+    Exclusion,
+    LinearConstraint,
+    Objective,
+    OutcomeConstraint,
+    Parameter,
+    Problem,
+    SearchSpace,
+)
 from protocols.reaction_metrics import Readout
 
 _NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
@@ -38,6 +46,19 @@ class StrategySpec(BaseModel):
         if name not in known:
             raise ValueError(f"unknown strategy {name!r}; allowed: {', '.join(known)}")
         return name
+
+    @model_validator(mode="after")
+    def _known_options(self) -> StrategySpec:
+        from planner import strategy_options
+
+        known = strategy_options(self.name)
+        unknown = sorted(set(self.options) - set(known))
+        if unknown:
+            raise ValueError(
+                f"strategy {self.name!r} has no option(s) {', '.join(unknown)}; "
+                f"its options: {', '.join(known) or 'none'}"
+            )
+        return self
 
 
 class SafeEnvelope(BaseModel):
@@ -119,6 +140,8 @@ class CampaignSpec(BaseModel):
     description: str | None = None
     parameters: tuple[Parameter, ...]
     constraints: tuple[LinearConstraint, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()
+    fixed_per_batch: tuple[str, ...] = ()
     objectives: tuple[Objective, ...] = Field(min_length=1)
     outcome_constraints: tuple[OutcomeConstraint, ...] = ()
     budget: int = Field(ge=1, description="maximum number of experiments")
@@ -154,7 +177,12 @@ class CampaignSpec(BaseModel):
     def problem(self) -> Problem:
         """Return the planner's view of this campaign."""
         return Problem(
-            space=SearchSpace(parameters=self.parameters, constraints=self.constraints),
+            space=SearchSpace(
+                parameters=self.parameters,
+                constraints=self.constraints,
+                exclusions=self.exclusions,
+                fixed_per_batch=self.fixed_per_batch,
+            ),
             objectives=self.objectives,
             outcome_constraints=self.outcome_constraints,
         )

@@ -5,7 +5,8 @@ The one entry point is :func:`suggest`::
     proposal = suggest(problem, observations, pending, n=4, seed=7, strategy="bo")
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from planner.candidates import CandidateSet
 from planner.errors import InfeasibleSpaceError, PlannerError, UnknownStrategyError
@@ -19,9 +20,10 @@ from planner.problem import (
     Proposal,
     Suggestion,
 )
-from planner.registry import get_strategy, register, strategy_names
+from planner.registry import get_strategy, register, strategy_names, strategy_options
 from planner.space import (
     CategoricalParameter,
+    Exclusion,
     FloatParameter,
     IntParameter,
     LinearConstraint,
@@ -30,6 +32,7 @@ from planner.space import (
     Parameter,
     SearchSpace,
 )
+from planner.warmstart import observations_from_table
 
 
 def suggest(
@@ -39,6 +42,7 @@ def suggest(
     n: int,
     seed: int,
     strategy: str = "bo",
+    options: Mapping[str, Any] | None = None,
 ) -> Proposal:
     """Propose ``n`` designs with the strategy registered as ``strategy``.
 
@@ -49,20 +53,22 @@ def suggest(
         n: Batch size (>= 1).
         seed: Seed for all randomness; equal inputs give equal proposals.
         strategy: Registered strategy name (see :func:`strategy_names`).
+        options: The strategy's options (see :func:`strategy_options`).
 
     Raises:
         UnknownStrategyError: ``strategy`` is not registered.
-        PlannerError: ``n`` < 1, or the strategy cannot propose.
+        PlannerError: ``n`` < 1, an unknown option, or the strategy cannot propose.
     """
     if n < 1:
         raise PlannerError(f"n must be at least 1, got {n}")
-    return get_strategy(strategy).suggest(problem, observations, pending, n, seed)
+    return get_strategy(strategy, options).suggest(problem, observations, pending, n, seed)
 
 
 __all__ = [
     "CandidateSet",
     "CategoricalParameter",
     "Design",
+    "Exclusion",
     "FloatParameter",
     "InfeasibleSpaceError",
     "IntParameter",
@@ -82,7 +88,9 @@ __all__ = [
     "Suggestion",
     "UnknownStrategyError",
     "get_strategy",
+    "observations_from_table",
     "register",
     "strategy_names",
+    "strategy_options",
     "suggest",
 ]

@@ -8,16 +8,21 @@ and never propose a design outside the table.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import product
 from typing import Any
 
 import pandas as pd
 
-from planner.errors import PlannerError
-from planner.space import ParameterValue, SearchSpace, coerce_value
+from planner.errors import InfeasibleSpaceError, PlannerError
+from planner.space import ParameterValue, SearchSpace, choices_of, coerce_value
 
 
 class CandidateSet:
-    """Validated, de-duplicated rows of allowed designs (columns = parameter names)."""
+    """Validated, de-duplicated rows of allowed designs (columns = parameter names).
+
+    Rows that one of the space's exclusions forbids are dropped; a row outside
+    a parameter's domain or breaking a linear constraint is an error.
+    """
 
     def __init__(self, space: SearchSpace, table: pd.DataFrame) -> None:
         """Check ``table`` against ``space``.
@@ -78,7 +83,12 @@ def _validated(space: SearchSpace, table: pd.DataFrame) -> pd.DataFrame:
         _coerced_row(space, record, i)
         for i, record in enumerate(table[names].to_dict(orient="records"), start=1)
     ]
-    return pd.DataFrame(records, columns=names).drop_duplicates(ignore_index=True)
+    allowed = [row for row in records if space.exclusion_hit(row) is None]
+    if not allowed:
+        raise PlannerError(
+            f"the space's exclusions rule out all {len(records)} rows of the candidate table"
+        )
+    return pd.DataFrame(allowed, columns=names).drop_duplicates(ignore_index=True)
 
 
 def _coerced_row(space: SearchSpace, record: Mapping[Any, Any], number: int) -> dict[str, Any]:
@@ -103,3 +113,35 @@ def candidate_designs(
     """Designs of the given row numbers."""
     all_rows = candidates.rows()
     return [all_rows[i] for i in rows]
+
+
+def batch_groups(
+    candidates: CandidateSet, rows: Sequence[int], names: Sequence[str]
+) -> dict[tuple[str, ...], list[int]]:
+    """Group row numbers by their values of ``names`` (fixed-per-batch parameters)."""
+    all_rows = candidates.rows()
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i in rows:
+        groups.setdefault(tuple(repr(all_rows[i][n]) for n in names), []).append(i)
+    return groups
+
+
+def enumerate_space(space: SearchSpace, limit: int) -> CandidateSet | None:
+    """Every design of a discrete space as a candidate set (``None`` above ``limit`` designs).
+
+    Designs breaking a linear constraint or hit by an exclusion are left out.
+
+    Raises:
+        InfeasibleSpaceError: The constraints and exclusions leave no design.
+    """
+    if not space.is_discrete or space.discrete_size() > limit:
+        return None
+    levels = [choices_of(p) for p in space.parameters]
+    rows = [
+        design
+        for design in (dict(zip(space.names, combo, strict=True)) for combo in product(*levels))
+        if space.satisfies_constraints(design)
+    ]
+    if not rows:
+        raise InfeasibleSpaceError("no design of the discrete space satisfies its constraints")
+    return CandidateSet(space, pd.DataFrame(rows, columns=space.names))

@@ -64,16 +64,28 @@ class Observation:
     ``failed`` observations carry no values: the experiment did not yield a
     result (device error, clogged line). Strategies must not read them as a
     zero yield.
+
+    ``task`` names the campaign an observation comes from when it is not the
+    current one: results of a related campaign (another substrate, another
+    reactor) that a model may learn from without taking them at face value.
+    ``None`` is the current campaign (also for warm-start results of it).
     """
 
     parameters: Design
     values: Mapping[str, float] = field(default_factory=dict)
     failed: bool = False
+    task: str | None = None
 
 
 @dataclass(frozen=True)
 class Prediction:
-    """A model's predicted mean and standard deviation for one outcome."""
+    """A model's predicted mean and standard deviation for one outcome.
+
+    ``sd`` is the uncertainty of a measurement at the design: the model's
+    uncertainty about the mean plus the measurement noise it learned, so that
+    about 95 % of measurements fall within ``mean ± 1.96 sd`` when the model
+    is calibrated (see ``coverage_95`` in the model report).
+    """
 
     mean: float
     sd: float
@@ -118,5 +130,5 @@ class Proposal:
 
 
 def completed(observations: Sequence[Observation]) -> list[Observation]:
-    """Return the observations that produced values."""
-    return [o for o in observations if not o.failed]
+    """Return the current campaign's observations that produced values."""
+    return [o for o in observations if not o.failed and o.task is None]

@@ -2,15 +2,18 @@
 
 A strategy is any object with ``suggest(problem, observations, pending, n,
 seed) -> Proposal``. Built-in strategies register themselves when
-:mod:`planner.strategies` is imported; users may register their own.
+:mod:`planner.strategies` is imported; users may register their own. A
+factory's keyword arguments are the strategy's options (``StrategySpec.options``
+in a campaign file).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Protocol, TypeVar
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
 
-from planner.errors import UnknownStrategyError
+from planner.errors import PlannerError, UnknownStrategyError
 from planner.problem import Design, Observation, Problem, Proposal
 
 
@@ -37,8 +40,8 @@ class Strategy(Protocol):
         ...
 
 
-S = TypeVar("S", bound=Callable[[], Strategy])
-_FACTORIES: dict[str, Callable[[], Strategy]] = {}
+S = TypeVar("S", bound=Callable[..., Strategy])
+_FACTORIES: dict[str, Callable[..., Strategy]] = {}
 
 
 def register(name: str) -> Callable[[S], S]:
@@ -57,19 +60,47 @@ def strategy_names() -> list[str]:
     return sorted(_FACTORIES)
 
 
-def get_strategy(name: str) -> Strategy:
+def get_strategy(name: str, options: Mapping[str, Any] | None = None) -> Strategy:
     """Return a new instance of the strategy registered as ``name``.
+
+    Args:
+        name: Registered name.
+        options: Keyword arguments of the strategy's factory.
 
     Raises:
         UnknownStrategyError: Listing the registered names.
+        PlannerError: An option the strategy does not have, or a bad option value.
     """
     _load_builtins()
     try:
-        return _FACTORIES[name]()
+        factory = _FACTORIES[name]
     except KeyError:
         raise UnknownStrategyError(
             f"unknown strategy {name!r}; registered: {', '.join(sorted(_FACTORIES))}"
         ) from None
+    options = dict(options or {})
+    known = strategy_options(name)
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise PlannerError(
+            f"strategy {name!r} has no option(s) {', '.join(unknown)}; "
+            f"its options: {', '.join(known) or 'none'}"
+        )
+    try:
+        return factory(**options)
+    except (TypeError, ValueError) as exc:
+        raise PlannerError(f"strategy {name!r}: {exc}") from None
+
+
+def strategy_options(name: str) -> list[str]:
+    """Return the option names of the strategy registered as ``name``."""
+    _load_builtins()
+    signature = inspect.signature(_FACTORIES[name])
+    return [
+        p.name
+        for p in signature.parameters.values()
+        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
 
 
 def _load_builtins() -> None:

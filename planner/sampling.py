@@ -16,14 +16,12 @@ import numpy.typing as npt
 
 from planner.errors import InfeasibleSpaceError
 from planner.space import (
-    CategoricalParameter,
     FloatParameter,
     IntParameter,
-    MoleculeParameter,
-    OrdinalParameter,
     Parameter,
     ParameterValue,
     SearchSpace,
+    choices_of,
 )
 
 UnitSampler = Callable[[int], npt.NDArray[np.float64]]
@@ -47,7 +45,7 @@ def from_unit(parameter: Parameter, u: float) -> ParameterValue:
         else:
             value = parameter.lower + math.floor(u * (parameter.upper - parameter.lower + 1))
         return min(max(value, parameter.lower), parameter.upper)
-    options = _options(parameter)
+    options = choices_of(parameter)
     return options[min(int(u * len(options)), len(options) - 1)]
 
 
@@ -61,40 +59,27 @@ def design_key(design: Mapping[str, ParameterValue], names: Iterable[str]) -> tu
     return tuple(repr(design[name]) for name in names)
 
 
-def is_discrete(space: SearchSpace) -> bool:
-    """Return whether every parameter takes finitely many values."""
-    return not any(isinstance(p, FloatParameter) for p in space.parameters)
-
-
-def discrete_size(space: SearchSpace) -> int:
-    """Return the number of designs in a discrete space (ignoring constraints)."""
-    size = 1
-    for p in space.parameters:
-        if isinstance(p, IntParameter):
-            size *= p.upper - p.lower + 1
-        elif not isinstance(p, FloatParameter):
-            size *= len(_options(p))
-    return size
-
-
 def draw_designs(
     space: SearchSpace,
     sampler: UnitSampler,
     n: int,
     exclude: Iterable[Mapping[str, ParameterValue]] = (),
     skip: int = 0,
+    fixed: Mapping[str, ParameterValue] | None = None,
 ) -> list[dict[str, ParameterValue]]:
     """Draw ``n`` feasible designs from ``sampler``, skipping repeats in discrete spaces.
 
     ``skip`` feasible points are passed over first: a low-discrepancy sequence
     drawn from its start with ``skip`` = designs already made continues exactly
     where the previous call stopped, whatever the constraints rejected.
+    ``fixed`` values replace those drawn for their parameters (fixed-per-batch
+    parameters after the first design of a batch).
 
     Raises:
         InfeasibleSpaceError: Too few feasible designs were found; the message
             says whether constraints or exhaustion of a discrete space is why.
     """
-    discrete = is_discrete(space)
+    discrete = space.is_discrete
     seen = {design_key(d, space.names) for d in exclude} if discrete else set()
     designs: list[dict[str, ParameterValue]] = []
     draws, skipped = 0, 0
@@ -103,8 +88,8 @@ def draw_designs(
         batch = sampler(max(2 * (n + skip - skipped - len(designs)), 16))
         draws += len(batch)
         for point in batch:
-            design = design_from_unit(space, point)
-            if not all(c.is_satisfied(design) for c in space.constraints):
+            design = {**design_from_unit(space, point), **(fixed or {})}
+            if not space.satisfies_constraints(design):
                 continue
             if skipped < skip:
                 skipped += 1
@@ -124,24 +109,17 @@ def draw_designs(
 def _shortfall_message(
     space: SearchSpace, wanted: int, found: int, draws: int, discrete: bool
 ) -> str:
-    if discrete and len(space.constraints) == 0:
+    if discrete and not space.constraints and not space.exclusions:
         return (
-            f"the discrete space has {discrete_size(space)} designs and all but {found} are "
+            f"the discrete space has {space.discrete_size()} designs and all but {found} are "
             f"already used; asked for {wanted}. Lower the budget or widen the space"
         )
-    constraints = "; ".join(c.text or str(c.coefficients) for c in space.constraints)
+    constraints = "; ".join(
+        [c.text or str(c.coefficients) for c in space.constraints]
+        + [f"not ({e})" for e in space.exclusions]
+    )
     return (
         f"found only {found} of {wanted} designs satisfying the constraints ({constraints}) "
         f"in {draws} random draws: the feasible region is empty or tiny; relax the "
         "constraints or widen the bounds"
     )
-
-
-def _options(parameter: Parameter) -> tuple[ParameterValue, ...]:
-    if isinstance(parameter, OrdinalParameter):
-        return tuple(parameter.levels)
-    if isinstance(parameter, CategoricalParameter):
-        return parameter.choices
-    if isinstance(parameter, MoleculeParameter):
-        return tuple(parameter.choices)
-    raise TypeError(f"{parameter.name} is not a choice parameter")

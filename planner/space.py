@@ -1,277 +1,54 @@
-"""Search spaces: typed parameters and linear constraints between them.
+"""Search spaces: typed parameters and the constraints between them.
 
-Parameters are frozen pydantic models discriminated by ``type`` so that a
-campaign file validates straight into them, with errors that name the field.
+A space holds its parameters, linear constraints over numeric parameters,
+exclusions (combinations of choices never to propose together) and the
+parameters that must take one value for a whole batch (one temperature for a
+plate). Parameter and constraint models live in :mod:`planner.parameters` and
+:mod:`planner.constraints`; they are re-exported here.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-import re
-from collections.abc import Mapping, Sequence
-from typing import Annotated, Any, Literal
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+import numpy as np
+from pydantic import BaseModel, ConfigDict, model_validator
 
-ParameterValue = float | int | str
-"""The value of one parameter in one design."""
-
-_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
-
-
-class _Parameter(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    name: str = Field(pattern=_NAME_PATTERN, description="identifier used in designs and files")
-    description: str | None = None
-
-    def contains(self, value: Any) -> bool:  # pragma: no cover - overridden
-        """Return whether ``value`` is a legal value of this parameter."""
-        raise NotImplementedError
-
-
-class FloatParameter(_Parameter):
-    """A continuous range ``[lower, upper]``, optionally searched on a log scale."""
-
-    type: Literal["float"] = "float"
-    bounds: tuple[float, float]
-    unit: str | None = None
-    log_scale: bool = False
-
-    @field_validator("bounds")
-    @classmethod
-    def _check_bounds(cls, bounds: tuple[float, float]) -> tuple[float, float]:
-        return _ordered_bounds(bounds)
-
-    @model_validator(mode="after")
-    def _check_log(self) -> FloatParameter:
-        if self.log_scale and self.bounds[0] <= 0:
-            raise ValueError(f"log_scale needs a positive lower bound, got {self.bounds[0]}")
-        return self
-
-    @property
-    def lower(self) -> float:
-        """Lower bound."""
-        return self.bounds[0]
-
-    @property
-    def upper(self) -> float:
-        """Upper bound."""
-        return self.bounds[1]
-
-    def contains(self, value: Any) -> bool:
-        """Return whether ``value`` is a number within the bounds."""
-        return _is_number(value) and self.lower <= float(value) <= self.upper
-
-
-class IntParameter(_Parameter):
-    """An integer range ``[lower, upper]`` (both included)."""
-
-    type: Literal["int"] = "int"
-    bounds: tuple[int, int]
-    unit: str | None = None
-    log_scale: bool = False
-
-    @field_validator("bounds")
-    @classmethod
-    def _check_bounds(cls, bounds: tuple[int, int]) -> tuple[int, int]:
-        lower, upper = _ordered_bounds(bounds)
-        return int(lower), int(upper)
-
-    @model_validator(mode="after")
-    def _check_log(self) -> IntParameter:
-        if self.log_scale and self.bounds[0] <= 0:
-            raise ValueError(f"log_scale needs a positive lower bound, got {self.bounds[0]}")
-        return self
-
-    @property
-    def lower(self) -> int:
-        """Lower bound."""
-        return self.bounds[0]
-
-    @property
-    def upper(self) -> int:
-        """Upper bound."""
-        return self.bounds[1]
-
-    def contains(self, value: Any) -> bool:
-        """Return whether ``value`` is a whole number within the bounds."""
-        return (
-            _is_number(value)
-            and float(value).is_integer()
-            and self.lower <= int(value) <= self.upper
-        )
-
-
-class CategoricalParameter(_Parameter):
-    """An unordered choice among labels (solvents, catalysts, ...)."""
-
-    type: Literal["categorical"] = "categorical"
-    choices: tuple[str, ...]
-
-    @field_validator("choices")
-    @classmethod
-    def _check_choices(cls, choices: tuple[str, ...]) -> tuple[str, ...]:
-        return _distinct(choices, "choices")
-
-    def contains(self, value: Any) -> bool:
-        """Return whether ``value`` is one of the choices."""
-        return value in self.choices
-
-
-class OrdinalParameter(_Parameter):
-    """An ordered choice among levels (e.g. 0.5, 1, 2, 5 mol% or low/medium/high)."""
-
-    type: Literal["ordinal"] = "ordinal"
-    levels: tuple[float, ...] | tuple[str, ...]
-    unit: str | None = None
-
-    @field_validator("levels")
-    @classmethod
-    def _check_levels(
-        cls, levels: tuple[float, ...] | tuple[str, ...]
-    ) -> tuple[float, ...] | tuple[str, ...]:
-        return _distinct(levels, "levels")
-
-    @property
-    def is_numeric(self) -> bool:
-        """Whether the levels are numbers."""
-        return all(_is_number(level) for level in self.levels)
-
-    def contains(self, value: Any) -> bool:
-        """Return whether ``value`` is one of the levels."""
-        return value in self.levels
-
-
-class MoleculeParameter(_Parameter):
-    """A choice among molecules, each given by a label and its SMILES.
-
-    ``choices`` maps a label (what a chemist reads, stored in designs) to a
-    SMILES string; an empty SMILES means "nothing added". A plain list of
-    SMILES is accepted and then each SMILES is its own label. The encoding
-    tells model-based strategies how to featurize the molecules.
-    """
-
-    type: Literal["molecule"] = "molecule"
-    choices: dict[str, str]
-    encoding: Literal["onehot", "descriptors", "morgan"] = "onehot"
-
-    @field_validator("choices", mode="before")
-    @classmethod
-    def _labels_from_list(cls, value: Any) -> Any:
-        if isinstance(value, list | tuple):
-            if len(set(value)) != len(value):
-                raise ValueError("choices must be distinct")
-            return {str(smiles): str(smiles) for smiles in value}
-        return value
-
-    @model_validator(mode="after")
-    def _check_smiles(self) -> MoleculeParameter:
-        if len(self.choices) < 2:
-            raise ValueError("needs at least 2 choices")
-        from planner.chemistry import invalid_smiles
-
-        for label, smiles in self.choices.items():
-            if smiles and invalid_smiles(smiles):
-                raise ValueError(
-                    f"invalid SMILES {smiles!r} for choice {label!r} of parameter "
-                    f"{self.name!r}: RDKit cannot parse it"
-                )
-        return self
-
-    def contains(self, value: Any) -> bool:
-        """Return whether ``value`` is one of the labels."""
-        return value in self.choices
-
-
-Parameter = Annotated[
-    FloatParameter | IntParameter | CategoricalParameter | OrdinalParameter | MoleculeParameter,
-    Field(discriminator="type"),
-]
-NumericParameter = FloatParameter | IntParameter
-
-_TERM = re.compile(
-    r"\s*(?P<sign>[+-])?\s*(?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)?"
-    r"\s*(?P<times>\*)?\s*(?P<name>[A-Za-z_]\w*)\s*"
+from planner.constraints import Exclusion, LinearConstraint, parse_linear_constraint
+from planner.parameters import (
+    CategoricalParameter,
+    ChoiceParameter,
+    FloatParameter,
+    IntParameter,
+    MoleculeParameter,
+    NumericParameter,
+    OrdinalParameter,
+    Parameter,
+    ParameterValue,
+    choices_of,
+    coerce_value,
+    describe_domain,
+    is_discrete_parameter,
 )
 
-
-class LinearConstraint(BaseModel):
-    """``sum(coefficients[name] * value[name]) <= bound`` over numeric parameters.
-
-    In files it is written as a string, e.g. ``"flow_a + 2.5 * flow_b <= 10"``
-    (``>=`` is accepted and stored with the signs flipped).
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    coefficients: dict[str, float]
-    bound: float
-    text: str = ""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_string(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return parse_linear_constraint(value)
-        return value
-
-    def slack(self, design: Mapping[str, Any]) -> float:
-        """Return ``bound - lhs``: non-negative when ``design`` satisfies the constraint."""
-        lhs = sum(c * float(design[name]) for name, c in self.coefficients.items())
-        return self.bound - lhs
-
-    def is_satisfied(self, design: Mapping[str, Any], tolerance: float = 1e-9) -> bool:
-        """Return whether ``design`` satisfies the constraint (within ``tolerance``)."""
-        return self.slack(design) >= -tolerance * max(1.0, abs(self.bound))
-
-
-def parse_linear_constraint(text: str) -> dict[str, Any]:
-    """Parse ``"a + 2*b <= 10"`` into coefficients and a bound.
-
-    Raises:
-        ValueError: The text is not a linear inequality over named parameters.
-    """
-    match = re.fullmatch(r"(.+?)(<=|>=)(.+)", text.strip())
-    if not match:
-        raise ValueError(f"constraint {text!r} must have the form 'a + 2*b <= 10' (or >=)")
-    lhs, op, rhs = match.groups()
-    try:
-        bound = float(rhs)
-    except ValueError:
-        raise ValueError(
-            f"constraint {text!r}: right-hand side {rhs.strip()!r} must be a number"
-        ) from None
-    coefficients: dict[str, float] = {}
-    position = 0
-    while position < len(lhs):
-        term = _TERM.match(lhs, position)
-        first = position == 0
-        if not term or term.end() == position or (not first and not term["sign"]):
-            raise ValueError(f"constraint {text!r}: cannot read {lhs[position:].strip()!r}")
-        if term["times"] and not term["number"]:
-            raise ValueError(f"constraint {text!r}: '*' needs a number before it")
-        value = float(term["number"]) if term["number"] else 1.0
-        value = -value if term["sign"] == "-" else value
-        coefficients[term["name"]] = coefficients.get(term["name"], 0.0) + value
-        position = term.end()
-    if not coefficients:
-        raise ValueError(f"constraint {text!r} names no parameter")
-    sign = 1.0 if op == "<=" else -1.0
-    return {
-        "coefficients": {k: sign * v for k, v in coefficients.items()},
-        "bound": sign * bound,
-        "text": text.strip(),
-    }
+MAX_EXCLUSION_CHECK = 1_000_000
+"""Largest number of combinations enumerated to check that exclusions leave a design."""
 
 
 class SearchSpace(BaseModel):
-    """The parameters of a design and the linear constraints between them."""
+    """The parameters of a design and the constraints between them."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     parameters: tuple[Parameter, ...]
     constraints: tuple[LinearConstraint, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()
+    fixed_per_batch: tuple[str, ...] = ()
+    """Parameters that take one value for all designs of a batch (one plate temperature)."""
 
     @model_validator(mode="after")
     def _check(self) -> SearchSpace:
@@ -281,22 +58,21 @@ class SearchSpace(BaseModel):
         duplicated = sorted({n for n in names if names.count(n) > 1})
         if duplicated:
             raise ValueError(f"parameter names must be unique; repeated: {', '.join(duplicated)}")
-        numeric = {p.name for p in self.parameters if isinstance(p, FloatParameter | IntParameter)}
+        by_name = {p.name: p for p in self.parameters}
         for index, constraint in enumerate(self.constraints):
-            unknown = sorted(set(constraint.coefficients) - set(names))
-            if unknown:
-                raise ValueError(
-                    f"constraints[{index}] ({constraint.text}) names unknown "
-                    f"parameter(s) {', '.join(unknown)}; known: {', '.join(names)}"
-                )
-            not_numeric = sorted(set(constraint.coefficients) - numeric)
-            if not_numeric:
-                raise ValueError(
-                    f"constraints[{index}] ({constraint.text}) uses non-numeric "
-                    f"parameter(s) {', '.join(not_numeric)}; only float and int "
-                    "parameters may appear in linear constraints"
-                )
-            _check_reachable(constraint, {p.name: p for p in self.parameters}, index)
+            _check_linear(constraint, by_name, index)
+        _check_jointly_feasible(self.constraints, by_name)
+        for index, exclusion in enumerate(self.exclusions):
+            _coerced_exclusion(exclusion, by_name, index)
+        _check_not_all_excluded(self.exclusions, by_name)
+        unknown = sorted(set(self.fixed_per_batch) - set(names))
+        if unknown:
+            raise ValueError(
+                f"fixed_per_batch names unknown parameter(s) {', '.join(unknown)}; "
+                f"known: {', '.join(names)}"
+            )
+        if len(set(self.fixed_per_batch)) != len(self.fixed_per_batch):
+            raise ValueError("fixed_per_batch repeats a parameter")
         return self
 
     @property
@@ -315,18 +91,36 @@ class SearchSpace(BaseModel):
                 return p
         raise KeyError(f"unknown parameter {name!r}; known: {', '.join(self.names)}")
 
+    @cached_property
+    def _exclusion_sets(self) -> list[dict[str, frozenset[ParameterValue]]]:
+        by_name = {p.name: p for p in self.parameters}
+        return [_coerced_exclusion(e, by_name, i) for i, e in enumerate(self.exclusions)]
+
+    def exclusion_hit(self, design: Mapping[str, Any]) -> Exclusion | None:
+        """Return the first exclusion that forbids ``design``, or ``None``."""
+        for exclusion, sets in zip(self.exclusions, self._exclusion_sets, strict=True):
+            if all(design[name] in values for name, values in sets.items()):
+                return exclusion
+        return None
+
+    def satisfies_constraints(self, design: Mapping[str, Any]) -> bool:
+        """Return whether ``design`` meets every linear constraint and no exclusion."""
+        return all(c.is_satisfied(design) for c in self.constraints) and (
+            self.exclusion_hit(design) is None
+        )
+
     def is_feasible(self, design: Mapping[str, Any]) -> bool:
         """Return whether every value is legal and every constraint holds."""
         return all(
             p.name in design and p.contains(design[p.name]) for p in self.parameters
-        ) and all(c.is_satisfied(design) for c in self.constraints)
+        ) and self.satisfies_constraints(design)
 
     def validate_design(self, design: Mapping[str, Any]) -> dict[str, ParameterValue]:
         """Return ``design`` with values coerced to their parameter types.
 
         Raises:
             ValueError: Naming the unknown, missing or out-of-range parameter,
-                or the violated constraint.
+                the violated constraint or the exclusion that forbids it.
         """
         unknown = sorted(set(design) - set(self.names))
         if unknown:
@@ -341,54 +135,129 @@ class SearchSpace(BaseModel):
         for constraint in self.constraints:
             if not constraint.is_satisfied(out):
                 raise ValueError(f"design violates constraint {constraint.text or constraint}")
+        hit = self.exclusion_hit(out)
+        if hit is not None:
+            why = f" ({hit.reason})" if hit.reason else ""
+            raise ValueError(f"design is excluded by {hit}{why}")
         return out
 
+    @property
+    def is_discrete(self) -> bool:
+        """Whether every parameter takes finitely many values."""
+        return all(is_discrete_parameter(p) for p in self.parameters)
 
-def coerce_value(parameter: Parameter, value: Any) -> ParameterValue:
-    """Return ``value`` as the type of ``parameter``.
+    def discrete_size(self) -> int:
+        """Number of designs of a discrete space, before constraints and exclusions."""
+        return math.prod(len(choices_of(p)) for p in self.parameters if is_discrete_parameter(p))
+
+
+def _check_linear(
+    constraint: LinearConstraint, by_name: Mapping[str, Parameter], index: int
+) -> None:
+    names = list(by_name)
+    unknown = sorted(set(constraint.coefficients) - set(names))
+    if unknown:
+        raise ValueError(
+            f"constraints[{index}] ({constraint.text}) names unknown "
+            f"parameter(s) {', '.join(unknown)}; known: {', '.join(names)}"
+        )
+    numeric = {n for n, p in by_name.items() if isinstance(p, FloatParameter | IntParameter)}
+    not_numeric = sorted(set(constraint.coefficients) - numeric)
+    if not_numeric:
+        raise ValueError(
+            f"constraints[{index}] ({constraint.text}) uses non-numeric "
+            f"parameter(s) {', '.join(not_numeric)}; only float and int "
+            "parameters may appear in linear constraints"
+        )
+    _check_reachable(constraint, by_name, index)
+
+
+def _check_jointly_feasible(
+    constraints: tuple[LinearConstraint, ...], by_name: Mapping[str, Parameter]
+) -> None:
+    """Raise if the linear constraints together leave no point inside the bounds."""
+    if len(constraints) < 2:
+        return
+    from scipy.optimize import linprog
+
+    names = sorted({n for c in constraints for n in c.coefficients})
+    a_ub = np.array([[c.coefficients.get(n, 0.0) for n in names] for c in constraints])
+    b_ub = np.array([c.bound for c in constraints])
+    bounds = [(by_name[n].lower, by_name[n].upper) for n in names]  # type: ignore[union-attr]
+    result = linprog(np.zeros(len(names)), A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs")
+    if result.status == 2:
+        texts = "; ".join(c.text or str(c.coefficients) for c in constraints)
+        raise ValueError(
+            f"the linear constraints ({texts}) cannot all hold at once inside the "
+            "parameter bounds: no design satisfies them"
+        )
+
+
+def _coerced_exclusion(
+    exclusion: Exclusion, by_name: Mapping[str, Parameter], index: int
+) -> dict[str, frozenset[ParameterValue]]:
+    """Return the exclusion's values converted to the parameters' types.
 
     Raises:
-        ValueError: The value is not legal for the parameter; the message says what is.
+        ValueError: An unknown or continuous parameter, or a value it does not allow.
     """
-    if isinstance(parameter, IntParameter) and _is_number(value) and float(value).is_integer():
-        value = int(value)
-    elif _is_number(value) and (
-        isinstance(parameter, FloatParameter)
-        or (isinstance(parameter, OrdinalParameter) and parameter.is_numeric)
-    ):
-        value = float(value)
-    if not parameter.contains(value):
-        raise ValueError(f"{parameter.name}={value!r} is not allowed; {describe_domain(parameter)}")
+    out: dict[str, frozenset[ParameterValue]] = {}
+    for name, values in exclusion.when.items():
+        parameter = by_name.get(name)
+        if parameter is None:
+            raise ValueError(
+                f"exclusions[{index}] ({exclusion}) names unknown parameter {name!r}; "
+                f"known: {', '.join(by_name)}"
+            )
+        if not is_discrete_parameter(parameter):
+            raise ValueError(
+                f"exclusions[{index}] ({exclusion}) names continuous parameter {name!r}; "
+                "exclusions apply to categorical, ordinal, molecule and int parameters "
+                "(use a linear constraint for ranges)"
+            )
+        coerced = set()
+        for value in values:
+            try:
+                coerced.add(coerce_value(parameter, _typed(parameter, value)))
+            except ValueError as exc:
+                raise ValueError(f"exclusions[{index}] ({exclusion}): {exc}") from None
+        out[name] = frozenset(coerced)
+    return out
+
+
+def _typed(parameter: Parameter, value: Any) -> Any:
+    """Numbers written as text (from an exclusion string) back to numbers."""
+    numeric = isinstance(parameter, IntParameter) or (
+        isinstance(parameter, OrdinalParameter) and parameter.is_numeric
+    )
+    if numeric and isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
     return value
 
 
-def describe_domain(parameter: Parameter) -> str:
-    """Return a short human description of the values a parameter allows."""
-    if isinstance(parameter, FloatParameter | IntParameter):
-        unit = f" {parameter.unit}" if parameter.unit else ""
-        kind = "a number" if isinstance(parameter, FloatParameter) else "a whole number"
-        return f"expected {kind} in [{parameter.lower}, {parameter.upper}]{unit}"
-    if isinstance(parameter, OrdinalParameter):
-        return "expected one of " + ", ".join(map(str, parameter.levels))
-    return "expected one of " + ", ".join(map(str, parameter.choices))
-
-
-def _ordered_bounds(bounds: Sequence[float]) -> tuple[float, float]:
-    lower, upper = bounds
-    if not (math.isfinite(lower) and math.isfinite(upper)):
-        raise ValueError(f"bounds must be finite numbers, got [{lower}, {upper}]")
-    if not lower < upper:
-        raise ValueError(f"lower {_fmt(lower)} must be < upper {_fmt(upper)}")
-    return float(lower), float(upper)
-
-
-def _distinct(values: tuple[Any, ...], what: str) -> tuple[Any, ...]:
-    if len(values) < 2:
-        raise ValueError(f"needs at least 2 {what}")
-    repeated = sorted({str(v) for v in values if values.count(v) > 1})
-    if repeated:
-        raise ValueError(f"{what} must be distinct; repeated: {', '.join(repeated)}")
-    return values
+def _check_not_all_excluded(
+    exclusions: tuple[Exclusion, ...], by_name: Mapping[str, Parameter]
+) -> None:
+    """Raise if the exclusions together forbid every combination of their parameters."""
+    if not exclusions:
+        return
+    sets = [_coerced_exclusion(e, by_name, i) for i, e in enumerate(exclusions)]
+    names = sorted({n for s in sets for n in s})
+    levels = [choices_of(by_name[n]) for n in names]
+    if math.prod(len(v) for v in levels) > MAX_EXCLUSION_CHECK:
+        return
+    for combination in itertools.product(*levels):
+        design = dict(zip(names, combination, strict=True))
+        if not any(all(design[n] in v for n, v in s.items()) for s in sets):
+            return
+    raise ValueError(
+        "the exclusions forbid every combination of "
+        + ", ".join(names)
+        + ": no design is left to propose"
+    )
 
 
 def _check_reachable(
@@ -406,9 +275,25 @@ def _check_reachable(
         )
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def _fmt(value: float) -> str:
     return f"{value:g}"
+
+
+__all__ = [
+    "CategoricalParameter",
+    "ChoiceParameter",
+    "Exclusion",
+    "FloatParameter",
+    "IntParameter",
+    "LinearConstraint",
+    "MoleculeParameter",
+    "NumericParameter",
+    "OrdinalParameter",
+    "Parameter",
+    "ParameterValue",
+    "SearchSpace",
+    "choices_of",
+    "coerce_value",
+    "describe_domain",
+    "parse_linear_constraint",
+]

@@ -1,3 +1,6 @@
 """Imports every benchmark module so that each registers itself."""
 
-import lab.benchmarks.loop_overhead  # noqa: F401
+import lab.benchmarks.loop_overhead
+import lab.benchmarks.planner_latency
+import lab.benchmarks.planner_pareto
+import lab.benchmarks.planner_tables  # noqa: F401

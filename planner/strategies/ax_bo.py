@@ -1,27 +1,31 @@
-"""Bayesian optimization on Ax's ``Client`` (BoTorch underneath).
+"""Bayesian optimization on Ax's ``Client`` (BoTorch underneath), registered as ``bo``.
 
 The strategy is stateless: every call builds a fresh ``Client`` from the
 problem, attaches the observations (completed or failed) and the pending
 designs, and asks for ``n`` trials. Ax objects never leave this module.
 
-The first ``initial_designs`` designs come from a scrambled Sobol sequence
-(our own, continued across cycles); after that Ax's model-based node ("MBM",
-a GP with qLogNEI, or qLogNEHVI for several objectives) proposes.
+- Problems with a candidate table, and discrete spaces small enough to list,
+  are handed to the candidate-set strategy (``bo-candidates``): scoring every
+  candidate beats local search over choices, and molecular encodings apply.
+- Otherwise the first ``initial_designs`` designs come from our scrambled
+  Sobol sequence (continued across cycles), then Ax's model-based node: a GP
+  with qLogNEI (qLogNEHVI for several objectives), its acquisition optimizer
+  budgeted by :mod:`planner.ax_setup` so a batch takes seconds, not minutes.
+- Fixed-per-batch parameters: the first trial is generated freely, the rest
+  with its values fixed. Exclusions: Ax cannot express them, so excluded
+  proposals are abandoned and regenerated, and any still missing are drawn
+  at random among allowed designs.
 """
 
 from __future__ import annotations
 
-import logging
 import math
-import warnings
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
 import numpy as np
 
 from planner.errors import PlannerError
-from planner.objectives import Objective
 from planner.problem import (
     Design,
     ModelReport,
@@ -33,19 +37,14 @@ from planner.problem import (
     completed,
 )
 from planner.registry import register
-from planner.space import (
-    CategoricalParameter,
-    FloatParameter,
-    IntParameter,
-    MoleculeParameter,
-    OrdinalParameter,
-    Parameter,
-    ParameterValue,
-    coerce_value,
-)
-from planner.strategies.model_free import SobolStrategy
+from planner.sampling import draw_designs
+from planner.space import FloatParameter, ParameterValue, coerce_value
+from planner.strategies.candidate_bo import MAX_CANDIDATES, CandidateBayesianOptimization
+from planner.strategies.model_free import SobolStrategy, stream_seed
+from planner.threads import torch_threads
 
 MIN_INITIAL_DESIGNS = 5
+EXCLUSION_RETRIES = 2
 
 
 @register("bo")
@@ -54,14 +53,33 @@ class AxBayesianOptimization:
 
     name = "bo"
 
-    def __init__(self, initial_designs: int | None = None) -> None:
+    def __init__(
+        self,
+        initial_designs: int | None = None,
+        failures: Literal["ignore", "avoid"] = "ignore",
+        max_candidates: int = MAX_CANDIDATES,
+        threads: int = 1,
+    ) -> None:
         """Create the strategy.
 
         Args:
-            initial_designs: Sobol designs before the model takes over; by default
-                ``max(5, number of parameters + 1)``.
+            initial_designs: Sobol designs before the model takes over (ranges only);
+                by default ``max(5, number of parameters + 1)``.
+            failures: For candidate sets, whether to learn where experiments fail
+                (``"avoid"``) or only never repeat them (``"ignore"``).
+            max_candidates: Discrete spaces up to this size are optimized by
+                scoring every design.
+            threads: torch threads while proposing (1 is fastest on shared machines).
         """
+        if initial_designs is not None and initial_designs < 1:
+            raise ValueError(f"initial_designs must be positive, got {initial_designs}")
         self.initial_designs = initial_designs
+        self.threads = threads
+        self.max_candidates = max_candidates
+        self._candidates = CandidateBayesianOptimization(
+            failures=failures, max_candidates=max_candidates, threads=threads
+        )
+        self._candidates.name = self.name
 
     def suggest(
         self,
@@ -71,120 +89,110 @@ class AxBayesianOptimization:
         n: int,
         seed: int,
     ) -> Proposal:
-        """Propose ``n`` designs: Sobol until enough results exist, then model-based."""
-        if problem.candidates is not None:
-            raise PlannerError(
-                "strategy 'bo' (Ax) optimizes over ranges and choices, not over a candidate "
-                "table; use a candidate-set strategy"
-            )
+        """Propose ``n`` designs: candidate scoring, Sobol initialization, or Ax's model."""
+        if problem.candidates is not None or self._listable(problem):
+            return self._candidates.suggest(problem, observations, pending, n, seed)
         init = self.initial_designs or max(MIN_INITIAL_DESIGNS, len(problem.space.parameters) + 1)
         if len(completed(observations)) < init:
             sobol = SobolStrategy().suggest(problem, observations, pending, n, seed)
             return Proposal(
                 sobol.suggestions, ModelReport(self.name, 0, {"generator": "sobol init"})
             )
-        with _quiet_ax():
-            return self._model_based(problem, observations, pending, n, seed)
+        from planner.ax_setup import quiet_ax
 
-    def _model_based(
-        self,
-        problem: Problem,
-        observations: Sequence[Observation],
-        pending: Sequence[Design],
-        n: int,
-        seed: int,
-    ) -> Proposal:
-        from ax import Client
+        with quiet_ax(), torch_threads(self.threads):
+            return _model_based(problem, observations, pending, n, seed, self.name)
 
-        client = Client(random_seed=seed + len(observations) + len(pending))
-        client.configure_experiment(
-            parameters=[_ax_parameter(p) for p in problem.space.parameters],
-            parameter_constraints=[
-                _ax_constraint(c.coefficients, c.bound) for c in problem.space.constraints
-            ]
-            or None,
-        )
-        client.configure_optimization(
-            objective=", ".join(_ax_objective(o) for o in problem.objectives),
-            outcome_constraints=[str(c) for c in problem.outcome_constraints] or None,
-        )
-        client.configure_generation_strategy(initialization_budget=0)
-        _attach(client, problem, observations, pending)
-        trials = client.get_next_trials(max_trials=n)
-        if not trials:
-            raise PlannerError("Ax proposed no designs: the space may be exhausted")
-        designs = [_from_ax(problem, params) for params in trials.values()]
-        predictions = _predict(client, list(trials.values()))
-        suggestions = [
-            Suggestion(parameters=d, predictions=p, generator="ax:MBM")
-            for d, p in zip(designs, predictions, strict=True)
-        ]
-        report = ModelReport(
-            self.name,
-            len(completed(observations)),
-            {"generator": "ax:MBM", **_cross_validation(client)},
-        )
-        return Proposal(suggestions, report)
+    def _listable(self, problem: Problem) -> bool:
+        space = problem.space
+        return space.is_discrete and space.discrete_size() <= self.max_candidates
 
 
-def _ax_parameter(parameter: Parameter) -> Any:
-    from ax import ChoiceParameterConfig, RangeParameterConfig
+def _model_based(
+    problem: Problem,
+    observations: Sequence[Observation],
+    pending: Sequence[Design],
+    n: int,
+    seed: int,
+    name: str,
+) -> Proposal:
+    from planner import ax_setup
 
-    if isinstance(parameter, FloatParameter | IntParameter):
-        return RangeParameterConfig(
-            name=parameter.name,
-            parameter_type="float" if isinstance(parameter, FloatParameter) else "int",
-            bounds=(parameter.lower, parameter.upper),
-            scaling="log" if parameter.log_scale else "linear",
-        )
-    if isinstance(parameter, OrdinalParameter):
-        numeric = parameter.is_numeric
-        return ChoiceParameterConfig(
-            name=parameter.name,
-            values=[float(v) for v in parameter.levels]
-            if numeric
-            else list(map(str, parameter.levels)),
-            parameter_type="float" if numeric else "str",
-            is_ordered=True,
-        )
-    assert isinstance(parameter, CategoricalParameter | MoleculeParameter)
-    return ChoiceParameterConfig(
-        name=parameter.name,
-        values=list(parameter.choices),
-        parameter_type="str",
-        is_ordered=False,
+    client = ax_setup.new_client(problem, seed + len(observations) + len(pending))
+    ax_setup.attach(client, problem, observations, pending)
+    designs = _ask(client, problem, n, seed)
+    short = n - len(designs)
+    if short:
+        designs += _random_fill(problem, observations, pending, designs, short, seed)
+    predictions = ax_setup.predict(client, designs)
+    generator = "ax:MBM" + (f" (+{short} random: exclusions)" if short else "")
+    suggestions = [
+        Suggestion(parameters=d, predictions=p, generator=generator)
+        for d, p in zip(designs, predictions, strict=True)
+    ]
+    diagnostics = {
+        "generator": generator,
+        **ax_setup.cross_validation(client, problem, len(completed(observations))),
+    }
+    return Proposal(suggestions, ModelReport(name, len(completed(observations)), diagnostics))
+
+
+def _random_fill(
+    problem: Problem,
+    observations: Sequence[Observation],
+    pending: Sequence[Design],
+    designs: list[dict[str, ParameterValue]],
+    count: int,
+    seed: int,
+) -> list[dict[str, ParameterValue]]:
+    """Random allowed designs for what exclusions kept Ax from proposing (same fixed values)."""
+    space = problem.space
+    used = [*[o.parameters for o in observations], *pending, *designs]
+    rng = np.random.default_rng(stream_seed(seed, len(used)))
+    fixed = {k: designs[0][k] for k in space.fixed_per_batch} if designs else None
+    return draw_designs(
+        space, lambda m: rng.random((m, len(space.parameters))), count, exclude=used, fixed=fixed
     )
 
 
-def _ax_constraint(coefficients: Mapping[str, float], bound: float) -> str:
-    terms = " + ".join(f"{c!r}*{name}" for name, c in coefficients.items())
-    return f"{terms} <= {bound!r}".replace("+ -", "- ")
+def _ask(client: Any, problem: Problem, n: int, seed: int) -> list[dict[str, ParameterValue]]:
+    """Ask Ax for ``n`` allowed designs; fewer if exclusions keep rejecting them."""
+    from planner import ax_setup
+
+    space = problem.space
+    designs: list[dict[str, ParameterValue]] = []
+    fixed: dict[str, ParameterValue] | None = None
+    for _ in range(EXCLUSION_RETRIES + 1):
+        wanted = n - len(designs)
+        if wanted == 0:
+            break
+        batches = [1, wanted - 1] if space.fixed_per_batch and fixed is None else [wanted]
+        for size in (b for b in batches if b > 0):
+            for index, params in _trials(client, size, fixed).items():
+                design = from_ax(problem, params)
+                if space.exclusion_hit(design) is not None:
+                    client.mark_trial_abandoned(index)
+                    continue
+                designs.append(design)
+                if space.fixed_per_batch and fixed is None:
+                    fixed = {k: design[k] for k in space.fixed_per_batch}
+                    options = ax_setup.optimizer_options(space, space.fixed_per_batch)
+                    ax_setup.use_optimizer(client, seed, options)
+    if not designs and not space.exclusions:
+        raise PlannerError("Ax proposed no designs: the space may be exhausted")
+    return designs
 
 
-def _ax_objective(objective: Objective) -> str:
-    return objective.name if objective.direction == "maximize" else f"-{objective.name}"
+def _trials(
+    client: Any, size: int, fixed: Mapping[str, ParameterValue] | None
+) -> dict[int, Mapping[str, Any]]:
+    if fixed is None:
+        return dict(client.get_next_trials(max_trials=size))
+    return dict(client.get_next_trials(max_trials=size, fixed_parameters=dict(fixed)))
 
 
-def _attach(
-    client: Any, problem: Problem, observations: Sequence[Observation], pending: Sequence[Design]
-) -> None:
-    names = problem.outcome_names
-    for observation in observations:
-        index = client.attach_trial(parameters=_to_ax(observation.parameters))
-        values = {k: float(v) for k, v in observation.values.items() if k in names}
-        if observation.failed or not values:
-            client.mark_trial_failed(index, failed_reason="experiment failed")
-        else:
-            client.complete_trial(index, raw_data=values)
-    for design in pending:
-        client.attach_trial(parameters=_to_ax(design))
-
-
-def _to_ax(design: Mapping[str, ParameterValue]) -> dict[str, Any]:
-    return {k: (float(v) if isinstance(v, float) else v) for k, v in design.items()}
-
-
-def _from_ax(problem: Problem, params: Mapping[str, Any]) -> dict[str, ParameterValue]:
+def from_ax(problem: Problem, params: Mapping[str, Any]) -> dict[str, ParameterValue]:
+    """A design from Ax's parameterization, clipped into bounds and typed."""
     out: dict[str, ParameterValue] = {}
     for p in problem.space.parameters:
         value = params[p.name]
@@ -194,64 +202,13 @@ def _from_ax(problem: Problem, params: Mapping[str, Any]) -> dict[str, Parameter
     return out
 
 
-def _predict(client: Any, points: list[Mapping[str, Any]]) -> list[dict[str, Prediction]]:
-    try:
-        raw = client.predict(points)
-    except Exception:  # the node may not be predictive; predictions are optional
-        return [{} for _ in points]
-    return [
-        {
-            name: Prediction(float(m), float(s))
-            for name, (m, s) in row.items()
-            if math.isfinite(m) and math.isfinite(s)
-        }
-        for row in raw
-    ]
-
-
-def _cross_validation(client: Any) -> dict[str, Any]:
-    """Leave-one-out R², RMSE and 95 % interval coverage per outcome."""
-    from ax.adapter.cross_validation import cross_validate
-
-    try:
-        adapter = client._generation_strategy.adapter
-        results = cross_validate(adapter, folds=-1, use_posterior_predictive=True)
-    except Exception as exc:  # diagnostics must never stop a campaign
-        return {"cv_error": f"{type(exc).__name__}: {exc}"[:200]}
-    per_metric: dict[str, dict[str, list[float]]] = {}
-    for result in results:
-        observed = result.observed.data.means_dict
-        predicted = result.predicted.means_dict
-        covariance = result.predicted.covariance_matrix
-        for name, y in observed.items():
-            entry = per_metric.setdefault(name, {"y": [], "mu": [], "sd": []})
-            entry["y"].append(float(y))
-            entry["mu"].append(float(predicted[name]))
-            entry["sd"].append(math.sqrt(max(float(covariance[name][name]), 0.0)))
-    return {"cv": {name: fit_quality(v["y"], v["mu"], v["sd"]) for name, v in per_metric.items()}}
-
-
-def fit_quality(y: Sequence[float], mu: Sequence[float], sd: Sequence[float]) -> dict[str, float]:
-    """Return R², RMSE and the fraction of ``y`` inside ``mu ± 1.96 sd``."""
-    y_a, mu_a, sd_a = np.asarray(y), np.asarray(mu), np.asarray(sd)
-    residual = y_a - mu_a
-    total = float(np.sum((y_a - y_a.mean()) ** 2))
+def finite_predictions(raw: Mapping[str, tuple[float, float]]) -> dict[str, Prediction]:
+    """Predictions with finite mean and sd."""
     return {
-        "r2": float(1.0 - np.sum(residual**2) / total) if total > 0 else float("nan"),
-        "rmse": float(np.sqrt(np.mean(residual**2))),
-        "coverage_95": float(np.mean(np.abs(residual) <= 1.96 * sd_a)),
-        "n": float(len(y_a)),
+        name: Prediction(float(m), float(s))
+        for name, (m, s) in raw.items()
+        if math.isfinite(m) and math.isfinite(s)
     }
 
 
-@contextmanager
-def _quiet_ax() -> Iterator[None]:
-    """Silence Ax's INFO logs and numerical warnings for the duration of a call."""
-    previous = logging.root.manager.disable
-    logging.disable(logging.INFO)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        logging.disable(previous)
+__all__ = ["AxBayesianOptimization", "finite_predictions", "from_ax"]

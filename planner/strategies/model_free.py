@@ -9,12 +9,12 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import qmc
 
-from planner.candidates import CandidateSet, candidate_designs
+from planner.candidates import CandidateSet, batch_groups, candidate_designs
 from planner.errors import InfeasibleSpaceError
 from planner.problem import Design, ModelReport, Observation, Problem, Proposal, Suggestion
 from planner.registry import register
 from planner.sampling import UnitSampler, draw_designs
-from planner.space import ParameterValue
+from planner.space import ParameterValue, SearchSpace
 
 
 def stream_seed(seed: int, n_seen: int) -> np.random.SeedSequence:
@@ -34,6 +34,10 @@ def draw_candidates(
 ) -> list[dict[str, ParameterValue]]:
     """Draw ``n`` distinct unused rows of a candidate set uniformly at random.
 
+    With fixed-per-batch parameters, all rows share their values: a group of
+    rows with at least ``n`` free members is drawn first (the largest group
+    when none is that big, which then gives fewer than ``n`` designs).
+
     Raises:
         InfeasibleSpaceError: Fewer than ``n`` candidates are left.
     """
@@ -42,8 +46,29 @@ def draw_candidates(
         raise InfeasibleSpaceError(
             f"only {len(free)} of {len(candidates)} candidates are left; asked for {n}"
         )
-    chosen = np.random.default_rng(seed).choice(len(free), size=n, replace=False)
+    rng = np.random.default_rng(seed)
+    fixed = candidates.space.fixed_per_batch
+    if fixed:
+        groups = list(batch_groups(candidates, free, fixed).values())
+        big = [g for g in groups if len(g) >= n] or [max(groups, key=len)]
+        free = big[int(rng.integers(len(big)))]
+    chosen = rng.choice(len(free), size=min(n, len(free)), replace=False)
     return candidate_designs(candidates, [free[int(i)] for i in chosen])
+
+
+def draw_batch(
+    space: SearchSpace,
+    sampler: UnitSampler,
+    n: int,
+    used: Sequence[Design],
+    skip: int,
+) -> list[dict[str, ParameterValue]]:
+    """Draw ``n`` designs; the batch's first design sets the fixed-per-batch values."""
+    if not space.fixed_per_batch or n == 1:
+        return draw_designs(space, sampler, n, exclude=used, skip=skip)
+    first = draw_designs(space, sampler, 1, exclude=used, skip=skip)
+    fixed = {name: first[0][name] for name in space.fixed_per_batch}
+    return first + draw_designs(space, sampler, n - 1, exclude=[*used, *first], fixed=fixed)
 
 
 class _ModelFree:
@@ -70,7 +95,7 @@ class _ModelFree:
         else:
             sampler = self._sampler(len(problem.space.parameters), seed, n_seen)
             skip = n_seen if self.continues_sequence else 0
-            designs = draw_designs(problem.space, sampler, n, exclude=used, skip=skip)
+            designs = draw_batch(problem.space, sampler, n, used, skip)
         return Proposal(
             suggestions=[Suggestion(parameters=d, generator=self.name) for d in designs],
             report=ModelReport(strategy=self.name, n_train=0),

@@ -1,7 +1,19 @@
+import time
+
 import pytest
 
-from planner import FloatParameter, Objective, Observation, Problem, SearchSpace, suggest
-from planner.strategies.ax_bo import fit_quality
+from planner import (
+    CategoricalParameter,
+    FloatParameter,
+    Objective,
+    Observation,
+    OrdinalParameter,
+    OutcomeConstraint,
+    Problem,
+    SearchSpace,
+    suggest,
+)
+from planner.diagnostics import fit_quality
 
 
 def quadratic_problem() -> Problem:
@@ -63,3 +75,77 @@ def test_fit_quality_metrics() -> None:
     off = fit_quality([1.0, 2.0, 3.0], [2.0, 2.0, 2.0], [0.1, 0.1, 10.0])
     assert off["r2"] == pytest.approx(0.0)
     assert off["coverage_95"] == pytest.approx(2 / 3)
+
+
+def mixed_problem(**space_fields: object) -> Problem:
+    space = SearchSpace.model_validate(
+        {
+            "parameters": [
+                FloatParameter(name="temperature_c", bounds=(20, 120)),
+                FloatParameter(name="time_min", bounds=(1, 60)),
+                CategoricalParameter(name="solvent", choices=("MeCN", "THF", "MeOH")),
+                OrdinalParameter(name="loading", levels=(0.5, 1.0, 2.0)),
+            ],
+            "constraints": ["0.05 * temperature_c + time_min <= 50"],
+            **space_fields,
+        }
+    )
+    return Problem(space=space, objectives=(Objective(name="y"),))
+
+
+def g(d: dict) -> float:
+    solvent = {"MeCN": 0.0, "THF": 0.5, "MeOH": 0.2}[d["solvent"]]
+    return solvent - ((d["temperature_c"] - 80) / 50) ** 2 - ((d["time_min"] - 20) / 30) ** 2
+
+
+@pytest.mark.slow
+def test_mixed_space_batch_respects_fixed_values_and_exclusions() -> None:
+    problem = mixed_problem(
+        exclusions=["solvent = MeOH and loading = 2"], fixed_per_batch=["solvent"]
+    )
+    observations = [
+        Observation(s.parameters, {"y": g(s.parameters)})
+        for s in suggest(problem, [], [], 9, 0, "sobol").suggestions
+    ]
+    started = time.perf_counter()
+    proposal = suggest(problem, observations, [], 3, 0, "bo")
+    assert time.perf_counter() - started < 30  # was about a minute before the budgeted optimizer
+    designs = [s.parameters for s in proposal.suggestions]
+    assert len(designs) == 3
+    assert len({d["solvent"] for d in designs}) == 1
+    assert all(problem.space.is_feasible(d) for d in designs)
+    assert proposal.report.diagnostics["generator"].startswith("ax:MBM")
+    assert set(proposal.report.diagnostics["cv"]["y"]) == {"r2", "rmse", "coverage_95", "n"}
+
+
+@pytest.mark.slow
+def test_excluded_optimum_is_never_proposed() -> None:
+    problem = mixed_problem(exclusions=["solvent = THF"])  # THF is the best solvent
+    observations = [
+        Observation(s.parameters, {"y": g(s.parameters)})
+        for s in suggest(problem, [], [], 8, 3, "sobol").suggestions
+    ]
+    proposal = suggest(problem, observations, [], 4, 0, "bo")
+    assert len(proposal.suggestions) == 4
+    assert all(s.parameters["solvent"] != "THF" for s in proposal.suggestions)
+
+
+@pytest.mark.slow
+def test_two_objectives_and_an_outcome_constraint_on_ranges() -> None:
+    problem = Problem(
+        space=quadratic_problem().space,
+        objectives=(Objective(name="f", direction="minimize"), Objective(name="g")),
+        outcome_constraints=(OutcomeConstraint.model_validate("h <= 0.8"),),
+    )
+
+    def measure(d: dict) -> dict[str, float]:
+        return {"f": f(d), "g": d["x"] + d["y"], "h": d["y"]}
+
+    observations = [
+        Observation(s.parameters, measure(s.parameters))
+        for s in suggest(problem, [], [], 8, 0, "sobol").suggestions
+    ]
+    proposal = suggest(problem, observations, [], 3, 0, "bo")
+    assert len(proposal.suggestions) == 3
+    assert all(set(s.predictions) == {"f", "g", "h"} for s in proposal.suggestions)
+    assert set(proposal.report.diagnostics["cv"]) == {"f", "g", "h"}

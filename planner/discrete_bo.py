@@ -1,0 +1,292 @@
+"""Bayesian optimization over a finite candidate set: score every candidate, pick a batch.
+
+The candidates are the rows of the problem's table (an HTE plate, a
+published screen) or, for a discrete space without one, every allowed
+combination. Each call encodes them (molecules by their parameter's
+encoding), fits a GP per outcome on the observations, and then:
+
+- with one objective, scores every free candidate by log expected
+  improvement times the probability of meeting the outcome constraints (and,
+  if failures are learned, of succeeding), and builds the batch greedily,
+  conditioning on each pick and on the pending experiments
+  (:func:`planner.acquisition.greedy_batch`);
+- with several objectives, uses BoTorch's qLogNEHVI over the candidates
+  (:mod:`planner.multiobjective`);
+- before any model can be fitted, spreads the batch over the candidates
+  (maximin distance in feature space) or draws it at random.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from planner.acquisition import Scorer, greedy_batch, log_probability_above, maximin_batch
+from planner.candidates import CandidateSet, batch_groups, candidate_designs, enumerate_space
+from planner.diagnostics import cross_validation
+from planner.encoding import Encoder
+from planner.errors import InfeasibleSpaceError, PlannerError
+from planner.posterior import CandidatePosterior
+from planner.problem import (
+    Design,
+    ModelReport,
+    Observation,
+    Prediction,
+    Problem,
+    Proposal,
+    Suggestion,
+)
+from planner.surrogate import DTYPE
+from planner.training import SUCCESS, Models, fit_models, task_labels
+
+Chooser = Callable[[list[int], int, Tensor], list[int]]
+"""Chooses ``n`` of the given candidate rows, given the encoded pending designs."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Options of the candidate-set strategy (see ``CandidateBayesianOptimization``)."""
+
+    name: str
+    failures: Literal["ignore", "avoid"]
+    initial: Literal["maximin", "random"]
+    max_candidates: int
+
+
+def propose(
+    problem: Problem,
+    observations: Sequence[Observation],
+    pending: Sequence[Design],
+    n: int,
+    seed: int,
+    settings: Settings,
+) -> Proposal:
+    """Propose ``n`` unused candidates (see the module docstring).
+
+    Raises:
+        PlannerError: No candidate table and the space is continuous or too large.
+        InfeasibleSpaceError: Every candidate is observed or pending.
+    """
+    candidates = candidate_set(problem, settings.max_candidates)
+    own = [o.parameters for o in observations if o.task is None]
+    free = candidates.available([*own, *pending])
+    if not free:
+        raise InfeasibleSpaceError(
+            f"all {len(candidates)} candidates have been observed or are pending"
+        )
+    encoder = Encoder(problem.space, task_labels(observations))
+    features = torch.as_tensor(encoder.encode_frame(candidates.table), dtype=DTYPE)
+    call_seed = int(np.random.SeedSequence([seed, len(observations)]).generate_state(1)[0])
+    models = fit_models(
+        problem, encoder, observations, call_seed, learn_failures=settings.failures == "avoid"
+    )
+    pending_x = torch.as_tensor(encoder.encode(list(pending)), dtype=DTYPE)
+    if all(o.name in models.fits for o in problem.objectives):
+        chooser, generator = _model_chooser(problem, models, features, call_seed)
+    else:
+        observed = torch.as_tensor(encoder.encode(own), dtype=DTYPE)
+        chooser = _initial_chooser(encoder, features, observed, settings, call_seed)
+        generator = f"{settings.initial} init"
+    rows = choose_batch(candidates, free, n, pending_x, features, chooser)
+    return _proposal(problem, candidates, rows, models, features, settings, generator)
+
+
+def candidate_set(problem: Problem, limit: int) -> CandidateSet:
+    """The problem's candidate table, or every design of its discrete space.
+
+    Raises:
+        PlannerError: Neither is available.
+    """
+    if problem.candidates is not None:
+        return problem.candidates
+    enumerated = enumerate_space(problem.space, limit)
+    if enumerated is None:
+        raise PlannerError(
+            "candidate-set optimization needs a candidate table or a discrete space "
+            f"of at most {limit} designs; this space "
+            + (
+                f"has {problem.space.discrete_size()}"
+                if problem.space.is_discrete
+                else "has continuous parameters"
+            )
+        )
+    return enumerated
+
+
+def choose_batch(
+    candidates: CandidateSet,
+    free: list[int],
+    n: int,
+    pending_x: Tensor,
+    features: Tensor,
+    chooser: Chooser,
+) -> list[int]:
+    """Choose ``n`` free rows; with fixed-per-batch parameters all share the first's values.
+
+    The first design is chosen among groups (rows sharing the fixed values)
+    that still have ``n`` free rows when any does, then the rest of the batch
+    within its group, conditioned on the first.
+    """
+    fixed = candidates.space.fixed_per_batch
+    if not fixed or n == 1:
+        return chooser(free, n, pending_x)
+    groups = batch_groups(candidates, free, fixed)
+    eligible = [r for g in groups.values() if len(g) >= n for r in g]
+    first = chooser(eligible or max(groups.values(), key=len), 1, pending_x)
+    group = next(g for g in groups.values() if first[0] in g)
+    rest = [r for r in group if r != first[0]]
+    if not rest:
+        return first
+    return first + chooser(rest, n - 1, torch.cat([pending_x, features[first]]))
+
+
+def _model_chooser(
+    problem: Problem, models: Models, features: Tensor, seed: int
+) -> tuple[Chooser, str]:
+    if len(problem.objectives) > 1:
+        from planner.multiobjective import hypervolume_chooser
+
+        return hypervolume_chooser(problem, models, features, seed), "qLogNEHVI"
+    objective = problem.objectives[0]
+    fit = models.fits[objective.name]
+    posterior = CandidatePosterior(fit, features)
+    sign = objective.sign
+    scorer = Scorer(
+        objective_mean=sign * posterior.mean,
+        log_feasible=feasibility(problem, models, features),
+        best=incumbent(problem, models, posterior, sign),
+    )
+
+    def choose(rows: list[int], n: int, pending_x: Tensor) -> list[int]:
+        return greedy_batch(posterior, scorer, torch.tensor(rows), n, pending_x)
+
+    return choose, "logEI" if scorer.best is not None else "feasibility"
+
+
+def feasibility(problem: Problem, models: Models, features: Tensor) -> Tensor:
+    """Summed log-probabilities that each candidate meets every modelled constraint."""
+    total = torch.zeros(features.shape[0], dtype=DTYPE)
+    for constraint in problem.outcome_constraints:
+        fit = models.fits.get(constraint.name)
+        if fit is None:
+            continue
+        posterior = CandidatePosterior(fit, features)
+        mean, variance = posterior.mean, posterior.variance
+        sign = 1.0 if constraint.op == ">=" else -1.0
+        bound = fit.from_units(constraint.bound)
+        total += log_probability_above(sign * mean, variance.sqrt(), sign * bound)
+    success = models.fits.get(SUCCESS)
+    if success is not None:
+        posterior = CandidatePosterior(success, features)
+        bound = success.from_units(0.5)
+        total += log_probability_above(posterior.mean, posterior.variance.sqrt(), bound)
+    return total
+
+
+def incumbent(
+    problem: Problem, models: Models, posterior: CandidatePosterior, sign: float
+) -> float | None:
+    """Best posterior mean (sign-adjusted) among the campaign's feasible observations.
+
+    Using the model's mean rather than the raw best value keeps a lucky noisy
+    measurement from setting the bar (the plug-in form of noisy EI). Before the
+    campaign has its own observations (a model learned from a related one), the
+    best predicted candidate sets the bar.
+    """
+    fit = models.fits[problem.objectives[0].name]
+    target = fit.train_task == 0
+    if not bool(target.any()):
+        return float((sign * posterior.mean).max())
+    mean, _ = posterior.predict(fit.train_x[target])
+    feasible = torch.ones(len(mean), dtype=torch.bool)
+    observed = models.observed
+    for constraint in problem.outcome_constraints:
+        values = observed.get(constraint.name)
+        if values is not None and len(values) == len(mean):
+            feasible &= torch.as_tensor([constraint.is_satisfied(float(v)) for v in values])
+    if not bool(feasible.any()):
+        return None
+    return float((sign * mean)[feasible].max())
+
+
+def _initial_chooser(
+    encoder: Encoder, features: Tensor, observed: Tensor, settings: Settings, seed: int
+) -> Chooser:
+    """Random or maximin designs, away from the observed and pending ones."""
+    rng = np.random.default_rng(seed)
+    spread = spread_scaled(encoder, features)
+    observed_scaled = spread_scaled(encoder, observed)
+
+    def choose(rows: list[int], n: int, pending_x: Tensor) -> list[int]:
+        if settings.initial == "random":
+            picked = rng.choice(len(rows), size=min(n, len(rows)), replace=False)
+            return [rows[int(i)] for i in picked]
+        already = torch.cat([observed_scaled, spread_scaled(encoder, pending_x)])
+        return maximin_batch(spread, rows, already, n, start=int(rng.integers(len(rows))))
+
+    return choose
+
+
+def spread_scaled(encoder: Encoder, features: Tensor) -> Tensor:
+    """Features with each choice block scaled so its two most different values are 1 apart."""
+    out = features.clone()
+    for block in encoder.blocks:
+        if block.kind == "numeric":
+            continue
+        table = torch.as_tensor(encoder.block_table(block.name), dtype=DTYPE)
+        width = float(torch.cdist(table, table).max()) if len(table) > 1 else 1.0
+        out[:, block.start : block.stop] /= width if width > 0 else 1.0
+    return out
+
+
+def _proposal(
+    problem: Problem,
+    candidates: CandidateSet,
+    rows: list[int],
+    models: Models,
+    features: Tensor,
+    settings: Settings,
+    generator: str,
+) -> Proposal:
+    chosen = features[rows]
+    predictions = [dict[str, Prediction]() for _ in rows]
+    for name, fit in models.fits.items():
+        if name == SUCCESS:
+            continue
+        mean, variance = CandidatePosterior(fit, chosen).predict(chosen)
+        noise = float(fit.model.likelihood.noise.item())
+        mean_u, sd_u = fit.to_units(mean, (variance + noise).sqrt())
+        for i in range(len(rows)):
+            predictions[i][name] = Prediction(float(mean_u[i]), float(sd_u[i]))
+    label = f"{settings.name}:{generator}"
+    suggestions = [
+        Suggestion(parameters=design, predictions=p, generator=label)
+        for design, p in zip(candidate_designs(candidates, rows), predictions, strict=True)
+    ]
+    return Proposal(
+        suggestions,
+        ModelReport(settings.name, _n_train(models), _diagnostics(models, candidates, label)),
+    )
+
+
+def _n_train(models: Models) -> int:
+    return max((len(v) for v in models.observed.values()), default=0)
+
+
+def _diagnostics(models: Models, candidates: CandidateSet, generator: str) -> dict[str, Any]:
+    cv = {
+        name: cross_validation(fit, models.observed[name])
+        for name, fit in models.fits.items()
+        if name != SUCCESS and len(models.observed.get(name, ())) >= 2
+    }
+    out: dict[str, Any] = {"generator": generator, "n_candidates": len(candidates)}
+    if cv:
+        out["cv"] = cv
+    if models.skipped:
+        out["not_modelled"] = dict(models.skipped)
+    return out
