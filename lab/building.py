@@ -176,9 +176,15 @@ def make_builder(spec: CampaignSpec, lab: LabSpec) -> DesignBuilder:
         BuildConfigError: Unknown builder, a mismatch with the lab, or an
             objective the runs cannot produce.
     """
-    from lab.building_hte import HtePlateBuilder  # it imports this module's BuildConfigError
+    # these import this module's BuildConfigError
+    from lab.building_hte import HtePlateBuilder
+    from lab.building_station import StationBuilder
 
-    factories: dict[str, Any] = {"flow_reactor": FlowReactorBuilder, "hte_plate": HtePlateBuilder}
+    factories: dict[str, Any] = {
+        "flow_reactor": FlowReactorBuilder,
+        "hte_plate": HtePlateBuilder,
+        "station": StationBuilder,
+    }
     factory = factories.get(spec.protocol.builder)
     if factory is None:
         raise BuildConfigError(

@@ -20,6 +20,7 @@ from lab.labfile import load_lab
 from lab.labspec import LabSpec
 from lab.spec import CampaignSpec
 from lab.yamlio import SpecError, load_model_and_tree, locate
+from planner import Problem
 
 # keys that may differ between the stored spec and the file when resuming
 RESUMABLE_CHANGES = frozenset({"budget", "description"})
@@ -34,6 +35,18 @@ class LoadedCampaign:
     spec: CampaignSpec
     lab: LabSpec
     builder: DesignBuilder
+
+    def problem(self) -> Problem:
+        """The planner's problem, restricted to the builder's candidates when it has some.
+
+        A station replaying a table of experiments offers only the table's
+        designs; other builders leave the space as the campaign declares it.
+        """
+        problem = self.spec.problem()
+        candidates = getattr(self.builder, "candidates", None)
+        if candidates is None:
+            return problem
+        return problem.model_copy(update={"candidates": candidates(problem.space)})
 
 
 def load_campaign(path: Path, budget: int | None = None) -> LoadedCampaign:
@@ -58,9 +71,11 @@ def load_campaign(path: Path, budget: int | None = None) -> LoadedCampaign:
     lab = load_lab(lab_path)
     try:
         builder = make_builder(spec, lab)
+        loaded = LoadedCampaign(path, path.read_text(encoding="utf-8"), spec, lab, builder)
+        loaded.problem()  # a builder's candidates must fit the campaign's parameters
     except BuildConfigError as exc:
         raise SpecError(f"{locate(path, tree, exc.where)}: {exc.message}") from None
-    return LoadedCampaign(path, path.read_text(encoding="utf-8"), spec, lab, builder)
+    return loaded
 
 
 def default_actor() -> str:

@@ -23,8 +23,10 @@ from drivers.liquid_handler import LiquidHandler, LiquidHandlerBackend
 from drivers.opentrons_http import OpentronsHttpBackend
 from drivers.plate_reader import PlateReader
 from drivers.pump import Pump
+from drivers.station import Station
 from drivers.valve import Valve
 from lab.labspec import DeviceSpec, LabSpec
+from simulators.experiment_table import ExperimentTable, ExperimentTableError
 from simulators.flow_reactor import (
     SimulatedAnalyzer,
     SimulatedFlowReactor,
@@ -33,6 +35,7 @@ from simulators.flow_reactor import (
 )
 from simulators.opentrons_sim import OpentronsSimulateBackend
 from simulators.plate_world import CompositionReader, PlateFillingBackend, PlateWorld
+from simulators.table_station import TableStation
 from simulators.valve import SimulatedValve
 from simulators.yield_reader import TableYieldReader
 from simulators.yield_table import YieldTable, YieldTableError
@@ -274,3 +277,13 @@ def _table_yield_reader(spec: DeviceSpec, context: BuildContext) -> Device:
     except YieldTableError as exc:
         raise DeviceError(spec.name, str(exc)) from None
     return PlateReader(spec.name, TableYieldReader(context.plates(), table))
+
+
+@register_driver("station", "experiment_table")
+def _table_station(spec: DeviceSpec, context: BuildContext) -> Device:
+    assert spec.experiment_table is not None  # required by DeviceSpec for this driver
+    try:
+        table = ExperimentTable.load(spec.experiment_table)
+    except ExperimentTableError as exc:
+        raise DeviceError(spec.name, str(exc)) from None
+    return Station(spec.name, TableStation(spec.name, table))

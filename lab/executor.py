@@ -15,11 +15,13 @@ from drivers.analyzer import Analyzer
 from drivers.clock import Clock
 from drivers.heater import Heater
 from drivers.pump import Pump
+from drivers.station import Station
 from drivers.valve import Valve
 from lab.devices import DeviceSet
 from protocols.protocol import Protocol
 from protocols.steps import (
     Measure,
+    RunConditions,
     SetFlowRate,
     SetTemperature,
     SwitchValve,
@@ -127,3 +129,8 @@ def _wait_steady_state(step: WaitSteadyState, ctx: StepContext) -> None:
 @handles("measure")
 def _measure(step: Measure, ctx: StepContext) -> Mapping[str, float]:
     return ctx.devices.get(step.device, Analyzer).measure(step.label, ctx.key)
+
+
+@handles("run_conditions")
+def _run_conditions(step: RunConditions, ctx: StepContext) -> Mapping[str, float]:
+    return ctx.devices.get(step.device, Station).run(step.conditions, ctx.key)

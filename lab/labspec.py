@@ -29,9 +29,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from drivers.new_era import rate_range_ml_min
 from protocols.deck import Deck
 from protocols.validation import DeviceLimits
+from simulators.experiment_table import ExperimentTableSpec
 from simulators.yield_table import YieldTableSpec
 
-DeviceKind = Literal["pump", "heater", "valve", "analyzer", "liquid_handler", "plate_reader"]
+DeviceKind = Literal[
+    "pump", "heater", "valve", "analyzer", "liquid_handler", "plate_reader", "station"
+]
 
 
 class Reservoir(BaseModel):
@@ -140,6 +143,10 @@ DRIVER_FIELDS: dict[str, dict[str, str]] = {
     "simulated_table_yield": {
         "yield_table": "the published table it reads yields from, and how that table was run",
     },
+    "experiment_table": {
+        "experiment_table": "the table of experiments it replays: file, parameter and "
+        "outcome columns",
+    },
 }
 """Fields each driver needs, and what they mean (for error messages)."""
 
@@ -150,6 +157,7 @@ _ONLY_FOR = {
     "response_factors_mol_l_per_area": "hplc_folder",
     "injector": "hplc_folder",
     "yield_table": "simulated_table_yield",
+    "experiment_table": "experiment_table",
 }
 
 
@@ -209,6 +217,7 @@ class DeviceSpec(BaseModel):
     run_timeout_s: float | None = Field(default=None, gt=0)
     deck: Deck | None = None
     yield_table: YieldTableSpec | None = None
+    experiment_table: ExperimentTableSpec | None = None
 
     @model_validator(mode="after")
     def _check(self) -> DeviceSpec:
@@ -363,6 +372,12 @@ class LabSpec(BaseModel):
         devices = tuple(
             d.model_copy(update={"yield_table": d.yield_table.resolved(base_dir)})
             if d.yield_table is not None
+            else d
+            for d in devices
+        )
+        devices = tuple(
+            d.model_copy(update={"experiment_table": d.experiment_table.resolved(base_dir)})
+            if d.experiment_table is not None
             else d
             for d in devices
         )

@@ -28,6 +28,7 @@ from drivers.analyzer import Analyzer
 from drivers.clock import Clock
 from drivers.errors import DeviceError
 from drivers.liquid_handler import TERMINAL_STATUSES, LiquidHandler, RunReport
+from drivers.station import Station
 from lab.campaigns import LoadedCampaign
 from lab.devices import DeviceSet
 from lab.plate_runs import (
@@ -41,7 +42,7 @@ from lab.plate_runs import (
 from lab.plates import handler_run_key, plate_handlers, read_plate
 from protocols.errors import ProtocolError
 from protocols.protocol import Protocol
-from protocols.steps import Measure
+from protocols.steps import Measure, RunConditions
 
 INTERRUPTED = (
     "interrupted: the orchestrator stopped while this experiment was running; its outcome is "
@@ -78,10 +79,14 @@ def recall_readings(
     readings: dict[str, float] = {}
     measured = False
     for number, step in enumerate(protocol.steps, start=1):
-        if not isinstance(step, Measure):
+        if not isinstance(step, Measure | RunConditions):
             continue
+        key = f"{run_key}/{number}"
         try:
-            values = devices.get(step.device, Analyzer).recall(f"{run_key}/{number}")
+            if isinstance(step, Measure):
+                values = devices.get(step.device, Analyzer).recall(key)
+            else:
+                values = devices.get(step.device, Station).recall(key)
         except DeviceError:
             return None
         if values is None:

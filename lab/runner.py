@@ -16,15 +16,18 @@ from lab.reporting import Reporter, SilentReporter
 from lab.yamlio import SpecError
 from simulators.clock import SimulatedClock
 
+VIRTUAL_TIME_DRIVERS = frozenset({"simulated", "experiment_table"})
+"""Drivers of devices that never wait on real time."""
+
 
 def clock_for(lab: LabSpec) -> Clock:
     """The lab's time.
 
-    Virtual time when every device is simulated; scaled wall-clock time for an
+    Virtual time when every device is simulated (or a replayed table); scaled wall-clock time for an
     emulated lab whose ``simulation.time_scale`` is not 1 (the emulators run
     their world at the same pace); the system clock otherwise.
     """
-    if all(d.driver == "simulated" for d in lab.devices):
+    if all(d.driver in VIRTUAL_TIME_DRIVERS for d in lab.devices):
         return SimulatedClock()
     if lab.simulation is not None and lab.simulation.time_scale != 1.0:
         return ScaledClock(lab.simulation.time_scale)

@@ -131,6 +131,20 @@ class FlowProtocolSpec(BaseModel):
     readout: Readout
 
 
+class StationProtocolSpec(BaseModel):
+    """Each design runs whole on one experiment station (a table of published experiments).
+
+    ``inputs`` maps a station condition to the parameter that sets it; a
+    condition left out is set by the parameter of the same name.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    builder: Literal["station"] = "station"
+    station: str
+    inputs: dict[str, str] = {}
+
+
 class CampaignSpec(BaseModel):
     """One campaign file."""
 
@@ -148,7 +162,9 @@ class CampaignSpec(BaseModel):
     batch_size: int = Field(default=1, ge=1, le=384)
     strategy: StrategySpec = StrategySpec()
     lab: str = Field(description="lab file, relative to this campaign file")
-    protocol: Annotated[FlowProtocolSpec | HteProtocolSpec, Field(discriminator="builder")]
+    protocol: Annotated[
+        FlowProtocolSpec | HteProtocolSpec | StationProtocolSpec, Field(discriminator="builder")
+    ]
     approval: ApprovalSpec = ApprovalSpec()
     priority: int = Field(default=0, description="higher runs first when campaigns share devices")
     retry: RetrySpec = RetrySpec()

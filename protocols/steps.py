@@ -139,6 +139,19 @@ class Measure(_Step):
     label: str = "sample"
 
 
+class RunConditions(_Step):
+    """Hand one experiment's conditions to a station that runs it whole, and read its outcomes."""
+
+    kind: Literal["run_conditions"] = "run_conditions"
+    device: str
+    conditions: dict[str, str | float]
+
+    def summary(self) -> str:
+        """Return e.g. ``run_conditions: ligand=XPhos, base=CsF (table)``."""
+        shown = ", ".join(f"{k}={v}" for k, v in self.conditions.items())
+        return f"run_conditions: {shown} ({self.device})"
+
+
 Step = Annotated[
     SetTemperature
     | SetFlowRate
@@ -148,7 +161,8 @@ Step = Annotated[
     | Measure
     | Transfer
     | Mix
-    | ReadPlate,
+    | ReadPlate
+    | RunConditions,
     Field(discriminator="kind"),
 ]
 """Any protocol step."""

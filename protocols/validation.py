@@ -13,6 +13,7 @@ from protocols.protocol import Protocol
 from protocols.steps import (
     Mix,
     ReadPlate,
+    RunConditions,
     SetFlowRate,
     SetTemperature,
     Step,
@@ -87,6 +88,7 @@ _EXPECTED_KIND = {
     Transfer: "liquid_handler",
     Mix: "liquid_handler",
     ReadPlate: "plate_reader",
+    RunConditions: "station",
 }
 
 

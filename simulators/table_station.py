@@ -1,0 +1,44 @@
+"""A station that replays a table of published experiments (see :mod:`drivers.station`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from drivers.base import DeviceIdentity
+from drivers.errors import DeviceError
+from drivers.station import Conditions, StationBackend
+from simulators.experiment_table import ConditionsNotInTableError, ExperimentTable
+
+
+class TableStation(StationBackend):
+    """Answers each run with the table's (averaged) outcomes for its conditions.
+
+    A combination the table does not hold is refused with a device error, as a
+    real station refuses a recipe it cannot run; outcomes are remembered by run
+    key so that a run recorded late (after a crash) is recalled, not repeated.
+    """
+
+    def __init__(self, name: str, table: ExperimentTable) -> None:
+        self.name = name
+        self.table = table
+        self._runs: dict[str, dict[str, float]] = {}
+
+    def identify(self) -> DeviceIdentity:
+        """A simulated instrument, naming its table."""
+        return DeviceIdentity(
+            model="table of published experiments",
+            details={"table": str(self.table.spec.table), "designs": str(len(self.table))},
+        )
+
+    def run(self, conditions: Conditions, key: str) -> Mapping[str, float]:
+        """The table's outcomes for ``conditions``."""
+        try:
+            values = self.table.lookup(conditions)
+        except ConditionsNotInTableError as exc:
+            raise DeviceError(self.name, str(exc)) from None
+        self._runs[key] = values
+        return values
+
+    def recall(self, key: str) -> Mapping[str, float] | None:
+        """The outcomes of an earlier run in this process, if any."""
+        return self._runs.get(key)
