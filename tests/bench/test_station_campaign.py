@@ -1,0 +1,119 @@
+"""A table replayed by an experiment station, through the ordinary campaign loop."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from datastore import Datastore
+from datastore import repository as repo
+from drivers.errors import DeviceError
+from drivers.station import Station
+from lab.bench.runs import BenchJob, best_so_far, run_job
+from lab.bench.scenarios import TableScenario
+from lab.bench.tables import load_dataset
+from lab.campaigns import load_campaign
+from lab.yamlio import SpecError
+from simulators.experiment_table import ExperimentTable, ExperimentTableSpec
+from simulators.table_station import TableStation
+from tests.bench.tables import BEST, true_yield, write_grid
+
+
+@pytest.fixture
+def scenario(tmp_path: Path) -> TableScenario:
+    return TableScenario(load_dataset(write_grid(tmp_path / "grid.csv"), "yield"), "grid")
+
+
+def _job(scenario: TableScenario, folder: Path, url: str, strategy: str, budget: int) -> BenchJob:
+    path = scenario.write(folder, strategy, 1, budget, 4)
+    return BenchJob(path, url, strategy, 1, "yield", "maximize")
+
+
+@pytest.mark.parametrize("strategy", ["random", "bo"])
+def test_a_campaign_only_runs_designs_of_the_table_once_each(
+    scenario: TableScenario, tmp_path: Path, store: Datastore, strategy: str
+) -> None:
+    result = run_job(_job(scenario, tmp_path / "runs", store.url, strategy, 12))
+    assert [r["experiment"] for r in result.rows] == list(range(1, 13))
+    with store.session() as session:
+        campaign = repo.get_campaign(session, f"bench-grid-{strategy}-s1")
+        experiments = repo.list_experiments(session, campaign.id or 0)
+    designs = [e.parameters for e in experiments]
+    keys = {(d["catalyst"], d["temperature_C"], d["solvent"]) for d in designs}
+    assert len(keys) == 12, "a design was run twice"
+    for design, row in zip(designs, result.rows, strict=True):
+        assert row["value"] == pytest.approx(
+            true_yield(design["catalyst"], design["temperature_C"], design["solvent"])
+        )
+    assert all(e.status == "completed" for e in experiments)
+    assert all(row["suggest_seconds"] >= 0 for row in result.rows)
+
+
+def test_bo_finds_the_optimum_of_a_small_table(
+    scenario: TableScenario, tmp_path: Path, store: Datastore
+) -> None:
+    result = run_job(_job(scenario, tmp_path / "runs", store.url, "bo", 16))
+    assert result.rows[-1]["best_so_far"] == pytest.approx(100.0)
+
+
+def test_running_a_finished_job_again_changes_nothing(
+    scenario: TableScenario, tmp_path: Path, store: Datastore
+) -> None:
+    job = _job(scenario, tmp_path / "runs", store.url, "random", 8)
+    first = run_job(job)
+    again = run_job(job)
+    assert again.rows == first.rows
+
+
+def test_the_written_files_are_an_ordinary_campaign(
+    scenario: TableScenario, tmp_path: Path
+) -> None:
+    path = scenario.write(tmp_path, "bo", 3, 10, 2)
+    loaded = load_campaign(path)
+    problem = loaded.problem()
+    assert problem.candidates is not None and len(problem.candidates) == 32
+    assert loaded.spec.strategy.seed == 3
+    assert loaded.lab.devices[0].kind == "station"
+
+
+def test_a_parameter_the_station_does_not_take_is_refused(
+    scenario: TableScenario, tmp_path: Path
+) -> None:
+    path = scenario.write(tmp_path, "bo", 0, 10, 2)
+    text = path.read_text().replace(
+        "builder: station", "builder: station\n  inputs: {pressure: solvent}"
+    )
+    path.write_text(text)
+    with pytest.raises(
+        SpecError, match=r"protocol\.inputs: the station has no condition\(s\) pressure"
+    ):
+        load_campaign(path)
+
+
+def test_station_refuses_conditions_absent_from_the_table(tmp_path: Path) -> None:
+    path = write_grid(tmp_path / "grid.csv")
+    frame = pd.read_csv(path)
+    frame.loc[0, "yield"] = float("nan")
+    frame.to_csv(path, index=False)
+    spec = ExperimentTableSpec(
+        table=path, parameters=("catalyst", "temperature_C", "solvent"), outcomes=("yield",)
+    )
+    station = Station("table", TableStation("table", ExperimentTable.load(spec)))
+    assert station.run(BEST, "k1") == {"yield": pytest.approx(100.0)}
+    assert station.recall("k1") == {"yield": pytest.approx(100.0)}
+    with pytest.raises(DeviceError, match="no experiment with catalyst='Pt'"):
+        station.run({**BEST, "catalyst": "Pt"}, "k2")
+    first = {"catalyst": "Pd_A", "temperature_C": 30.0, "solvent": "MeCN"}
+    with pytest.raises(DeviceError, match="no experiment with"):
+        station.run(first, "k3")  # its only row has no yield: not a design of the table
+
+
+def test_best_so_far_skips_failures_in_either_direction() -> None:
+    values = [float("nan"), 3.0, 1.0, float("nan"), 5.0]
+    up = best_so_far(values, "maximize")
+    down = best_so_far(values, "minimize")
+    assert math.isnan(up[0]) and list(up[1:]) == [3.0, 3.0, 3.0, 5.0]
+    assert list(down[1:]) == [3.0, 1.0, 1.0, 1.0]
