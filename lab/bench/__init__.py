@@ -1,0 +1,1 @@
+"""``dbtl bench``: whole simulated campaigns for several strategies and seeds, compared."""
