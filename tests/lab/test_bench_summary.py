@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import itertools
 import math
+import struct
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from lab.bench.plot import plot_best_so_far
 from lab.bench.summary import (
     RANDOM_LABEL,
     best_so_far,
@@ -335,3 +338,41 @@ def test_exact_random_row_at_the_checkpoints_it_covers() -> None:
     expectation = np.arange(1.0, 26.0)
     row = exact_random_row(expectation, (10, 20, 30))
     assert row == {"strategy": RANDOM_LABEL, "median_at_10": 10.0, "median_at_20": 20.0}
+
+
+# --- plot -----------------------------------------------------------------------------------
+
+
+def png_size_pixels(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", header[16:24])
+    return width, height
+
+
+def test_plot_writes_a_png_with_random_curve_and_table_best(tmp_path: Path) -> None:
+    path = tmp_path / "best_so_far.png"
+    written = plot_best_so_far(
+        traces_frame(),
+        path,
+        title="hand-made traces",
+        direction="maximize",
+        objective_label="yield (%)",
+        random_curve=np.linspace(1.0, 40.0, 60),  # longer than any strategy: cut at 25
+        reference_best=50.0,
+    )
+    assert written == path
+    assert png_size_pixels(path) == (960, 600)  # 8 x 5 inches at 120 dpi
+    assert 30_000 < path.stat().st_size < 1_000_000  # empty axes alone are about 12 kB
+
+
+def test_plot_minimize_without_table(tmp_path: Path) -> None:
+    path = plot_best_so_far(
+        traces_frame(-1.0),
+        tmp_path / "min.png",
+        title="minimized",
+        direction="minimize",
+        objective_label="E-factor",
+    )
+    assert png_size_pixels(path) == (960, 600)
+    assert path.stat().st_size > 30_000
