@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import struct
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from rich.console import Console
 
 from lab.bench.plot import plot_best_so_far
+from lab.bench.report import format_experiments, format_seconds, format_value, summary_table
 from lab.bench.summary import (
     RANDOM_LABEL,
     best_so_far,
@@ -376,3 +379,89 @@ def test_plot_minimize_without_table(tmp_path: Path) -> None:
     )
     assert png_size_pixels(path) == (960, 600)
     assert path.stat().st_size > 30_000
+
+
+# --- the terminal table ---------------------------------------------------------------------
+
+MISSING_CELL = "—"
+
+
+def rendered(summary: pd.DataFrame, random_row: dict[str, object] | None) -> str:
+    console = Console(record=True, width=100)
+    console.print(summary_table(summary, title="hand-made benchmark", random_row=random_row))
+    return console.export_text()
+
+
+def test_table_shows_medians_iqr_thresholds_and_the_random_row() -> None:
+    summary = summarize(traces_frame(), "maximize", reference=(50.0, 0.0), checkpoints=(10, 20))
+    text = rendered(summary, exact_random_row(np.arange(1.0, 26.0), (10, 20)))
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    assert "…" not in text  # nothing truncated
+    header = next(line for line in lines if "strategy" in line)
+    assert re.split(r"\s{2,}", header.strip()) == [
+        "strategy",
+        "after 10",
+        "after 20",
+        "to 95 %",
+        "to 99 %",
+        "suggest",
+    ]
+    bo = lines.index(next(line for line in lines if line.startswith("bo ")))
+    # figure on the first line of the row, spread or seeds reached under it
+    assert lines[bo].split() == ["bo", "30.0", MISSING_CELL, "11.5", MISSING_CELL, "4.00", "s"]
+    assert lines[bo + 1].split() == ["4", "seeds", "[15.2–42.5]", "(3/4)", "(2/4)"]
+    random = lines.index(next(line for line in lines if line.startswith("random ")))
+    assert lines[random].split() == ["random", "20.0", "40.0", "24", "25", "2.0", "ms"]
+    assert lines[random + 1].split() == [
+        "3",
+        "seeds",
+        "[15.0–25.0]",
+        "[30.0–50.0]",
+        "(2/3)",
+        "(2/3)",
+    ]
+    flaky = lines.index(next(line for line in lines if line.startswith("flaky ")))
+    assert lines[flaky + 1].split() == ["3", "seeds", f"[{MISSING_CELL}–6.0]", "(0/3)", "(0/3)"]
+    exact = next(line for line in lines if line.startswith("random (exact"))
+    assert exact.split() == ["random", "(exact", "10.0", "20.0"]
+
+
+def test_table_fits_100_columns_with_four_checkpoints_and_two_thresholds() -> None:
+    rows = []
+    for strategy in ("bo-candidates", "baybe", "sobol", "random"):
+        row: dict[str, object] = {"strategy": strategy, "seeds": 20}
+        for k in (10, 20, 30, 50):
+            row |= {f"median_at_{k}": 99.6, f"q25_at_{k}": 99.1, f"q75_at_{k}": 100.0}
+        row |= {
+            "experiments_to_95pct_median": 12.5,
+            "reached_95pct": 18,
+            "experiments_to_99pct_median": 150.5,
+            "reached_99pct": 11,
+            "median_suggest_seconds": 12.34,
+        }
+        rows.append(row)
+    text = rendered(pd.DataFrame(rows), exact_random_row(np.linspace(50, 99, 50)))
+    assert max(len(line) for line in text.splitlines()) <= 100
+    assert "…" not in text
+    assert "[99.1–100.0]" in text and "(18/20)" in text and "150.5" in text
+    assert "12.3 s" in text and "bo-candidates" in text
+
+
+def test_table_without_reference_or_random_row() -> None:
+    summary = summarize(traces_frame(-1.0), "minimize", reference=None, checkpoints=(10,))
+    text = rendered(summary, None)
+    assert "to 95 %" not in text and "to X %" not in text and "exact" not in text
+    assert "-30.0" in text and "[-42.5–-15.2]" in text
+
+
+def test_cell_formats() -> None:
+    assert [format_value(v) for v in (12345.6, 96.25, 0.97123, -3.0, NAN)] == [
+        "12,346",
+        "96.2",
+        "0.971",
+        "-3.0",
+        MISSING_CELL,
+    ]
+    assert [format_experiments(v) for v in (12.0, 12.5, NAN)] == ["12", "12.5", MISSING_CELL]
+    assert [format_seconds(v) for v in (0.0004, 0.45, 123.4)] == ["0.4 ms", "0.45 s", "123.4 s"]
