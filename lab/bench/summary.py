@@ -345,7 +345,7 @@ def summarize(
             median_name, reached_name = threshold_columns(fraction)
             row[median_name] = _median_experiments(hits)
             row[reached_name] = sum(hit is not None for hit in hits)
-        seconds = _batch_seconds(traces[traces["strategy"] == strategy])
+        seconds = _batch_seconds(traces[traces["strategy"].astype(str) == strategy])
         row["median_suggest_seconds"] = float(np.median(seconds)) if seconds.size else np.nan
         rows.append(row)
     return pd.DataFrame(rows, columns=columns)
