@@ -18,6 +18,7 @@ from datastore.exports import write_table
 from drivers.errors import DeviceError
 from lab.building import BuildConfigError
 from lab.campaigns import load_campaign
+from lab.cli_bench import BenchInputError, bench
 from lab.cli_campaign import campaign_app
 from lab.cli_lab import lab_app
 from lab.cli_protocol import protocol_app
@@ -38,6 +39,7 @@ USER_ERRORS: tuple[type[Exception], ...] = (
     DeviceError,
     BuildConfigError,
     ReviewError,
+    BenchInputError,
 )
 """Errors whose message is for the user: printed without a traceback."""
 
@@ -199,6 +201,7 @@ app.command()(review)
 app.command()(approve)
 app.command()(reject)
 app.command()(resolve)
+app.command()(bench)
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(lab_app, name="lab")
 app.add_typer(protocol_app, name="protocol")

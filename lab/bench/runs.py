@@ -12,11 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from datastore import Datastore
 from datastore import repository as repo
 from lab.bench.scenarios import Criterion
+from lab.bench.summary import best_so_far
 from lab.bench.tables import Direction
 from lab.campaigns import load_campaign
 from lab.runner import run_campaign
@@ -92,15 +91,6 @@ def read_trace(store: Datastore, campaign: str, job: BenchJob) -> JobResult:
     ]
     first_met = {c.name: _first(values, c) for c in job.criteria}
     return JobResult(job.strategy, job.seed, rows, first_met)
-
-
-def best_so_far(values: Sequence[float], direction: Direction) -> np.ndarray:
-    """Best value after each experiment; failed experiments (NaN) never count."""
-    array = np.asarray(values, dtype=float)
-    if not len(array):
-        return array
-    accumulate = np.fmax.accumulate if direction == "maximize" else np.fmin.accumulate
-    return accumulate(array)
 
 
 def _first(values: Sequence[dict[str, float]], criterion: Criterion) -> int | None:

@@ -26,6 +26,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from lab.bench.summary import Direction
 from planner import (
     CategoricalParameter,
     FloatParameter,
@@ -49,7 +50,6 @@ MAX_DISCRETE_LEVELS = 12
 """Numeric columns with at most this many distinct values are discrete parameters."""
 
 Encoding = Literal["onehot", "descriptors", "morgan"]
-Direction = Literal["maximize", "minimize"]
 
 
 class DatasetError(Exception):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +11,7 @@ from datastore import Datastore
 from datastore import repository as repo
 from drivers.errors import DeviceError
 from drivers.station import Station
-from lab.bench.runs import BenchJob, best_so_far, run_job
+from lab.bench.runs import BenchJob, run_job
 from lab.bench.scenarios import TableScenario
 from lab.bench.tables import load_dataset
 from lab.campaigns import load_campaign
@@ -109,11 +108,3 @@ def test_station_refuses_conditions_absent_from_the_table(tmp_path: Path) -> Non
     first = {"catalyst": "Pd_A", "temperature_C": 30.0, "solvent": "MeCN"}
     with pytest.raises(DeviceError, match="no experiment with"):
         station.run(first, "k3")  # its only row has no yield: not a design of the table
-
-
-def test_best_so_far_skips_failures_in_either_direction() -> None:
-    values = [float("nan"), 3.0, 1.0, float("nan"), 5.0]
-    up = best_so_far(values, "maximize")
-    down = best_so_far(values, "minimize")
-    assert math.isnan(up[0]) and list(up[1:]) == [3.0, 3.0, 3.0, 5.0]
-    assert list(down[1:]) == [3.0, 1.0, 1.0, 1.0]

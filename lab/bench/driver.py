@@ -1,0 +1,146 @@
+"""A whole benchmark: every strategy × seed as a campaign, then traces, summary and plot."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from datastore import Datastore
+from lab.bench.executors import Executor
+from lab.bench.runs import TRACE_COLUMNS, BenchJob, JobResult
+from lab.bench.scenarios import Scenario
+from lab.bench.summary import random_expectation, summarize
+from planner import strategy_names
+
+
+class BenchConfigError(Exception):
+    """The benchmark cannot be set up as asked (the message says what to change)."""
+
+
+@dataclass(frozen=True)
+class BenchPlan:
+    """What to run: a scenario, the strategies, the seeds and the campaign shape."""
+
+    scenario: Scenario
+    strategies: tuple[str, ...]
+    seeds: int
+    budget: int
+    batch: int
+    out: Path
+    db_url: str
+    first_seed: int = 0
+
+    def check(self) -> None:
+        """Raise :class:`BenchConfigError` for an impossible plan."""
+        known = strategy_names()
+        unknown = [s for s in self.strategies if s not in known]
+        if unknown:
+            raise BenchConfigError(
+                f"unknown strategy {', '.join(map(repr, unknown))}; allowed: {', '.join(known)}"
+            )
+        if not self.strategies:
+            raise BenchConfigError("--strategies names no strategy")
+        if len(set(self.strategies)) != len(self.strategies):
+            raise BenchConfigError("--strategies names a strategy twice")
+        if self.seeds < 1:
+            raise BenchConfigError(f"--seeds must be at least 1, got {self.seeds}")
+        if self.batch < 1:
+            raise BenchConfigError(f"--batch must be at least 1, got {self.batch}")
+        if self.budget < self.batch:
+            raise BenchConfigError(
+                f"--budget {self.budget} is smaller than --batch {self.batch}: "
+                "a campaign would not finish one batch; raise the budget or lower the batch"
+            )
+        designs = self.scenario.designs()
+        if designs is not None and self.budget > designs:
+            raise BenchConfigError(
+                f"--budget {self.budget} exceeds the {designs} distinct designs of the table"
+            )
+
+    def jobs(self) -> list[BenchJob]:
+        """One job per strategy and seed, with its campaign files written under ``out``."""
+        folder = self.out / "campaigns"
+        scenario = self.scenario
+        return [
+            BenchJob(
+                campaign=scenario.write(folder, strategy, seed, self.budget, self.batch),
+                db_url=self.db_url,
+                strategy=strategy,
+                seed=seed,
+                objective=scenario.objective,
+                direction=scenario.direction,
+                criteria=scenario.criteria,
+            )
+            for strategy in self.strategies
+            for seed in range(self.first_seed, self.first_seed + self.seeds)
+        ]
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    """Everything a benchmark measured."""
+
+    traces: pd.DataFrame
+    summary: pd.DataFrame
+    random_curve: np.ndarray | None
+    first_met: pd.DataFrame
+    """One row per (strategy, seed), one column per criterion: first experiment meeting it."""
+
+
+def run_bench(
+    plan: BenchPlan, executor: Executor, on_done: Callable[[JobResult], None]
+) -> BenchResult:
+    """Run every job of ``plan`` on ``executor`` and summarize.
+
+    The datastore is prepared (schema migrated) once here, before any job opens it.
+    """
+    plan.check()
+    plan.out.mkdir(parents=True, exist_ok=True)
+    jobs = plan.jobs()
+    Datastore(plan.db_url).dispose()
+    results = executor.run(jobs, on_done)
+    return summarize_results(plan, results)
+
+
+def summarize_results(plan: BenchPlan, results: Sequence[JobResult]) -> BenchResult:
+    """Traces, summary and criteria of finished jobs."""
+    scenario = plan.scenario
+    rows = [row for r in results for row in r.rows]
+    traces = pd.DataFrame(rows, columns=list(TRACE_COLUMNS))
+    summary = summarize(traces, scenario.direction, reference=scenario.reference)
+    values = scenario.table_values
+    curve = None if values is None else random_expectation(values, plan.budget, scenario.direction)
+    first_met = pd.DataFrame(
+        [{"strategy": r.strategy, "seed": r.seed, **r.first_met} for r in results]
+    )
+    for criterion in scenario.criteria:
+        summary = summary.merge(
+            _criterion_summary(first_met, criterion.name), on="strategy", how="left"
+        )
+    return BenchResult(traces, summary, curve, first_met)
+
+
+def _criterion_summary(first_met: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Per strategy: median experiments to meet a criterion (never met counts as not met)."""
+    out = []
+    for strategy, group in first_met.groupby("strategy", sort=False):
+        hits = group[name].dropna().astype(float)
+        reached = len(hits)
+        median = float(np.median(hits)) if reached * 2 > len(group) else float("nan")
+        out.append(
+            {
+                "strategy": strategy,
+                f"experiments_to_{_column(name)}_median": median,
+                f"experiments_to_{_column(name)}_mean": float(hits.mean()) if reached else np.nan,
+                f"reached_{_column(name)}": f"{reached}/{len(group)}",
+            }
+        )
+    return pd.DataFrame(out)
+
+
+def _column(name: str) -> str:
+    return "_".join(name.lower().split())
