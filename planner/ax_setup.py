@@ -36,6 +36,7 @@ from botorch.sampling import SobolQMCNormalSampler
 from gpytorch.mlls import MarginalLogLikelihood
 
 from planner.diagnostics import fit_quality
+from planner.logs import quiet_info_logs
 from planner.objectives import Objective
 from planner.problem import Design, Observation, Prediction, Problem
 from planner.space import (
@@ -329,12 +330,9 @@ def to_ax(design: Mapping[str, ParameterValue]) -> dict[str, Any]:
 
 @contextmanager
 def quiet_ax() -> Iterator[None]:
-    """Silence Ax's INFO logs and numerical warnings for the duration of a call."""
-    previous = logging.root.manager.disable
-    logging.disable(logging.INFO)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        logging.disable(previous)
+    """Silence Ax's INFO and WARNING logs and numerical warnings for the duration of a call."""
+    # Ax warns, for instance, when a converged model repeats a design and it
+    # falls back to Sobol: expected behaviour, nothing a user can act on.
+    with quiet_info_logs(logging.WARNING), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield

@@ -26,6 +26,7 @@ from typing import Any, Literal
 import numpy as np
 
 from planner.errors import PlannerError
+from planner.logs import quiet_info_logs
 from planner.problem import (
     Design,
     ModelReport,
@@ -98,7 +99,8 @@ class AxBayesianOptimization:
             return Proposal(
                 sobol.suggestions, ModelReport(self.name, 0, {"generator": "sobol init"})
             )
-        from planner.ax_setup import quiet_ax
+        with quiet_info_logs():  # importing Ax logs at INFO
+            from planner.ax_setup import quiet_ax
 
         with quiet_ax(), torch_threads(self.threads):
             return _model_based(problem, observations, pending, n, seed, self.name)
