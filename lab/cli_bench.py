@@ -15,12 +15,27 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from datastore.engine import redact
-from lab.bench.driver import BenchConfigError, BenchPlan, BenchResult, run_bench
+from lab.bench.driver import (
+    BenchConfigError,
+    BenchPlan,
+    BenchResult,
+    check_shape,
+    run_bench,
+    run_db_url,
+)
 from lab.bench.executors import ExecutorError, make_executor
 from lab.bench.plot import plot_best_so_far
 from lab.bench.report import summary_table
 from lab.bench.runs import JobResult
-from lab.bench.scenarios import SIMULATORS, Criterion, Scenario, SnarScenario, TableScenario, slug
+from lab.bench.scenarios import (
+    SIMULATORS,
+    Criterion,
+    Scenario,
+    SnarScenario,
+    TableScenario,
+    campaign_name,
+    slug,
+)
 from lab.bench.summary import exact_random_row
 from lab.bench.tables import DatasetError, Direction, load_dataset
 
@@ -76,7 +91,8 @@ def bench(
     batch: Annotated[int, typer.Option(help="Experiments proposed per cycle.")] = 5,
     seeds: Annotated[int, typer.Option(help="Campaigns per strategy (seeds 0..S-1).")] = 5,
     out: Annotated[
-        Path, typer.Option(help="Folder for traces.csv, summary.csv, best_so_far.png, bench.db.")
+        Path,
+        typer.Option(help="Folder for traces.csv, summary.csv, best_so_far.png and the runs."),
     ] = Path("bench-out"),
     executor: Annotated[
         ExecutorName, typer.Option(help="local: one run after another; ray: runs side by side.")
@@ -95,7 +111,10 @@ def bench(
     ] = 0.0,
     db: Annotated[
         str | None,
-        typer.Option(help="Datastore URL for every run (default: sqlite:///OUT/bench.db)."),
+        typer.Option(
+            help="One datastore URL for every run (default: each run in its own SQLite file, "
+            "OUT/campaigns/<run>/campaign.db)."
+        ),
     ] = None,
 ) -> None:
     """Benchmark strategies on a published table or a simulator, through the real loop.
@@ -109,33 +128,42 @@ def bench(
     --params reactant_1,reactant_2,ligand,base,solvent --strategies bo,random
     --budget 50 --batch 5 --seeds 20 --out suzuki
     """
+    started = time.perf_counter()
+    names = tuple(s.strip() for s in strategies.split(",") if s.strip())
+    _check_source(dataset, simulator)
+    try:
+        check_shape(names, seeds, budget, batch)
+        # A Ray cluster starts (and its workers import) while the table is read.
+        runner = make_executor(executor.value, ray_address, workers)
+    except (BenchConfigError, ExecutorError) as exc:
+        raise BenchInputError(str(exc)) from None
     try:
         scenario = _scenario(dataset, simulator, objective, minimize, params, encoding, noise)
-        plan = BenchPlan(
-            scenario=scenario,
-            strategies=tuple(s.strip() for s in strategies.split(",") if s.strip()),
-            seeds=seeds,
-            budget=budget,
-            batch=batch,
-            out=out,
-            db_url=db or f"sqlite:///{out / 'bench.db'}",
-        )
+        plan = BenchPlan(scenario, names, seeds, budget, batch, out, db)
         plan.check()
-        runner = make_executor(executor.value, ray_address, workers)
-    except (DatasetError, BenchConfigError, ExecutorError) as exc:
+    except (DatasetError, BenchConfigError, BenchInputError) as exc:
+        runner.close()
         raise BenchInputError(str(exc)) from None
     console.print(
         f"[bold]bench[/bold] {scenario.name}: {scenario.direction} {scenario.objective}, "
         f"{', '.join(plan.strategies)} × {seeds} seeds, budget {budget}, batch {batch}, "
-        f"{executor.value} → {redact(plan.db_url)}"
+        f"{executor.value} → {_where(plan)}"
     )
-    started = time.perf_counter()
     try:
         with _BenchProgress(len(plan.strategies) * seeds) as advance:
             result = run_bench(plan, runner, advance)
     finally:
         runner.close()
     _report(plan, result, time.perf_counter() - started)
+
+
+def _check_source(dataset: Path | None, simulator: str | None) -> None:
+    if (dataset is None) == (simulator is None):
+        raise BenchInputError("give exactly one of --dataset FILE.csv or --simulator NAME")
+    if dataset is not None and not dataset.is_file():
+        raise BenchInputError(f"--dataset {dataset}: no such file")
+    if simulator is not None and simulator not in SIMULATORS:
+        raise BenchInputError(f"unknown simulator {simulator!r}; allowed: {', '.join(SIMULATORS)}")
 
 
 def _scenario(
@@ -147,8 +175,6 @@ def _scenario(
     encoding: EncodingName,
     noise: float,
 ) -> Scenario:
-    if (dataset is None) == (simulator is None):
-        raise BenchInputError("give exactly one of --dataset FILE.csv or --simulator NAME")
     if simulator is not None:
         if simulator not in SIMULATORS:
             raise BenchInputError(
@@ -264,5 +290,17 @@ def _report(plan: BenchPlan, result: BenchResult, seconds: float) -> None:
         console.print(criterion_table(result.first_met, criterion))
     console.print(
         f"{len(result.traces)} experiments in {seconds:.1f} s; wrote {out / 'traces.csv'}, "
-        f"{out / 'summary.csv'}, {out / 'best_so_far.png'}; runs: dbtl show --db {plan.db_url}"
+        f"{out / 'summary.csv'}, {out / 'best_so_far.png'}; a run: {_show_hint(plan)}"
     )
+
+
+def _where(plan: BenchPlan) -> str:
+    if plan.db_url is not None:
+        return redact(plan.db_url)
+    return f"one SQLite file per run under {plan.out / 'campaigns'}"
+
+
+def _show_hint(plan: BenchPlan) -> str:
+    name = campaign_name(plan.scenario.name, plan.strategies[0], plan.first_seed)
+    url = plan.db_url or run_db_url(plan.out / "campaigns" / name / "campaign.yaml")
+    return f"dbtl show {name} --db {redact(url)}"

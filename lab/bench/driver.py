@@ -31,30 +31,13 @@ class BenchPlan:
     budget: int
     batch: int
     out: Path
-    db_url: str
+    db_url: str | None = None
+    """One datastore for every run; ``None``: each run in its own SQLite file."""
     first_seed: int = 0
 
     def check(self) -> None:
         """Raise :class:`BenchConfigError` for an impossible plan."""
-        known = strategy_names()
-        unknown = [s for s in self.strategies if s not in known]
-        if unknown:
-            raise BenchConfigError(
-                f"unknown strategy {', '.join(map(repr, unknown))}; allowed: {', '.join(known)}"
-            )
-        if not self.strategies:
-            raise BenchConfigError("--strategies names no strategy")
-        if len(set(self.strategies)) != len(self.strategies):
-            raise BenchConfigError("--strategies names a strategy twice")
-        if self.seeds < 1:
-            raise BenchConfigError(f"--seeds must be at least 1, got {self.seeds}")
-        if self.batch < 1:
-            raise BenchConfigError(f"--batch must be at least 1, got {self.batch}")
-        if self.budget < self.batch:
-            raise BenchConfigError(
-                f"--budget {self.budget} is smaller than --batch {self.batch}: "
-                "a campaign would not finish one batch; raise the budget or lower the batch"
-            )
+        check_shape(self.strategies, self.seeds, self.budget, self.batch)
         designs = self.scenario.designs()
         if designs is not None and self.budget > designs:
             raise BenchConfigError(
@@ -65,19 +48,54 @@ class BenchPlan:
         """One job per strategy and seed, with its campaign files written under ``out``."""
         folder = self.out / "campaigns"
         scenario = self.scenario
+        files = [
+            (strategy, seed, scenario.write(folder, strategy, seed, self.budget, self.batch))
+            for strategy in self.strategies
+            for seed in range(self.first_seed, self.first_seed + self.seeds)
+        ]
         return [
             BenchJob(
-                campaign=scenario.write(folder, strategy, seed, self.budget, self.batch),
-                db_url=self.db_url,
+                campaign=campaign,
+                db_url=self.db_url or run_db_url(campaign),
                 strategy=strategy,
                 seed=seed,
                 objective=scenario.objective,
                 direction=scenario.direction,
                 criteria=scenario.criteria,
             )
-            for strategy in self.strategies
-            for seed in range(self.first_seed, self.first_seed + self.seeds)
+            for strategy, seed, campaign in files
         ]
+
+
+def run_db_url(campaign: Path) -> str:
+    """The SQLite datastore of one run, beside its campaign file."""
+    return f"sqlite:///{campaign.parent / RUN_DB}"
+
+
+RUN_DB = "campaign.db"
+
+
+def check_shape(strategies: Sequence[str], seeds: int, budget: int, batch: int) -> None:
+    """Raise :class:`BenchConfigError` for unknown strategies or an impossible campaign shape."""
+    known = strategy_names()
+    unknown = [s for s in strategies if s not in known]
+    if unknown:
+        raise BenchConfigError(
+            f"unknown strategy {', '.join(map(repr, unknown))}; allowed: {', '.join(known)}"
+        )
+    if not strategies:
+        raise BenchConfigError("--strategies names no strategy")
+    if len(set(strategies)) != len(strategies):
+        raise BenchConfigError("--strategies names a strategy twice")
+    if seeds < 1:
+        raise BenchConfigError(f"--seeds must be at least 1, got {seeds}")
+    if batch < 1:
+        raise BenchConfigError(f"--batch must be at least 1, got {batch}")
+    if budget < batch:
+        raise BenchConfigError(
+            f"--budget {budget} is smaller than --batch {batch}: "
+            "a campaign would not finish one batch; raise the budget or lower the batch"
+        )
 
 
 @dataclass(frozen=True)
@@ -96,12 +114,14 @@ def run_bench(
 ) -> BenchResult:
     """Run every job of ``plan`` on ``executor`` and summarize.
 
-    The datastore is prepared (schema migrated) once here, before any job opens it.
+    A shared datastore (``plan.db_url``) is prepared (schema migrated) here,
+    before any job opens it; a run's own file is prepared by its job.
     """
     plan.check()
     plan.out.mkdir(parents=True, exist_ok=True)
     jobs = plan.jobs()
-    Datastore(plan.db_url).dispose()
+    if plan.db_url is not None:
+        Datastore(plan.db_url).dispose()
     results = executor.run(jobs, on_done)
     return summarize_results(plan, results)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from lab.bench.runs import BenchJob, JobResult, run_job
+from lab.bench.runs import BenchJob, JobResult, run_job, warm_up
 
 OnDone = Callable[[JobResult], None]
 
@@ -47,10 +47,6 @@ class LocalExecutor:
         """Nothing to release."""
 
 
-WORKER_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
-"""Each worker computes on one core; parallelism comes from running jobs side by side."""
-
-
 class RayExecutor:
     """Runs jobs as Ray tasks, one CPU each: on a local cluster or on ``address``."""
 
@@ -69,9 +65,9 @@ class RayExecutor:
         if workers < 1:
             raise ExecutorError(f"--workers must be at least 1, got {workers}")
         self._ray = ray
-        runtime_env = {"env_vars": dict(WORKER_ENV)}
+        # No runtime_env: setting one up delays every worker's start; each job
+        # pins torch to one thread itself (BenchJob.threads).
         options: dict[str, Any] = {
-            "runtime_env": runtime_env,
             "log_to_driver": False,
             "configure_logging": False,
         }
@@ -85,6 +81,9 @@ class RayExecutor:
             where = f"the Ray cluster at {address}" if address else "a local Ray cluster"
             raise ExecutorError(f"cannot start or reach {where}: {exc}") from None
         self._task = ray.remote(num_cpus=1, max_retries=0)(run_job)
+        if address is None:  # each worker imports while the driver reads the table
+            warm = ray.remote(num_cpus=1)(warm_up)
+            self._warming = [warm.remote() for _ in range(workers)]
 
     def run(self, jobs: Sequence[BenchJob], on_done: OnDone) -> list[JobResult]:
         """Submit every job, report each as it finishes, return them in order."""

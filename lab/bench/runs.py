@@ -58,13 +58,19 @@ def run_job(job: BenchJob) -> JobResult:
         DatastoreError: The datastore refused the work.
     """
     loaded = load_campaign(job.campaign)
-    store = Datastore(job.db_url, migrate=False)
+    store = Datastore(job.db_url)  # a no-op on a shared datastore already migrated
     try:
         with torch_threads(job.threads):
             run_campaign(store, loaded, lab_wait_s=60.0)
         return read_trace(store, loaded.spec.name, job)
     finally:
         store.dispose()
+
+
+def warm_up() -> None:
+    """Import what every job needs, so that a fresh worker's first job does not wait for it."""
+    import planner.discrete_bo
+    import planner.strategies  # noqa: F401
 
 
 def read_trace(store: Datastore, campaign: str, job: BenchJob) -> JobResult:

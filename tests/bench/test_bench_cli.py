@@ -43,7 +43,9 @@ def test_bench_writes_traces_summary_plot_and_a_datastore(
     png = (out / "best_so_far.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
 
-    db = f"sqlite:///{out / 'bench.db'}"
+    db = f"sqlite:///{out / 'campaigns' / 'bench-grid-bo-s1' / 'campaign.db'}"
+    hint = f"a run: dbtl show bench-grid-bo-s0 --db sqlite:///{out}/campaigns/bench-grid-bo-s0/"
+    assert hint in " ".join(printed.split())
     code, printed = dbtl(monkeypatch, capsys, "show", "bench-grid-bo-s1", "--db", db)
     assert code == 0 and "completed 12" in printed
 
@@ -88,7 +90,7 @@ def test_bad_input_is_one_clear_line_and_exit_2(
     )
     assert code == 2, printed
     assert message in printed and "Traceback" not in printed
-    assert not (out / "bench.db").exists()
+    assert not (out / "campaigns").exists()
 
 
 def test_missing_parameter_values_are_refused(tmp_path: Path, monkeypatch, capsys) -> None:
