@@ -48,3 +48,15 @@ def test_ray_and_local_executors_agree(tmp_path: Path) -> None:
 def test_unknown_executor_is_refused() -> None:
     with pytest.raises(ExecutorError, match="unknown executor 'dask'; use local or ray"):
         make_executor("dask")
+
+
+def test_ray_and_baybe_are_imported_only_when_asked_for() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, lab.cli, planner; planner.strategy_names(); "
+        "print(sorted(m for m in ('ray', 'baybe') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
