@@ -7,12 +7,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from datastore.engine import redact
 from lab.bench.driver import (
@@ -20,16 +17,16 @@ from lab.bench.driver import (
     BenchPlan,
     BenchResult,
     check_shape,
+    criterion_summary,
     run_bench,
     run_db_url,
 )
 from lab.bench.executors import ExecutorError, make_executor
 from lab.bench.plot import plot_best_so_far
-from lab.bench.report import summary_table
+from lab.bench.report import criterion_table, summary_table
 from lab.bench.runs import JobResult
 from lab.bench.scenarios import (
     SIMULATORS,
-    Criterion,
     Scenario,
     SnarScenario,
     TableScenario,
@@ -248,24 +245,6 @@ class _Advance:
         )
 
 
-def criterion_table(first_met: pd.DataFrame, criterion: Criterion) -> Table:
-    """Per strategy: how many seeds met the criterion, and after how many experiments."""
-    table = Table(title=f"{criterion.name}: {criterion.describe()}")
-    for column in ("strategy", "reached", "median experiments", "mean ± sd (seeds that did)"):
-        table.add_column(column, justify="left" if column == "strategy" else "right")
-    for strategy, group in first_met.groupby("strategy", sort=False):
-        hits = group[criterion.name].dropna().astype(float)
-        median = np.median(hits) if len(hits) * 2 > len(group) else float("nan")
-        spread = f"{hits.mean():.1f} ± {hits.std(ddof=0):.1f}" if len(hits) else "—"
-        table.add_row(
-            str(strategy),
-            f"{len(hits)}/{len(group)}",
-            "—" if np.isnan(median) else f"{median:g}",
-            spread,
-        )
-    return table
-
-
 def _report(plan: BenchPlan, result: BenchResult, seconds: float) -> None:
     out = plan.out
     scenario = plan.scenario
@@ -287,7 +266,8 @@ def _report(plan: BenchPlan, result: BenchResult, seconds: float) -> None:
     title = f"{scenario.name}: {scenario.direction} {scenario.objective}, {plan.seeds} seeds"
     console.print(summary_table(result.summary, title=title, random_row=random_row))
     for criterion in scenario.criteria:
-        console.print(criterion_table(result.first_met, criterion))
+        stats = criterion_summary(result.first_met, criterion.name)
+        console.print(criterion_table(stats, f"{criterion.name}: {criterion.describe()}"))
     console.print(
         f"{len(result.traces)} experiments in {seconds:.1f} s; wrote {out / 'traces.csv'}, "
         f"{out / 'summary.csv'}, {out / 'best_so_far.png'}; a run: {_show_hint(plan)}"

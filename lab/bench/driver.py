@@ -139,28 +139,40 @@ def summarize_results(plan: BenchPlan, results: Sequence[JobResult]) -> BenchRes
     )
     for criterion in scenario.criteria:
         summary = summary.merge(
-            _criterion_summary(first_met, criterion.name), on="strategy", how="left"
+            criterion_summary(first_met, criterion.name).drop(columns="seeds"),
+            on="strategy",
+            how="left",
         )
     return BenchResult(traces, summary, curve, first_met)
 
 
-def _criterion_summary(first_met: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Per strategy: median experiments to meet a criterion (never met counts as not met)."""
+def _median_with_never(hits: pd.Series, seeds: int) -> float:
+    """Median over seeds, a seed that never got there counting as infinitely many."""
+    if len(hits) * 2 <= seeds:
+        return float("nan")
+    padded = np.concatenate([hits.to_numpy(dtype=float), np.full(seeds - len(hits), np.inf)])
+    return float(np.median(padded))
+
+
+def criterion_summary(first_met: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Per strategy: how many seeds met a criterion, and after how many experiments.
+
+    The median counts seeds that never met it as never (reported only when
+    more than half did); the mean and sd are over the seeds that did.
+    """
+    column = "_".join(name.lower().split())
     out = []
     for strategy, group in first_met.groupby("strategy", sort=False):
         hits = group[name].dropna().astype(float)
         reached = len(hits)
-        median = float(np.median(hits)) if reached * 2 > len(group) else float("nan")
         out.append(
             {
                 "strategy": strategy,
-                f"experiments_to_{_column(name)}_median": median,
-                f"experiments_to_{_column(name)}_mean": float(hits.mean()) if reached else np.nan,
-                f"reached_{_column(name)}": f"{reached}/{len(group)}",
+                f"experiments_to_{column}_median": _median_with_never(hits, len(group)),
+                f"experiments_to_{column}_mean": float(hits.mean()) if reached else np.nan,
+                f"experiments_to_{column}_sd": float(hits.std(ddof=0)) if reached else np.nan,
+                f"reached_{column}": reached,
+                "seeds": len(group),
             }
         )
     return pd.DataFrame(out)
-
-
-def _column(name: str) -> str:
-    return "_".join(name.lower().split())

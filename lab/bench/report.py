@@ -153,3 +153,27 @@ def summary_table(
         cells += [Text("")] * (len(thresholds) + 1)
         table.add_row(*cells, style="italic")
     return table
+
+
+def criterion_table(stats: pd.DataFrame, title: str) -> Table:
+    """Per strategy: seeds that met a criterion, median and mean ± sd experiments to it.
+
+    ``stats`` is :func:`lab.bench.driver.criterion_summary`'s frame.
+    """
+    table = Table(title=title)
+    for column in ("strategy", "reached", "median experiments", "mean ± sd (seeds that did)"):
+        table.add_column(column, justify="left" if column == "strategy" else "right")
+    median, mean, sd = (
+        next(c for c in stats.columns if c.endswith(suffix))
+        for suffix in ("_median", "_mean", "_sd")
+    )
+    reached = next(c for c in stats.columns if c.startswith("reached_"))
+    for row in stats.to_dict(orient="records"):
+        spread = "—" if _missing(row[mean]) else f"{row[mean]:.1f} ± {row[sd]:.1f}"
+        table.add_row(
+            str(row["strategy"]),
+            f"{int(row[reached])}/{int(row['seeds'])}",
+            format_experiments(row[median]),
+            spread,
+        )
+    return table

@@ -108,3 +108,22 @@ def test_station_refuses_conditions_absent_from_the_table(tmp_path: Path) -> Non
     first = {"catalyst": "Pd_A", "temperature_C": 30.0, "solvent": "MeCN"}
     with pytest.raises(DeviceError, match="no experiment with"):
         station.run(first, "k3")  # its only row has no yield: not a design of the table
+
+
+def test_criterion_summary_counts_seeds_that_never_met_it() -> None:
+    from lab.bench.driver import criterion_summary
+
+    first_met = pd.DataFrame(
+        {
+            "strategy": ["bo", "bo", "bo", "random", "random", "random"],
+            "seed": [0, 1, 2, 0, 1, 2],
+            "Summit threshold": [4, 8, None, 30, None, None],
+        }
+    )
+    stats = criterion_summary(first_met, "Summit threshold").set_index("strategy")
+    assert stats.loc["bo", "experiments_to_summit_threshold_median"] == 8  # never = worst
+    assert stats.loc["bo", "experiments_to_summit_threshold_mean"] == 6
+    assert stats.loc["bo", "experiments_to_summit_threshold_sd"] == 2
+    assert stats.loc["bo", "reached_summit_threshold"] == 2
+    assert pd.isna(stats.loc["random", "experiments_to_summit_threshold_median"])
+    assert stats.loc["random", "reached_summit_threshold"] == 1
