@@ -12,28 +12,27 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+from lab.bench.tables import DatasetError, infer_parameter
 from planner import (
     CandidateSet,
     CategoricalParameter,
-    FloatParameter,
     MoleculeParameter,
     Objective,
     Observation,
-    OrdinalParameter,
     Parameter,
     Problem,
     SearchSpace,
     suggest,
 )
 from planner.sampling import design_key
+from simulators.experiment_table import ExperimentTableError, typed_conditions
 
-SMILES_SUFFIX = "_smiles"
-MAX_ORDINAL_LEVELS = 12
 Encoding = Literal["onehot", "descriptors", "morgan"]
 
 
@@ -51,20 +50,14 @@ class TableProblem:
 
 
 def parameter_for(table: pd.DataFrame, name: str, encoding: Encoding) -> Parameter:
-    """The parameter for a column: molecule (with a SMILES column), ordinal, range or choice."""
-    smiles = f"{name}{SMILES_SUFFIX}"
-    if smiles in table.columns:
-        pairs = table[[name, smiles]].fillna("").astype(str).drop_duplicates()
-        return MoleculeParameter(
-            name=name, choices=dict(zip(pairs[name], pairs[smiles], strict=True)), encoding=encoding
-        )
-    column = table[name]
-    if pd.api.types.is_numeric_dtype(column):
-        levels = sorted(column.unique().tolist())
-        if len(levels) <= MAX_ORDINAL_LEVELS:
-            return OrdinalParameter(name=name, levels=tuple(float(v) for v in levels))
-        return FloatParameter(name=name, bounds=(float(column.min()), float(column.max())))
-    return CategoricalParameter(name=name, choices=tuple(sorted(column.astype(str).unique())))
+    """The parameter for a column, by the rules of ``dbtl bench`` (:mod:`lab.bench.tables`)."""
+    text = table.fillna("").astype(str)
+    where = Path(f"<table column {name}>")
+    try:
+        typed = typed_conditions(text, [name], where)[name]
+        return infer_parameter(text, typed, name, name, encoding, where)
+    except (ExperimentTableError, DatasetError) as exc:
+        raise ValueError(str(exc)) from None
 
 
 def table_problem(
