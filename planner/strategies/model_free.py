@@ -14,7 +14,13 @@ from planner.errors import InfeasibleSpaceError
 from planner.problem import Design, ModelReport, Observation, Problem, Proposal, Suggestion
 from planner.registry import register
 from planner.sampling import UnitSampler, draw_designs
-from planner.space import ParameterValue, SearchSpace
+from planner.space import (
+    FloatParameter,
+    IntParameter,
+    ParameterValue,
+    SearchSpace,
+    choices_of,
+)
 
 
 def stream_seed(seed: int, n_seen: int) -> np.random.SeedSequence:
@@ -56,6 +62,57 @@ def draw_candidates(
     return candidate_designs(candidates, [free[int(i)] for i in chosen])
 
 
+def unit_coordinates(space: SearchSpace, design: Design) -> npt.NDArray[np.float64]:
+    """Where ``design`` lies in the unit cube that :func:`~planner.sampling.from_unit` maps.
+
+    Ranges scale linearly (or logarithmically); a choice sits at the centre of
+    the interval of the cube that maps to it.
+    """
+    out = np.empty(len(space.parameters))
+    for i, parameter in enumerate(space.parameters):
+        value = design[parameter.name]
+        if isinstance(parameter, FloatParameter | IntParameter):
+            low, high, x = float(parameter.lower), float(parameter.upper), float(value)
+            if isinstance(parameter, IntParameter):
+                high += 1.0
+                x += 0.5
+            if parameter.log_scale:
+                low, high, x = np.log(low), np.log(high), np.log(x)
+            out[i] = (x - low) / (high - low) if high > low else 0.5
+        else:
+            options = choices_of(parameter)
+            out[i] = (options.index(value) + 0.5) / len(options)
+    return out
+
+
+def nearest_candidates(
+    candidates: CandidateSet, points: npt.NDArray[np.float64], used: Sequence[Design]
+) -> list[dict[str, ParameterValue]]:
+    """For each point of the unit cube, the nearest candidate not used yet (nor chosen before).
+
+    Keeps a space-filling design (Sobol, Latin hypercube) space-filling on a table.
+
+    Raises:
+        InfeasibleSpaceError: Fewer candidates are left than points.
+    """
+    free = candidates.available(used)
+    if len(free) < len(points):
+        raise InfeasibleSpaceError(
+            f"only {len(free)} of {len(candidates)} candidates are left; asked for {len(points)}"
+        )
+    rows = candidates.rows()
+    space = candidates.space
+    coordinates = np.array([unit_coordinates(space, rows[i]) for i in free])
+    chosen: list[int] = []
+    open_rows = np.ones(len(free), dtype=bool)
+    for point in points:
+        distance = np.where(open_rows, ((coordinates - point) ** 2).sum(axis=1), np.inf)
+        best = int(np.argmin(distance))
+        open_rows[best] = False
+        chosen.append(free[best])
+    return candidate_designs(candidates, chosen)
+
+
 def draw_batch(
     space: SearchSpace,
     sampler: UnitSampler,
@@ -75,6 +132,8 @@ class _ModelFree:
     name = ""
     continues_sequence = False
     """Whether the sampler restarts from the same sequence each call (then ``skip`` is used)."""
+    uniform_rows = False
+    """On a candidate table, draw rows uniformly (else: the rows nearest the sampler's points)."""
 
     def _sampler(self, dimension: int, seed: int, n_seen: int) -> UnitSampler:
         raise NotImplementedError
@@ -90,12 +149,16 @@ class _ModelFree:
         """Propose ``n`` designs without looking at the measured values."""
         n_seen = len(observations) + len(pending)
         used = [o.parameters for o in observations] + list(pending)
-        if problem.candidates is not None:
-            designs = draw_candidates(problem.candidates, n, used, stream_seed(seed, n_seen))
+        candidates = problem.candidates
+        if candidates is not None and (self.uniform_rows or candidates.space.fixed_per_batch):
+            designs = draw_candidates(candidates, n, used, stream_seed(seed, n_seen))
         else:
             sampler = self._sampler(len(problem.space.parameters), seed, n_seen)
             skip = n_seen if self.continues_sequence else 0
-            designs = draw_batch(problem.space, sampler, n, used, skip)
+            if candidates is None:
+                designs = draw_batch(problem.space, sampler, n, used, skip)
+            else:
+                designs = nearest_candidates(candidates, sampler(skip + n)[skip:], used)
         return Proposal(
             suggestions=[Suggestion(parameters=d, generator=self.name) for d in designs],
             report=ModelReport(strategy=self.name, n_train=0),
@@ -107,6 +170,7 @@ class RandomStrategy(_ModelFree):
     """Uniform random designs (the baseline every planner must beat)."""
 
     name = "random"
+    uniform_rows = True  # exact random sampling of a table, without replacement
 
     def _sampler(self, dimension: int, seed: int, n_seen: int) -> UnitSampler:
         rng = np.random.default_rng(stream_seed(seed, n_seen))

@@ -1,3 +1,5 @@
+import itertools
+
 import pandas as pd
 import pytest
 
@@ -134,3 +136,39 @@ def test_infeasible_region_is_reported() -> None:
     )
     with pytest.raises(InfeasibleSpaceError, match="relax the constraints"):
         suggest(problem, [], [], 2, 0, "random")
+
+
+def _table_problem(rows: int) -> Problem:
+    space = SearchSpace(parameters=(FloatParameter(name="x", bounds=(0, rows - 1)),))
+    table = pd.DataFrame({"x": [float(i) for i in range(rows)]})
+    return Problem(
+        space=space, objectives=(Objective(name="f"),), candidates=CandidateSet(space, table)
+    )
+
+
+@pytest.mark.parametrize("name", ["sobol", "lhs"])
+def test_space_filling_strategies_stay_space_filling_on_a_table(name: str) -> None:
+    problem = _table_problem(64)
+    picks = [s.parameters["x"] for s in suggest(problem, [], [], 8, 3, name).suggestions]
+    # 8 Sobol (or Latin hypercube) points put one point in each eighth of [0, 1], so no
+    # gap between neighbouring picks (or the ends) spans more than two eighths of 63 rows
+    edges = [0.0, *sorted(picks), 63.0]
+    assert max(b - a for a, b in itertools.pairwise(edges)) <= 2 * 63 / 8 + 1
+
+
+def test_sobol_continues_on_a_table_without_repeating_rows() -> None:
+    problem = _table_problem(16)
+    seen: list[Observation] = []
+    for _ in range(4):
+        batch = suggest(problem, seen, [], 4, 1, "sobol").suggestions
+        seen += [Observation(s.parameters, {"f": 0.0}) for s in batch]
+    assert sorted(o.parameters["x"] for o in seen) == [float(i) for i in range(16)]
+    with pytest.raises(InfeasibleSpaceError, match="only 0 of 16 candidates are left"):
+        suggest(problem, seen, [], 1, 1, "sobol")
+
+
+def test_random_draws_table_rows_uniformly_not_by_nearest_point() -> None:
+    problem = _table_problem(64)
+    firsts = {suggest(problem, [], [], 1, seed, "random").suggestions[0].parameters["x"]
+              for seed in range(200)}  # fmt: skip
+    assert len(firsts) > 40  # uniform over 64 rows
