@@ -29,8 +29,12 @@ class StationBackend(Backend):
             DeviceError: The instrument could not run these conditions.
         """
 
-    def recall(self, key: str) -> Mapping[str, float] | None:
-        """Return the outcomes of the run with ``key``, if the instrument kept them."""
+    def recall(self, key: str, conditions: Conditions) -> Mapping[str, float] | None:
+        """Return the outcomes of the run ``key`` of ``conditions``, if the instrument kept them.
+
+        Used after a crash to complete an experiment that ran but was not
+        recorded. The default instrument remembers nothing.
+        """
         return None
 
 
@@ -55,9 +59,9 @@ class Station(Device):
             raise DeviceError(self.name, f"no finite value of {', '.join(bad)} for {key}")
         return values
 
-    def recall(self, key: str) -> dict[str, float] | None:
-        """Return a past run's outcomes by its key, or ``None`` if the station cannot tell."""
-        values = self.station_backend.recall(key)
+    def recall(self, key: str, conditions: Conditions) -> dict[str, float] | None:
+        """Return a past run's outcomes, or ``None`` if the station cannot tell."""
+        values = self.station_backend.recall(key, conditions)
         return None if values is None else dict(values)
 
     def safe_state(self) -> None:

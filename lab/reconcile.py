@@ -86,7 +86,7 @@ def recall_readings(
             if isinstance(step, Measure):
                 values = devices.get(step.device, Analyzer).recall(key)
             else:
-                values = devices.get(step.device, Station).recall(key)
+                values = devices.get(step.device, Station).recall(key, step.conditions)
         except DeviceError:
             return None
         if values is None:

@@ -14,8 +14,8 @@ class TableStation(StationBackend):
     """Answers each run with the table's (averaged) outcomes for its conditions.
 
     A combination the table does not hold is refused with a device error, as a
-    real station refuses a recipe it cannot run; outcomes are remembered by run
-    key so that a run recorded late (after a crash) is recalled, not repeated.
+    real station refuses a recipe it cannot run. A run left unrecorded by a
+    crash is recalled from the table, never flagged for a person.
     """
 
     def __init__(self, name: str, table: ExperimentTable) -> None:
@@ -39,6 +39,15 @@ class TableStation(StationBackend):
         self._runs[key] = values
         return values
 
-    def recall(self, key: str) -> Mapping[str, float] | None:
-        """The outcomes of an earlier run in this process, if any."""
-        return self._runs.get(key)
+    def recall(self, key: str, conditions: Conditions) -> Mapping[str, float] | None:
+        """The outcomes of the run, from memory or, after a restart, from the table.
+
+        A table is a record of experiments already made: reading it again
+        recalls a result, it does not run anything twice.
+        """
+        if key in self._runs:
+            return self._runs[key]
+        try:
+            return self.table.lookup(conditions)
+        except ConditionsNotInTableError:
+            return None

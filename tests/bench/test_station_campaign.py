@@ -102,7 +102,9 @@ def test_station_refuses_conditions_absent_from_the_table(tmp_path: Path) -> Non
     )
     station = Station("table", TableStation("table", ExperimentTable.load(spec)))
     assert station.run(BEST, "k1") == {"yield": pytest.approx(100.0)}
-    assert station.recall("k1") == {"yield": pytest.approx(100.0)}
+    assert station.recall("k1", BEST) == {"yield": pytest.approx(100.0)}
+    assert station.recall("never-run", BEST) == {"yield": pytest.approx(100.0)}  # a replay
+    assert station.recall("k9", {**BEST, "catalyst": "Pt"}) is None
     with pytest.raises(DeviceError, match="no experiment with catalyst='Pt'"):
         station.run({**BEST, "catalyst": "Pt"}, "k2")
     first = {"catalyst": "Pd_A", "temperature_C": 30.0, "solvent": "MeCN"}
@@ -127,3 +129,31 @@ def test_criterion_summary_counts_seeds_that_never_met_it() -> None:
     assert stats.loc["bo", "reached_summit_threshold"] == 2
     assert pd.isna(stats.loc["random", "experiments_to_summit_threshold_median"])
     assert stats.loc["random", "reached_summit_threshold"] == 1
+
+
+def test_a_run_left_running_by_a_crash_is_recalled_from_the_table(
+    scenario: TableScenario, tmp_path: Path, store: Datastore
+) -> None:
+    from datastore.states import ExperimentStatus as S
+    from lab.campaigns import open_campaign
+
+    job = _job(scenario, tmp_path / "runs", store.url, "random", 8)
+    campaign, _ = open_campaign(store, load_campaign(job.campaign), "tester")
+    with store.session() as session:
+        (first,) = repo.add_proposals(
+            session,
+            campaign,
+            1,
+            [repo.NewExperiment(dict(BEST))],
+            repo.NewSnapshot("random", 0, 0.0),
+            actor="tester",
+        )
+    for target in (S.AWAITING_APPROVAL, S.APPROVED, S.QUEUED, S.RUNNING):
+        with store.session() as session:
+            repo.transition(session, first.id, target, actor="tester")
+    result = run_job(job)  # the crashed run is settled first, then the campaign goes on
+    assert result.rows[0]["value"] == pytest.approx(100.0)
+    assert len(result.rows) == 8
+    with store.session() as session:
+        statuses = {e.status for e in repo.list_experiments(session, campaign.id or 0)}
+    assert statuses == {"completed"}
