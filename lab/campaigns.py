@@ -8,6 +8,7 @@ import json
 import os
 import socket
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -36,8 +37,9 @@ class LoadedCampaign:
     lab: LabSpec
     builder: DesignBuilder
 
+    @cached_property
     def problem(self) -> Problem:
-        """The planner's problem, restricted to the builder's candidates when it has some.
+        """The planner's problem (built once), limited to the builder's candidates if any.
 
         A station replaying a table of experiments offers only the table's
         designs; other builders leave the space as the campaign declares it.
@@ -72,7 +74,7 @@ def load_campaign(path: Path, budget: int | None = None) -> LoadedCampaign:
     try:
         builder = make_builder(spec, lab)
         loaded = LoadedCampaign(path, path.read_text(encoding="utf-8"), spec, lab, builder)
-        loaded.problem()  # a builder's candidates must fit the campaign's parameters
+        _ = loaded.problem  # a builder's candidates must fit the campaign's parameters
     except BuildConfigError as exc:
         raise SpecError(f"{locate(path, tree, exc.where)}: {exc.message}") from None
     return loaded

@@ -27,6 +27,7 @@ from lab.bench.report import criterion_table, summary_table
 from lab.bench.runs import JobResult
 from lab.bench.scenarios import (
     SIMULATORS,
+    SNAR_OBJECTIVES,
     Scenario,
     SnarScenario,
     TableScenario,
@@ -173,12 +174,10 @@ def _scenario(
     noise: float,
 ) -> Scenario:
     if simulator is not None:
-        if simulator not in SIMULATORS:
-            raise BenchInputError(
-                f"unknown simulator {simulator!r}; allowed: {', '.join(SIMULATORS)}"
-            )
         return _snar(objective, minimize, params, noise)
     assert dataset is not None
+    if noise:
+        raise BenchInputError("--noise applies to --simulator only; a table answers as published")
     if objective is None:
         raise BenchInputError("--dataset needs --objective COLUMN (the column to optimize)")
     names = [p.strip() for p in params.split(",") if p.strip()] if params is not None else None
@@ -194,8 +193,6 @@ def _scenario(
 
 
 def _snar(objective: str | None, minimize: bool, params: str | None, noise: float) -> Scenario:
-    from lab.bench.scenarios import SNAR_OBJECTIVES
-
     if params is not None:
         raise BenchInputError("--params applies to --dataset only; the SnAr model has 4 fixed ones")
     name = objective or "sty_kg_m3_h"

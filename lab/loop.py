@@ -96,7 +96,7 @@ class CampaignLoop:
         self.arbiter = arbiter
         self.policy = policy or make_policy(loaded.spec.approval)
         self.limits = loaded.lab.limits()
-        self.problem = loaded.problem()
+        self.problem = loaded.problem
         self.waiting_for = ""
         self.ran = 0
         self.cycles = 0

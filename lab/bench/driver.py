@@ -44,8 +44,8 @@ class BenchPlan:
                 f"--budget {self.budget} exceeds the {designs} distinct designs of the table"
             )
 
-    def jobs(self) -> list[BenchJob]:
-        """One job per strategy and seed, with its campaign files written under ``out``."""
+    def write_jobs(self) -> list[BenchJob]:
+        """Write the campaign files of every strategy and seed under ``out``; one job each."""
         folder = self.out / "campaigns"
         scenario = self.scenario
         files = [
@@ -119,7 +119,7 @@ def run_bench(
     """
     plan.check()
     plan.out.mkdir(parents=True, exist_ok=True)
-    jobs = plan.jobs()
+    jobs = plan.write_jobs()
     if plan.db_url is not None:
         Datastore(plan.db_url).dispose()
     results = executor.run(jobs, on_done)

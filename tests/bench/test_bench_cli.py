@@ -79,6 +79,7 @@ def test_minimize_and_explicit_parameters(grid: Path, tmp_path: Path, monkeypatc
         (["--objective", "yield", "--params", "catalyst,pressure"], "parameter column(s) pressure"),
         (["--objective", "yield", "--simulator", "snar"], "exactly one of --dataset"),
         ([], "--dataset needs --objective"),
+        (["--objective", "yield", "--noise", "0.1"], "--noise applies to --simulator only"),
     ],
 )
 def test_bad_input_is_one_clear_line_and_exit_2(

@@ -72,7 +72,7 @@ def test_the_written_files_are_an_ordinary_campaign(
 ) -> None:
     path = scenario.write(tmp_path, "bo", 3, 10, 2)
     loaded = load_campaign(path)
-    problem = loaded.problem()
+    problem = loaded.problem
     assert problem.candidates is not None and len(problem.candidates) == 32
     assert loaded.spec.strategy.seed == 3
     assert loaded.lab.devices[0].kind == "station"
