@@ -1,17 +1,60 @@
-"""Run torch with a given number of threads for the duration of a call, then restore."""
+"""Torch's intra-op thread count: set once per process, never per call.
+
+``torch.set_num_threads`` is process-wide. Setting it around each planner call
+races when several campaigns plan on threads of one process (the
+orchestrator), so a process chooses its count once, at start-up, through
+:func:`configure_process_threads`, and workers (bench jobs, Ray tasks) call it
+once when they start.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+DEFAULT_THREADS = 1
+"""Small GP problems run fastest on one thread, and shared cores make more threads slower."""
+
+_configured: int | None = None
+
+
+def configure_process_threads(count: int = DEFAULT_THREADS) -> int:
+    """Set torch's intra-op thread count for this whole process.
+
+    Call it once, from a process entry point (the CLI, a benchmark worker).
+    Later calls with the same count do nothing; a different count is applied
+    (a worker may be reused for jobs that ask for another count).
+
+    Args:
+        count: number of intra-op threads, at least 1.
+
+    Returns:
+        The count now in force.
+
+    Raises:
+        ValueError: if ``count`` is below 1.
+    """
+    global _configured
+    if count < 1:
+        raise ValueError(f"torch thread count must be at least 1, got {count}")
+    if _configured != count:
+        import torch
+
+        torch.set_num_threads(count)
+        _configured = count
+    return count
+
+
+def configured_threads() -> int | None:
+    """The count set by :func:`configure_process_threads`, or None if never called."""
+    return _configured
+
 
 @contextmanager
 def torch_threads(count: int) -> Iterator[None]:
-    """Use ``count`` intra-op threads inside the block.
+    """Deprecated per-call form, kept until every caller configures the process once.
 
-    Small GP problems run fastest on one thread, and on a machine whose cores
-    are shared, more threads than free cores make torch much slower.
+    Use ``count`` intra-op threads inside the block, then restore.
     """
     import torch
 
