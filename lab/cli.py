@@ -22,6 +22,7 @@ from lab.cli_bench import BenchInputError, bench
 from lab.cli_campaign import campaign_app
 from lab.cli_lab import lab_app
 from lab.cli_protocol import protocol_app
+from lab.cli_provenance import provenance
 from lab.cli_review import approve, reject, resolve, review
 from lab.console import RichReporter, events_table, experiments_table, summary_tables
 from lab.review import ReviewError
@@ -202,6 +203,7 @@ app.command()(approve)
 app.command()(reject)
 app.command()(resolve)
 app.command()(bench)
+app.command()(provenance)
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(lab_app, name="lab")
 app.add_typer(protocol_app, name="protocol")

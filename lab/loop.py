@@ -27,6 +27,7 @@ from datastore import Datastore
 from datastore import leases as lease_repo
 from datastore import repository as repo
 from datastore.models import Campaign, Experiment
+from datastore.provenance import record_plan
 from datastore.states import ExperimentStatus
 from drivers.clock import Clock
 from drivers.errors import DeviceError
@@ -37,6 +38,7 @@ from lab.executor import ExecutionError, execute
 from lab.learn import budget_used, planner_inputs
 from lab.leasing import DeviceArbiter
 from lab.plate_runs import PlateBuilder, PlateRuns
+from lab.provenance_capture import record_single_run
 from lab.reconcile import reconcile_running
 from lab.reporting import Reporter
 from planner import Proposal, suggest
@@ -216,6 +218,11 @@ class CampaignLoop:
         news = [repo.NewExperiment(s.parameters, s.predicted_json()) for s in proposal.suggestions]
         with self.store.session() as session:
             campaign = repo.get_campaign(session, self.spec.name)
+            strategy = self.spec.strategy
+            record_plan(
+                session, self.campaign_id, cycle,
+                strategy=strategy.name, options=strategy.options, seed=strategy.seed,
+            )  # fmt: skip
             repo.add_proposals(session, campaign, cycle, news, snapshot, actor=self.actor)
 
     # ------------------------------------------------------------- approving
@@ -335,8 +342,11 @@ class CampaignLoop:
                 actor=self.actor,
                 payload={"protocol_sha256": protocol.digest(), "approved_by": approval},
             )
+            run_key = f"{self.spec.name}/{experiment.number}"
+            record_single_run(
+                session, self.campaign_id, _eid(experiment), protocol, run_key, self.devices
+            )
         self.reporter.experiment_started(experiment)
-        run_key = f"{self.spec.name}/{experiment.number}"
         try:
             readings = execute(protocol, self.devices, self.clock, run_key)
             measured = self.loaded.builder.measurements(protocol, readings)

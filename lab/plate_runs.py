@@ -30,6 +30,7 @@ from datastore.repository import MeasuredValue
 from datastore.states import ExperimentStatus
 from drivers.errors import DeviceError
 from lab.plates import run_plate
+from lab.provenance_capture import record_plate_readings, record_plate_run
 from lab.spec import CampaignSpec
 from planner.space import ParameterValue
 from protocols.errors import ProtocolError
@@ -210,6 +211,7 @@ class PlateRuns:
             return
         with loop.store.session() as session:
             record_outcomes(session, experiments, outcomes, loop.actor)
+            record_plate_readings(session, loop.campaign_id, plan.protocol, key, readings)
             for device in plan.protocol.devices():
                 lease_repo.record_device_outcome(session, loop.loaded.lab.name, device, ok=True)
         loop.count_ran(len(experiments))
@@ -227,7 +229,12 @@ class PlateRuns:
     def _start(self, plan: PlatePlan, admitted: Sequence[Admitted], key: str) -> None:
         """Every experiment of the plate to ``running``, in one transaction, before any command."""
         digest = plan.protocol.digest()
+        loop = self.loop
         with self.loop.store.session() as session:
+            numbers = {e.number: _eid(e) for e, _ in admitted}
+            record_plate_run(
+                session, loop.campaign_id, plan, numbers, key, loop.loaded.lab, loop.devices
+            )
             for experiment, approval in admitted:
                 payload = {
                     "protocol_sha256": digest,
