@@ -121,8 +121,8 @@ def training_set_digest(
             .join(Experiment, col(Experiment.id) == Measurement.experiment_id)
             .where(Experiment.campaign_id == campaign_id)
         )
-        for experiment_id, name, value in rows:
-            values.setdefault(experiment_id, {})[name] = value
+        for measured_id, name, value in rows:
+            values.setdefault(measured_id, {})[name] = value
     digest = hashlib.sha256()
     for experiment_id, status, parameters in members:
         measured = values.get(int(experiment_id or 0), {}) if status == "completed" else {}
@@ -142,7 +142,7 @@ def record_plan(
     statuses: Iterable[ExperimentStatus] = LEARNED_STATUSES,
 ) -> PlanRecord:
     """Store how ``cycle`` was planned and the training set it was planned from."""
-    up_to = last_event_id(session, campaign_id)
+    up_to: int = last_event_id(session, campaign_id)
     ids, digest = training_set_digest(session, campaign_id, up_to, statuses)
     record = PlanRecord(
         campaign_id=campaign_id,
@@ -198,9 +198,7 @@ def record_run(
                 )
             )
     known = set(
-        session.exec(
-            select(DeviceCommand.idempotency_key).where(DeviceCommand.run_key == run_key)
-        )
+        session.exec(select(DeviceCommand.idempotency_key).where(DeviceCommand.run_key == run_key))
     )
     for command in commands:
         if command.idempotency_key not in known:

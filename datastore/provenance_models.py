@@ -118,5 +118,6 @@ class RunExperiment(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-EVENT_KEYSET_INDEX = Index("ix_event_campaign_id_id", Event.__table__.c.campaign_id, Event.__table__.c.id)
+_EVENTS = Event.__table__  # type: ignore[attr-defined]
+EVENT_KEYSET_INDEX = Index("ix_event_campaign_id_id", _EVENTS.c.campaign_id, _EVENTS.c.id)
 """Reads a campaign's events in order, page by page (keyset pagination), without a sort."""

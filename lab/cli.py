@@ -22,7 +22,7 @@ from lab.cli_bench import BenchInputError, bench
 from lab.cli_campaign import campaign_app
 from lab.cli_lab import lab_app
 from lab.cli_protocol import protocol_app
-from lab.cli_provenance import provenance
+from lab.cli_provenance import export_ord_command, provenance
 from lab.cli_review import approve, reject, resolve, review
 from lab.console import RichReporter, events_table, experiments_table, summary_tables
 from lab.review import ReviewError
@@ -70,6 +70,7 @@ class ExportFormat(StrEnum):
 
     csv = "csv"
     parquet = "parquet"
+    ord = "ord"
 
 
 @app.command()
@@ -162,10 +163,12 @@ def export(
 ) -> None:
     """Export one row per experiment: id, cycle, status, parameters, objectives."""
     store = Datastore(db)
+    if fmt_ is ExportFormat.ord:  # Open Reaction Database records (lab/ord_records.py)
+        return export_ord_command(store, name, output)
     with store.session() as session:
         view = load_view(session, name)
     frame = view.table.drop(columns=["number"], errors="ignore")
-    write_table(frame, fmt_.value, output)
+    write_table(frame, fmt_.value, output)  # type: ignore[arg-type]  # csv or parquet here
     console.print(f"wrote {len(frame)} experiment(s) to {output}")
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -11,7 +13,9 @@ from rich.table import Table
 
 from datastore import Datastore
 from datastore.engine import DEFAULT_URL
+from datastore.ord_export import Curator
 from datastore.provenance_read import experiment_provenance
+from lab.ord_records import export_ord
 
 console = Console()
 
@@ -104,7 +108,10 @@ def _run_table(run: dict[str, Any]) -> Table:
         f"Run {run['run_key']}" + (f", well {run['well']}" if run["well"] else ""),
         [
             ("protocol", f"{protocol.get('name', '')} sha256 {protocol['sha256']}"),
-            ("compiled", f"{protocol.get('compiled_name')} sha256 {protocol.get('compiled_sha256')}"),
+            (
+                "compiled",
+                f"{protocol.get('compiled_name')} sha256 {protocol.get('compiled_sha256')}",
+            ),
             ("steps", f"{len(steps)} of {protocol.get('step_count', '?')}:\n" + "\n".join(steps)),
             ("instrument records", "\n".join(files) or "none"),
         ],
@@ -139,3 +146,15 @@ def _outcome_table(chain: dict[str, Any]) -> Table:
             ("trained on by cycles", later),
         ],
     )
+
+
+def export_ord_command(store: Datastore, name: str, output: Path) -> None:
+    """``dbtl export NAME --format ord``: write and report the ORD dataset.
+
+    The record creator's email (ORD requires one) is ``$DBTL_CONTACT_EMAIL``
+    when set.
+    """
+    email = os.environ.get("DBTL_CONTACT_EMAIL")
+    curator = Curator(email=email) if email else Curator()
+    count = export_ord(store, name, output, curator)
+    console.print(f"wrote {count} ORD reaction(s) of {name} to {output} (validated)")

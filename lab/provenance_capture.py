@@ -32,7 +32,7 @@ READER_EXPORT = "plate_reader_export"
 def identity_of(devices: DeviceSet, name: str) -> DeviceIdentity:
     """What device ``name`` says it is (model and firmware), or why it could not say."""
     try:
-        return devices.get(name, Device).identify()
+        return devices.get(name, Device).identify()  # type: ignore[type-abstract]
     except DeviceError as exc:
         return DeviceIdentity(model="unknown", details={"error": str(exc)})
 

@@ -1,4 +1,4 @@
-"""A Suzuki HTE demo campaign, run once per session, with a chemist's approvals, edits and a rejection."""
+"""The Suzuki HTE demo, run once per session: a chemist approves, edits one and rejects one."""
 
 from __future__ import annotations
 

@@ -89,8 +89,10 @@ def test_protocol_link_hashes_to_the_running_events_sha256(suzuki_run: SuzukiRun
             {"name": record.name, "steps": record.steps, "metadata": record.protocol_metadata}
         )
         assert rebuilt.digest() == record.sha256
-        assert record.compiled and hashlib.sha256(record.compiled.encode()).hexdigest() == (
-            run["protocol"]["compiled_sha256"]
+        assert (
+            record.compiled
+            and hashlib.sha256(record.compiled.encode()).hexdigest()
+            == (run["protocol"]["compiled_sha256"])
         )
     well_steps = run["steps_of_well"]
     assert well_steps and all(

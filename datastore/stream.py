@@ -1,0 +1,162 @@
+"""Streaming reads of large campaigns: a page of rows at a time, by keyset pagination.
+
+Exports of 100,000 experiments or 1,000,000 events never hold the whole
+campaign in memory: each page is read with ``WHERE key > last ORDER BY key
+LIMIT n`` on an index, so every page costs the same however deep it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from datastore.models import Event, Experiment, Measurement, ModelSnapshot
+from datastore.provenance_models import RunExperiment
+
+PAGE_ROWS = 2000
+"""Rows per page of a streaming read."""
+
+
+@dataclass
+class ExperimentFacts:
+    """One experiment with its measurements, its approver, its times and its run."""
+
+    id: int
+    number: int
+    cycle: int
+    status: str
+    parameters: dict[str, Any]
+    predicted: dict[str, Any] | None
+    error: str | None
+    created_at: datetime
+    measurements: dict[str, tuple[float, str | None]] = field(default_factory=dict)
+    approved_by: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    run_key: str | None = None
+    well: str | None = None
+    protocol_sha256: str | None = None
+
+
+def experiment_pages(
+    session: Session,
+    campaign_id: int,
+    statuses: Sequence[str] | None = None,
+    *,
+    page_rows: int = PAGE_ROWS,
+    with_events: bool = True,
+) -> Iterator[list[ExperimentFacts]]:
+    """Yield the campaign's experiments (optionally only ``statuses``) page by page, in order."""
+    last = 0
+    while True:
+        query = (
+            select(Experiment)
+            .where(Experiment.campaign_id == campaign_id)
+            .where(col(Experiment.number) > last)
+            .order_by(col(Experiment.number))
+            .limit(page_rows)
+        )
+        if statuses is not None:
+            query = query.where(col(Experiment.status).in_(list(statuses)))
+        rows = list(session.exec(query))
+        if not rows:
+            return
+        last = rows[-1].number
+        page = {e.id or 0: _facts(e) for e in rows}
+        _add_measurements(session, page)
+        if with_events:
+            _add_events(session, page)
+            _add_runs(session, page)
+        session.expunge_all()
+        yield list(page.values())
+
+
+def _facts(e: Experiment) -> ExperimentFacts:
+    return ExperimentFacts(
+        id=e.id or 0,
+        number=e.number,
+        cycle=e.cycle,
+        status=e.status,
+        parameters=dict(e.parameters),
+        predicted=e.predicted,
+        error=e.error,
+        created_at=e.created_at,
+    )
+
+
+def _add_measurements(session: Session, page: dict[int, ExperimentFacts]) -> None:
+    rows = session.exec(
+        select(
+            Measurement.experiment_id, Measurement.name, Measurement.value, Measurement.unit
+        ).where(col(Measurement.experiment_id).in_(list(page)))
+    )
+    for experiment_id, name, value, unit in rows:
+        page[experiment_id].measurements[name] = (value, unit)
+
+
+def _add_events(session: Session, page: dict[int, ExperimentFacts]) -> None:
+    rows = session.exec(
+        select(Event.experiment_id, Event.to_status, Event.actor, Event.created_at)
+        .where(col(Event.experiment_id).in_(list(page)))
+        .where(col(Event.to_status).in_(["approved", "running", "completed", "failed"]))
+        .order_by(col(Event.id))
+    )
+    for experiment_id, status, actor, at in rows:
+        facts = page[experiment_id or 0]
+        if status == "approved":
+            facts.approved_by = actor
+        elif status == "running":
+            facts.started_at = at
+        else:
+            facts.finished_at = at
+
+
+def _add_runs(session: Session, page: dict[int, ExperimentFacts]) -> None:
+    rows = session.exec(
+        select(RunExperiment)
+        .where(col(RunExperiment.experiment_id).in_(list(page)))
+        .order_by(col(RunExperiment.created_at))
+    )
+    for link in rows:
+        facts = page[link.experiment_id]
+        facts.run_key, facts.well, facts.protocol_sha256 = (
+            link.run_key,
+            link.well,
+            link.protocol_sha256,
+        )
+
+
+def event_pages(
+    session: Session, campaign_id: int, *, page_rows: int = PAGE_ROWS
+) -> Iterator[list[Event]]:
+    """Yield the campaign's events page by page, in the order they were written."""
+    last = 0
+    while True:
+        rows = list(
+            session.exec(
+                select(Event)
+                .where(Event.campaign_id == campaign_id)
+                .where(col(Event.id) > last)
+                .order_by(col(Event.id))
+                .limit(page_rows)
+            )
+        )
+        if not rows:
+            return
+        last = rows[-1].id or 0
+        session.expunge_all()
+        yield rows
+
+
+def snapshot_rows(session: Session, campaign_id: int) -> list[ModelSnapshot]:
+    """Every model report of the campaign, in cycle order (one per cycle: small)."""
+    query = (
+        select(ModelSnapshot)
+        .where(ModelSnapshot.campaign_id == campaign_id)
+        .order_by(col(ModelSnapshot.cycle))
+    )
+    return list(session.exec(query))
