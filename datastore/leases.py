@@ -8,10 +8,10 @@ renewing, and its leases lapse after their time-to-live.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import delete, or_, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -21,9 +21,68 @@ from datastore.models import DeviceState, Lease, utcnow
 def acquire(
     session: Session, resource: str, holder: str, ttl_s: float, campaign_id: int | None = None
 ) -> bool:
-    """Take (or extend) the lease on ``resource`` for ``holder``; return whether it is ours."""
+    """Take (or extend) the lease on ``resource`` for ``holder``; return whether it is ours.
+
+    On PostgreSQL the claim never waits for another orchestrator: a
+    transaction-scoped advisory lock on the resource is *tried* (another
+    orchestrator claiming the same resource right now makes this return
+    ``False`` at once), and the lease row is read ``FOR UPDATE SKIP LOCKED``.
+    On SQLite the database's single writer serializes claims.
+    """
+    if not _try_lock(session, resource):
+        return False
     now = utcnow()
+    lease = session.exec(
+        select(Lease)
+        .where(col(Lease.resource) == resource)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    ).first()
     expires = now + timedelta(seconds=ttl_s)
+    if lease is not None:
+        if lease.holder != holder and _aware(lease.expires_at) >= now:
+            return False
+        return _update(session, resource, holder, campaign_id, now, expires)
+    return _insert(session, resource, holder, campaign_id, now, expires)
+
+
+def acquire_first(
+    session: Session,
+    resources: Sequence[str],
+    holder: str,
+    ttl_s: float,
+    campaign_id: int | None = None,
+) -> str | None:
+    """Take one more of ``resources``: the first that nobody holds (``holder`` included).
+
+    For a pool of interchangeable devices: each call claims a different one.
+
+    Returns:
+        The resource now leased to ``holder``, or ``None`` when all are held.
+    """
+    mine = {lease.resource for lease in held_by(session, holder)}
+    for resource in resources:
+        if resource not in mine and acquire(session, resource, holder, ttl_s, campaign_id):
+            return resource
+    return None
+
+
+def _try_lock(session: Session, resource: str) -> bool:
+    """PostgreSQL: try the transaction's advisory lock on ``resource`` (SQLite: always)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    query = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:resource, 0))")
+    return bool(session.execute(query, {"resource": f"dbtl-lease:{resource}"}).scalar_one())
+
+
+def _update(
+    session: Session,
+    resource: str,
+    holder: str,
+    campaign_id: int | None,
+    now: datetime,
+    expires: datetime,
+) -> bool:
     taken = session.execute(
         update(Lease)
         .where(col(Lease.resource) == resource)
@@ -31,10 +90,17 @@ def acquire(
         .values(holder=holder, expires_at=expires, campaign_id=campaign_id, acquired_at=now)
         .execution_options(synchronize_session=False)
     )
-    if getattr(taken, "rowcount", 0) == 1:
-        return True
-    if session.get(Lease, resource) is not None:
-        return False
+    return getattr(taken, "rowcount", 0) == 1
+
+
+def _insert(
+    session: Session,
+    resource: str,
+    holder: str,
+    campaign_id: int | None,
+    now: datetime,
+    expires: datetime,
+) -> bool:
     try:
         with session.begin_nested():
             session.add(
@@ -49,6 +115,11 @@ def acquire(
     except IntegrityError:  # another holder inserted it first
         return False
     return True
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; they were stored in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def take_over(session: Session, resource: str, old_holder: str, holder: str, ttl_s: float) -> bool:
