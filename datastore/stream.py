@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from datastore.models import Event, Experiment, Measurement, ModelSnapshot
@@ -54,38 +55,40 @@ def experiment_pages(
     last = 0
     while True:
         query = (
-            select(Experiment)
-            .where(Experiment.campaign_id == campaign_id)
+            sa_select(*_EXPERIMENT_COLUMNS)
+            .where(col(Experiment.campaign_id) == campaign_id)
             .where(col(Experiment.number) > last)
             .order_by(col(Experiment.number))
             .limit(page_rows)
         )
         if statuses is not None:
             query = query.where(col(Experiment.status).in_(list(statuses)))
-        rows = list(session.exec(query))
+        rows = list(session.execute(query))
         if not rows:
             return
-        last = rows[-1].number
-        page = {e.id or 0: _facts(e) for e in rows}
+        last = rows[-1][1]
+        page = {int(row[0]): ExperimentFacts(*row) for row in rows}
         _add_measurements(session, page)
         if with_events:
             _add_events(session, page)
             _add_runs(session, page)
-        session.expunge_all()
         yield list(page.values())
 
 
-def _facts(e: Experiment) -> ExperimentFacts:
-    return ExperimentFacts(
-        id=e.id or 0,
-        number=e.number,
-        cycle=e.cycle,
-        status=e.status,
-        parameters=dict(e.parameters),
-        predicted=e.predicted,
-        error=e.error,
-        created_at=e.created_at,
+_EXPERIMENT_COLUMNS: tuple[Any, ...] = tuple(
+    col(getattr(Experiment, name))
+    for name in (
+        "id",
+        "number",
+        "cycle",
+        "status",
+        "parameters",
+        "predicted",
+        "error",
+        "created_at",
     )
+)
+"""Read as plain columns: no ORM objects accumulate in the session while streaming."""
 
 
 def _add_measurements(session: Session, page: dict[int, ExperimentFacts]) -> None:
@@ -117,39 +120,43 @@ def _add_events(session: Session, page: dict[int, ExperimentFacts]) -> None:
 
 def _add_runs(session: Session, page: dict[int, ExperimentFacts]) -> None:
     rows = session.exec(
-        select(RunExperiment)
+        select(
+            RunExperiment.experiment_id,
+            RunExperiment.run_key,
+            RunExperiment.well,
+            RunExperiment.protocol_sha256,
+        )
         .where(col(RunExperiment.experiment_id).in_(list(page)))
         .order_by(col(RunExperiment.created_at))
     )
-    for link in rows:
-        facts = page[link.experiment_id]
-        facts.run_key, facts.well, facts.protocol_sha256 = (
-            link.run_key,
-            link.well,
-            link.protocol_sha256,
-        )
+    for experiment_id, run_key, well, sha256 in rows:
+        facts = page[experiment_id]
+        facts.run_key, facts.well, facts.protocol_sha256 = run_key, well, sha256
+
+
+EVENT_FIELDS = (
+    "id", "experiment_id", "kind", "from_status", "to_status", "actor", "created_at", "payload",
+)  # fmt: skip
 
 
 def event_pages(
     session: Session, campaign_id: int, *, page_rows: int = PAGE_ROWS
-) -> Iterator[list[Event]]:
-    """Yield the campaign's events page by page, in the order they were written."""
+) -> Iterator[list[dict[str, Any]]]:
+    """Yield the campaign's events page by page (as column dicts), in the order written."""
+    columns: list[Any] = [col(getattr(Event, name)) for name in EVENT_FIELDS]
     last = 0
     while True:
-        rows = list(
-            session.exec(
-                select(Event)
-                .where(Event.campaign_id == campaign_id)
-                .where(col(Event.id) > last)
-                .order_by(col(Event.id))
-                .limit(page_rows)
-            )
-        )
+        rows = session.execute(
+            sa_select(*columns)
+            .where(col(Event.campaign_id) == campaign_id)
+            .where(col(Event.id) > last)
+            .order_by(col(Event.id))
+            .limit(page_rows)
+        ).all()
         if not rows:
             return
-        last = rows[-1].id or 0
-        session.expunge_all()
-        yield rows
+        last = int(rows[-1][0])
+        yield [dict(zip(EVENT_FIELDS, row, strict=True)) for row in rows]
 
 
 def snapshot_rows(session: Session, campaign_id: int) -> list[ModelSnapshot]:

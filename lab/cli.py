@@ -14,7 +14,6 @@ from rich.table import Table
 from datastore import Datastore, DatastoreError
 from datastore import repository as repo
 from datastore.engine import DEFAULT_URL, redact
-from datastore.exports import write_table
 from drivers.errors import DeviceError
 from lab.building import BuildConfigError
 from lab.campaigns import load_campaign
@@ -24,6 +23,7 @@ from lab.cli_lab import lab_app
 from lab.cli_protocol import protocol_app
 from lab.cli_provenance import export_ord_command, provenance
 from lab.cli_review import approve, reject, resolve, review
+from lab.cli_tables import export_experiments, export_table_command
 from lab.console import RichReporter, events_table, experiments_table, summary_tables
 from lab.review import ReviewError
 from lab.runner import run_campaign
@@ -165,11 +165,10 @@ def export(
     store = Datastore(db)
     if fmt_ is ExportFormat.ord:  # Open Reaction Database records (lab/ord_records.py)
         return export_ord_command(store, name, output)
-    with store.session() as session:
-        view = load_view(session, name)
-    frame = view.table.drop(columns=["number"], errors="ignore")
-    write_table(frame, fmt_.value, output)  # type: ignore[arg-type]  # csv or parquet here
-    console.print(f"wrote {len(frame)} experiment(s) to {output}")
+    count = export_experiments(
+        store, name, "csv" if fmt_ is ExportFormat.csv else "parquet", output
+    )
+    console.print(f"wrote {count} experiment(s) to {output}")
 
 
 def header(view: CampaignView) -> Table:
@@ -207,6 +206,7 @@ app.command()(reject)
 app.command()(resolve)
 app.command()(bench)
 app.command()(provenance)
+app.command("export-table")(export_table_command)
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(lab_app, name="lab")
 app.add_typer(protocol_app, name="protocol")

@@ -1,4 +1,4 @@
-"""Alembic upgrades from every released schema revision to head keep the data (SQLite, PostgreSQL)."""
+"""Alembic upgrades from every released revision to head keep the data (SQLite, PostgreSQL)."""
 
 from __future__ import annotations
 
