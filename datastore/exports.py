@@ -93,7 +93,9 @@ def write_experiments(
             rows = [experiment_row(e, measurement_names) for e in page]
             yield pd.DataFrame(rows).drop(columns=list(dropped), errors="ignore")
 
-    return write_frames(frames(), fmt, path)
+    header = [*FIXED_COLUMNS, *(measurement_names or []), "error"]
+    empty = pd.DataFrame(columns=[c for c in header if c not in dropped])
+    return write_frames(frames(), fmt, path, empty=empty)
 
 
 def event_frame(events: list[dict[str, Any]]) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from lab.building import BuildConfigError
 from lab.campaigns import load_campaign
 from lab.cli_bench import BenchInputError, bench
 from lab.cli_campaign import campaign_app
+from lab.cli_import import import_command
 from lab.cli_lab import lab_app
 from lab.cli_protocol import protocol_app
 from lab.cli_provenance import export_ord_command, provenance
@@ -207,6 +208,7 @@ app.command()(resolve)
 app.command()(bench)
 app.command()(provenance)
 app.command("export-table")(export_table_command)
+app.command("import")(import_command)
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(lab_app, name="lab")
 app.add_typer(protocol_app, name="protocol")
