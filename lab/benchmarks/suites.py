@@ -1,5 +1,6 @@
 """Imports every benchmark module so that each registers itself."""
 
+import lab.benchmarks.datastore_scale
 import lab.benchmarks.loop_overhead
 import lab.benchmarks.planner_latency
 import lab.benchmarks.planner_pareto
