@@ -5,9 +5,18 @@ from __future__ import annotations
 import math
 from abc import abstractmethod
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from drivers.base import Backend, Device
 from drivers.errors import DeviceError
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """A file an instrument wrote for one analysis (e.g. the HPLC report of one injection)."""
+
+    file_name: str
+    content: bytes
 
 
 class AnalyzerBackend(Backend):
@@ -23,6 +32,10 @@ class AnalyzerBackend(Backend):
         Used after a crash to complete an experiment whose sample was analyzed
         but not recorded. The default instrument remembers nothing.
         """
+        return None
+
+    def raw_record(self, key: str) -> RawRecord | None:
+        """Return the raw file the instrument wrote for the analysis ``key``, if it wrote one."""
         return None
 
 
@@ -51,6 +64,10 @@ class Analyzer(Device):
         """Return a past analysis by its key, or ``None`` if the instrument cannot tell."""
         values = self.analyzer_backend.recall(key)
         return None if values is None else dict(values)
+
+    def raw_record(self, key: str) -> RawRecord | None:
+        """The raw file of the analysis ``key`` (for provenance), or ``None``."""
+        return self.analyzer_backend.raw_record(key)
 
     def safe_state(self) -> None:
         """An analyzer has nothing to stop."""

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from drivers.analyzer import AnalyzerBackend
+from drivers.analyzer import AnalyzerBackend, RawRecord
 from drivers.base import DeviceIdentity
 from drivers.clock import Clock
 from drivers.errors import DeviceConnectionError, DeviceProtocolError, DeviceTimeoutError
@@ -140,6 +140,7 @@ class ResultFolderBackend(AnalyzerBackend):
         self.poll_interval_s = poll_interval_s
         self.pattern = pattern
         self.injector = injector
+        self._report_of: dict[str, Path] = {}
 
     def connect(self) -> None:
         """Check the folder exists.
@@ -182,7 +183,16 @@ class ResultFolderBackend(AnalyzerBackend):
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise DeviceProtocolError(self.name, f"cannot read report {report}: {exc}") from exc
         log.info("%s: %s has %d peak(s) (key %s)", self.name, report.name, len(peaks), key)
+        self._report_of[key] = report
         return concentrations_mol_l(peaks, self.response_factors)
+
+    def raw_record(self, key: str) -> RawRecord | None:
+        """The report file read for the analysis ``key`` (this process's analyses only)."""
+        path = self._report_of.get(key)
+        try:
+            return RawRecord(path.name, path.read_bytes()) if path is not None else None
+        except OSError:
+            return None
 
     def _reports(self) -> dict[Path, tuple[int, int]]:
         """Every report now, with (modification time, size) to notice rewrites."""

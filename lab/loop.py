@@ -38,7 +38,7 @@ from lab.executor import ExecutionError, execute
 from lab.learn import budget_used, planner_inputs
 from lab.leasing import DeviceArbiter
 from lab.plate_runs import PlateBuilder, PlateRuns
-from lab.provenance_capture import record_single_run
+from lab.provenance_capture import record_analyses, record_single_run
 from lab.reconcile import reconcile_running
 from lab.reporting import Reporter
 from planner import Proposal, suggest
@@ -355,6 +355,7 @@ class CampaignLoop:
             return
         with self.store.session() as session:
             repo.record_result(session, _eid(experiment), measured, actor=self.actor)
+            record_analyses(session, self.campaign_id, protocol, run_key, self.devices)
             for device in protocol.devices():
                 lease_repo.record_device_outcome(session, self.loaded.lab.name, device, ok=True)
         self.count_ran(1)

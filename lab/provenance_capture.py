@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from datastore import provenance
 from datastore.provenance import NewCommand, ProtocolData
+from drivers.analyzer import Analyzer
 from drivers.base import Device, DeviceIdentity
 from drivers.errors import DeviceError
 from lab.devices import DeviceSet
@@ -24,9 +25,10 @@ from lab.labspec import LabSpec
 from lab.plates import handler_run_key, plate_handlers, plate_program
 from protocols.hte import PlatePlan
 from protocols.protocol import Protocol
-from protocols.steps import ReadPlate
+from protocols.steps import Measure, ReadPlate
 
 READER_EXPORT = "plate_reader_export"
+ANALYSIS_REPORT = "analysis_report"
 
 
 def identity_of(devices: DeviceSet, name: str) -> DeviceIdentity:
@@ -160,4 +162,27 @@ def record_plate_readings(
                 kind=READER_EXPORT,
                 file_name=f"{key.replace('/', '_')}_{step.device}.csv",
                 content=reader_export(mine),
+            )
+
+
+def record_analyses(
+    session: Session, campaign_id: int, protocol: Protocol, run_key: str, devices: DeviceSet
+) -> None:
+    """Store the raw file (an HPLC report) each analyzer wrote for the run's measure steps."""
+    for number, step in enumerate(protocol.steps, start=1):
+        if not isinstance(step, Measure):
+            continue
+        try:
+            record = devices.get(step.device, Analyzer).raw_record(f"{run_key}/{number}")
+        except DeviceError:
+            continue
+        if record is not None:
+            provenance.record_instrument_file(
+                session,
+                campaign_id,
+                run_key,
+                device=step.device,
+                kind=ANALYSIS_REPORT,
+                file_name=record.file_name,
+                content=record.content,
             )
