@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from datastore.errors import DatastoreError
 
@@ -31,6 +31,10 @@ except ImportError as _missing:  # pragma: no cover - exercised only without the
 else:
     _IMPORT_ERROR = None
 
+_CACHED: tuple[type, ...] = (
+    (reaction_pb2.Compound, reaction_pb2.ProductCompound) if _IMPORT_ERROR is None else ()
+)
+_SCALAR_MAP_VALUES = (str, bytes, int, float, bool)
 STREAMED_SUFFIXES = (".pb", ".pb.gz")
 WHOLE_SUFFIXES = (".pbtxt", ".json", ".pbtxt.gz", ".json.gz")
 DATASET_REACTIONS_FIELD = 3
@@ -227,10 +231,39 @@ def _set_provenance(reaction: reaction_pb2.Reaction, facts: OrdReaction, curator
     )
 
 
-def validation_errors(message: reaction_pb2.Reaction | dataset_pb2.Dataset) -> list[str]:
-    """Every error ``ord_schema.validations`` finds in ``message`` (warnings are not errors)."""
+def validation_errors(message: Any, cache: dict[bytes, list[str]] | None = None) -> list[str]:
+    """Every error ``ord_schema.validations`` finds in ``message`` (warnings are not errors).
+
+    Each message is checked by ``validations.validate_message`` one level at a
+    time, its submessages recursively, as ``recurse=True`` does. With a
+    ``cache``, the findings of a compound (the costly part: its structure is
+    parsed) are reused for every identical compound of later records.
+    """
     require_ord()
-    return list(validations.validate_message(message, raise_on_error=False).errors)
+    if cache is None or not isinstance(message, _CACHED):
+        return _walk(message, cache)
+    compound: Any = message
+    key = type(compound).__name__.encode() + compound.SerializeToString(deterministic=True)
+    if key not in cache:
+        cache[key] = _walk(message, cache)
+    return cache[key]
+
+
+def _walk(message: Any, cache: dict[bytes, list[str]] | None) -> list[str]:
+    errors = list(validations.validate_message(message, recurse=False, raise_on_error=False).errors)
+    for descriptor, value in message.ListFields():
+        if descriptor.type != descriptor.TYPE_MESSAGE:
+            continue
+        if descriptor.message_type.GetOptions().map_entry:
+            items = list(value.values())
+        elif descriptor.label == descriptor.LABEL_REPEATED:
+            items = list(value)
+        else:
+            items = [value]
+        for item in items:
+            if not isinstance(item, _SCALAR_MAP_VALUES):
+                errors += validation_errors(item, cache)
+    return errors
 
 
 def dataset_header(name: str, description: str) -> dataset_pb2.Dataset:

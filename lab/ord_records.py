@@ -120,11 +120,13 @@ def _validated(
 ) -> Iterator[object]:
     campaign_id = repo.get_campaign(session, facts.name).id or 0
     protocols: dict[str, ProtocolRecord | None] = {}
+    findings: dict[bytes, list[str]] = {}  # compound → its validation errors, checked once
     for page in experiment_pages(session, campaign_id, ["completed"]):
         for experiment in page:
             record = _protocol(session, protocols, experiment.protocol_sha256)
             reaction = build_reaction(reaction_facts(facts, experiment, record), curator)
-            errors += [(f"#{experiment.number}", e) for e in validation_errors(reaction)]
+            problems = validation_errors(reaction, findings)
+            errors += [(f"#{experiment.number}", e) for e in problems]
             yield reaction
 
 

@@ -121,3 +121,20 @@ def test_campaign_without_molecules_still_exports(examples: Path, tmp_path: Path
     assert reaction.outcomes[0].reaction_time.units == reaction_pb2.Time.MINUTE
     assert reaction.outcomes[0].analyses["hplc"].type == reaction_pb2.Analysis.LC
     store.dispose()
+
+
+def test_the_record_walk_finds_what_ord_schema_finds(suzuki_run: SuzukiRun, tmp_path: Path) -> None:
+    from datastore.ord_export import validation_errors
+
+    path = tmp_path / "hte.pb"
+    export_ord(suzuki_run.store, "suzuki-prov", path)
+    reaction = read_dataset(path).reactions[0]
+    reaction.inputs["base"].components[0].ClearField("amount")  # each input needs an amount
+    reaction.inputs["base"].components[0].identifiers[0].value = "C1CC"  # unparsable SMILES
+    reaction.ClearField("provenance")
+    theirs = validations.validate_message(reaction, raise_on_error=False).errors
+    cache: dict[bytes, list[str]] = {}
+    mine = validation_errors(reaction, cache)
+    assert len(theirs) >= 2
+    assert sorted(e.split(": ", 1)[1] for e in mine) == sorted(e.split(": ", 1)[1] for e in theirs)
+    assert validation_errors(reaction, cache) == mine  # cached compounds give the same answer
