@@ -142,7 +142,7 @@ def show(
         if name is None:
             console.print(campaigns_table(session))
             return
-        view = load_view(session, name)
+        view = load_view(session, name, with_events=events)
     console.print(header(view))
     for table in summary_tables(view):
         console.print(table)

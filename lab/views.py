@@ -41,7 +41,7 @@ class CampaignView:
         return {str(k): int(v) for k, v in self.table["status"].value_counts().items()}
 
 
-def load_view(session: Session, name: str) -> CampaignView:
+def load_view(session: Session, name: str, with_events: bool = True) -> CampaignView:
     """Read one campaign for display.
 
     Raises:
@@ -61,7 +61,7 @@ def load_view(session: Session, name: str) -> CampaignView:
         spec,
         table,
         repo.list_snapshots(session, campaign.id or 0),
-        repo.list_events(session, campaign.id or 0),
+        repo.list_events(session, campaign.id or 0) if with_events else [],  # big: on demand
     )
 
 
