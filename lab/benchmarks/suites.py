@@ -3,4 +3,5 @@
 import lab.benchmarks.loop_overhead
 import lab.benchmarks.planner_latency
 import lab.benchmarks.planner_pareto
-import lab.benchmarks.planner_tables  # noqa: F401
+import lab.benchmarks.planner_tables
+import lab.benchmarks.route_proposal  # noqa: F401
