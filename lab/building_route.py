@@ -219,3 +219,53 @@ def _check_station(spec: RouteProtocolSpec, lab: LabSpec) -> None:
             f"lab {lab.name!r} has no station {spec.station!r}; its stations: "
             f"{', '.join(stations) or 'none'}",
         )
+
+
+def route_optimum(
+    routes: tuple[ApprovedRoute, ...], parameters: tuple[Parameter, ...], seed: int = 0
+) -> tuple[str, float]:
+    """The best route of the route world inside the campaign's space, and its yield in %.
+
+    Each step's optimum is searched over its slot's parameter ranges (or the
+    recipe's fixed value); the route's yield is the product of its steps'.
+    """
+    from simulators.route_world import RouteWorld, StepSpace
+
+    world = RouteWorld(seed=seed)
+    by_name = {p.name: p for p in parameters}
+    best = ("", 0.0)
+    for approved in routes:
+        total = 1.0
+        for number, step in enumerate(approved.route.steps, start=1):
+            response = world.response(
+                step.template_class, step.reaction_smiles, step.conditions.solvents
+            )
+            space = StepSpace(
+                temperature_c=_bounds(by_name, step, number, "temperature_c"),
+                equivalents=_bounds(by_name, step, number, "equivalents"),
+                time_min=_bounds(by_name, step, number, "time_min"),
+                solvents=_choices(by_name, step, number),
+            )
+            total *= response.optimum(space)[1]
+        if 100.0 * total > best[1]:
+            best = (approved.label, 100.0 * total)
+    return best
+
+
+def _bounds(
+    by_name: Mapping[str, Parameter], step: RouteStep, number: int, quantity: str
+) -> tuple[float, float]:
+    fixed = getattr(step.recipe, quantity)
+    if fixed is not None:
+        return (float(fixed), float(fixed) + 1e-9)
+    parameter = by_name[_name(number, quantity)]
+    assert isinstance(parameter, FloatParameter)
+    return parameter.bounds
+
+
+def _choices(by_name: Mapping[str, Parameter], step: RouteStep, number: int) -> tuple[str, ...]:
+    if step.recipe.solvent is not None:
+        return (step.recipe.solvent,)
+    parameter = by_name[_name(number, "solvent")]
+    assert isinstance(parameter, CategoricalParameter)
+    return parameter.choices

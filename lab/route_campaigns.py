@@ -139,16 +139,20 @@ def _auto_approve(
     return decide(store, stored.version.id or 0, "approved", AUTO_ACCOUNT, comment, lab, setup)
 
 
+def approved_routes(stored: list[StoredRoute]) -> tuple[ApprovedRoute, ...]:
+    """The approved versions as the campaign's routes, labelled ``v<id>``."""
+    return tuple(
+        ApprovedRoute(label=f"v{s.version.id}", version_id=s.version.id, route=s.route)
+        for s in stored
+    )
+
+
 def campaign_spec(
-    spec: RouteCampaignSpec, approved: list[StoredRoute], lab: LabSpec
+    spec: RouteCampaignSpec, routes: tuple[ApprovedRoute, ...], lab: LabSpec
 ) -> CampaignSpec:
     """The ordinary campaign that optimizes the approved routes."""
     from lab.building_route import route_parameters
 
-    routes = tuple(
-        ApprovedRoute(label=f"v{s.version.id}", version_id=s.version.id, route=s.route)
-        for s in approved
-    )
     protocol = RouteProtocolSpec(
         station=spec.station,
         liquid_handler=spec.liquid_handler,
@@ -185,7 +189,7 @@ def load_route_campaign(
         raise SpecError(f"{path}: lab file {spec.lab!r} not found (looked at {lab_path})")
     lab = load_lab(lab_path)
     prepared = prepare_routes(store, spec, path.parent, lab, author)
-    campaign = campaign_spec(spec, prepared.approved, lab)
+    campaign = campaign_spec(spec, approved_routes(prepared.approved), lab)
     text = yaml.safe_dump(campaign.model_dump(mode="json"), sort_keys=False)
     return LoadedCampaign(path, text, campaign, lab, make_builder(campaign, lab)), prepared
 
