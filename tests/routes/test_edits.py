@@ -44,5 +44,5 @@ def test_swapping_a_step_reapplies_a_template_or_says_it_does_not_apply() -> Non
     swapped = edits.swap_step(route, 2, "amide_from_acid", example_stock())
     assert swapped.steps[1].template_id == "amide_from_acid"
     assert "CC(=O)O" in swapped.leaves and swapped.solved
-    with pytest.raises(RouteInputError, match="template 'heck_bromide' .* does not apply"):
+    with pytest.raises(RouteInputError, match=r"template 'heck_bromide' .* does not apply"):
         edits.swap_step(route, 1, "heck_bromide", None)
