@@ -38,7 +38,7 @@ class HeaterShakerSetup(BaseModel):
     max_temperature_c: float = Field(default=HEATER_SHAKER_RANGE_C[1], le=HEATER_SHAKER_RANGE_C[1])
     shake_rpm: int = Field(default=1000, ge=200, le=3000)
     scale_umol: float = Field(default=50.0, gt=0, description="limiting reactant per run")
-    concentration_mol_l: float = Field(default=0.25, gt=0, description="of the limiting reactant")
+    concentration_mol_l: float = Field(default=0.15, gt=0, description="of the limiting reactant")
 
 
 @dataclass(frozen=True)
