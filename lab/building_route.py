@@ -8,7 +8,8 @@ approved routes' per-step condition spaces):
   ``s<i>_solvent`` for step *i* of whichever route is chosen: each range is the
   union over the routes that have a step *i*, the temperature capped at the
   heater-shaker's limit, the solvent classes limited to those the lab holds.
-  A condition a chemist fixed in the recipe overrides the design.
+  A condition a chemist fixed in the recipe overrides the design. Times and
+  equivalents are searched on a log scale (they span one to two decades).
 
 Each design is compiled to the one-pot batch program (liquid handler +
 heater-shaker) and pre-flighted; the station then runs the recipe.
@@ -36,6 +37,7 @@ from routes.model import Route, RouteStep
 
 ROUTE_PARAMETER = "route"
 QUANTITIES = ("temperature_c", "equivalents", "time_min")
+UNITS = {"temperature_c": "degC", "equivalents": "equiv", "time_min": "min"}
 
 
 def _name(number: int, quantity: str) -> str:
@@ -98,7 +100,14 @@ def route_parameters(
             cap = setup.max_temperature_c if quantity == "temperature_c" else None
             bounds = _range(steps, quantity, cap)
             if bounds is not None:
-                parameters.append(FloatParameter(name=_name(number, quantity), bounds=bounds))
+                parameters.append(
+                    FloatParameter(
+                        name=_name(number, quantity),
+                        bounds=bounds,
+                        unit=UNITS[quantity],
+                        log_scale=quantity != "temperature_c" and bounds[0] > 0,
+                    )
+                )
         solvents = _solvents(steps, held, number)
         if solvents is not None:
             parameters.append(CategoricalParameter(name=_name(number, "solvent"), choices=solvents))

@@ -17,7 +17,14 @@ from datastore.engine import DEFAULT_URL
 from lab.campaigns import default_actor
 from lab.cli_route_views import print_recipe, print_routes, route_json
 from lab.labfile import load_lab
-from lab.route_service import decide, listing, load, propose_and_store, save_edit
+from lab.route_service import (
+    compile_recipe,
+    decide,
+    listing,
+    load,
+    propose_and_store,
+    save_edit,
+)
 from routes import edits
 from routes.errors import RouteError
 from routes.interchange import FORMATS, write_routes
@@ -175,6 +182,23 @@ def reject_cmd(
     with _route_errors():
         decide(Datastore(db), version, "rejected", by or default_actor(), reason)
     console.print(f"route version {version} rejected")
+
+
+@route_app.command("compile")
+def compile_cmd(
+    version: VersionId,
+    lab: Annotated[Path, typer.Option(help="Lab file with a liquid handler and reagents.")],
+    out: Annotated[Path | None, typer.Option(help="Write the protocol here (else print).")] = None,
+    db: Db = DEFAULT_URL,
+) -> None:
+    """Compile an approved recipe (every condition fixed) to an Opentrons batch protocol."""
+    with _route_errors():
+        text = compile_recipe(load(Datastore(db), version), load_lab(lab))
+    if out is None:
+        print(text)
+        return
+    out.write_text(text, encoding="utf-8")
+    console.print(f"wrote {out}; check it with: opentrons_simulate {out}")
 
 
 @route_app.command("export")

@@ -181,3 +181,47 @@ def decide(
 def read_stock(path: Path) -> Stock:
     """Read a stock file (raises RouteInputError naming the file and line)."""
     return Stock.read(path)
+
+
+def fixed_conditions(route: Route) -> list[StageConditions]:
+    """The recipe's conditions, every one fixed by a chemist.
+
+    Raises:
+        RouteInputError: A step leaves a condition to the planner (named).
+    """
+    chosen = []
+    for number, step in enumerate(route.steps, start=1):
+        values = step.recipe.model_dump(exclude={"workup"})
+        open_ = [k for k, v in values.items() if v is None]
+        if open_:
+            raise RouteInputError(
+                f"step {number}",
+                f"{', '.join(open_)} not set; fix them with 'dbtl route edit --set "
+                f"{number}.{open_[0]}=...'",
+            )
+        chosen.append(StageConditions.model_validate(values))
+    return chosen
+
+
+def compile_recipe(
+    stored: StoredRoute, lab: LabSpec, setup: HeaterShakerSetup | None = None
+) -> str:
+    """The Opentrons batch program of an approved, fully fixed recipe on ``lab``.
+
+    Raises:
+        RouteInputError: Not approved, a condition left open, or no liquid handler.
+        RecipeError: The recipe fails its pre-flight.
+    """
+    if stored.status != "approved":
+        raise RouteInputError(
+            f"route version {stored.version.id}", f"is {stored.status}, not approved"
+        )
+    handlers = [d for d in lab.devices if d.kind == "liquid_handler" and d.deck is not None]
+    if not handlers or handlers[0].deck is None:
+        raise RouteInputError("lab", f"lab {lab.name!r} has no liquid handler with a deck")
+    name = f"route{stored.version.id}"
+    conditions = fixed_conditions(stored.route)
+    deck = handlers[0].deck
+    return compile_batch(
+        stored.route, conditions, lab.reagents, deck, setup or HeaterShakerSetup(), name
+    ).text

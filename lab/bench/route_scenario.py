@@ -23,8 +23,10 @@ from lab.building_route import route_optimum
 from lab.labfile import load_lab
 from lab.route_campaigns import RouteCampaignSpec, campaign_spec
 from lab.route_service import validate_recipe
+from lab.spec import StrategySpec
 from lab.spec_route import ApprovedRoute
 from lab.yamlio import load_model
+from planner import strategy_options
 from protocols.errors import ProtocolError
 from routes.errors import RouteError
 from routes.registry import ProposalRequest, propose
@@ -92,6 +94,12 @@ class RouteScenario:
         """A continuous space."""
         return None
 
+    def _strategy(self, name: str, seed: int) -> StrategySpec:
+        """The example's strategy options where they apply to ``name`` (a start of 6 for bo)."""
+        known = set(strategy_options(name))
+        options = {k: v for k, v in self._spec.strategy.options.items() if k in known}
+        return StrategySpec(name=name, seed=seed, options=options)
+
     def write(self, folder: Path, strategy: str, seed: int, budget: int, batch: int) -> Path:
         """The route bench and the campaign over the approved routes."""
         name = campaign_name(self.name, strategy, seed)
@@ -101,7 +109,7 @@ class RouteScenario:
                 "name": name,
                 "budget": budget,
                 "batch_size": batch,
-                "strategy": self._spec.strategy.model_copy(update={"name": strategy, "seed": seed}),
+                "strategy": self._strategy(strategy, seed),
                 "lab": "lab.yaml",
             }
         )

@@ -202,3 +202,51 @@ def test_reject_and_export(proposed, monkeypatch, capsys) -> None:
         monkeypatch, capsys, "route", "export", "1", "--format", "aizynthfinder", "--db", db
     )
     assert code == 0 and json.loads(out)[0]["type"] == "mol"
+
+
+def test_an_approved_fixed_recipe_compiles_to_a_protocol_the_simulator_runs(
+    proposed, examples: Path, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    import io
+
+    import opentrons.simulate
+
+    db, _ = proposed
+    lab = str(examples / "labs" / "route_bench.yaml")
+    sets = [
+        "1.temperature_c=85",
+        "1.equivalents=1.3",
+        "1.time_min=60",
+        "1.solvent=ether",
+        "2.temperature_c=25",
+        "2.equivalents=1.2",
+        "2.time_min=30",
+        "2.solvent=chlorinated",
+    ]
+    args = [a for s in sets for a in ("--set", s)]
+    code, out = dbtl(monkeypatch, capsys, "route", "edit", "1", *args, "--db", db)
+    assert code == 0, out
+    new_id = out.split()[2]
+    code, out = dbtl(monkeypatch, capsys, "route", "compile", new_id, "--lab", lab, "--db", db)
+    assert code == 2 and "not approved" in out
+    code, out = dbtl(monkeypatch, capsys, "route", "approve", new_id, "--lab", lab, "--db", db)
+    assert code == 0, out
+    target = tmp_path / "route.py"
+    code, out = dbtl(
+        monkeypatch,
+        capsys,
+        "route",
+        "compile",
+        new_id,
+        "--lab",
+        lab,
+        "--out",
+        str(target),
+        "--db",
+        db,
+    )
+    assert code == 0, out
+    log, _ = opentrons.simulate.simulate(io.StringIO(target.read_text()), "route.py")
+    assert any("Heater-Shaker to 85" in entry["payload"]["text"] for entry in log)
+    code, out = dbtl(monkeypatch, capsys, "route", "compile", "2", "--lab", lab, "--db", db)
+    assert code == 2  # not approved
