@@ -145,3 +145,4 @@ class DeviceState(SQLModel, table=True):
 
 
 import datastore.provenance_models  # noqa: E402, F401  (provenance tables)
+from datastore import route_models  # noqa: E402, F401  (route versions and decisions)

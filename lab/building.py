@@ -178,12 +178,14 @@ def make_builder(spec: CampaignSpec, lab: LabSpec) -> DesignBuilder:
     """
     # these import this module's BuildConfigError
     from lab.building_hte import HtePlateBuilder
+    from lab.building_route import RouteBuilder
     from lab.building_station import StationBuilder
 
     factories: dict[str, Any] = {
         "flow_reactor": FlowReactorBuilder,
         "hte_plate": HtePlateBuilder,
         "station": StationBuilder,
+        "route": RouteBuilder,
     }
     factory = factories.get(spec.protocol.builder)
     if factory is None:

@@ -24,6 +24,7 @@ from lab.bench.driver import (
 from lab.bench.executors import ExecutorError, make_executor
 from lab.bench.plot import plot_best_so_far
 from lab.bench.report import criterion_table, summary_table
+from lab.bench.route_scenario import RouteScenario
 from lab.bench.runs import JobResult
 from lab.bench.scenarios import (
     SIMULATORS,
@@ -173,6 +174,8 @@ def _scenario(
     encoding: EncodingName,
     noise: float,
 ) -> Scenario:
+    if simulator == "route":
+        return RouteScenario()
     if simulator is not None:
         return _snar(objective, minimize, params, noise)
     assert dataset is not None

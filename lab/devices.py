@@ -287,3 +287,6 @@ def _table_station(spec: DeviceSpec, context: BuildContext) -> Device:
     except ExperimentTableError as exc:
         raise DeviceError(spec.name, str(exc)) from None
     return Station(spec.name, TableStation(spec.name, table))
+
+
+from lab import devices_route  # noqa: E402, F401  (the route world registers itself)

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from drivers.new_era import rate_range_ml_min
 from protocols.deck import Deck
+from protocols.inventory import ReagentSpec
 from protocols.validation import DeviceLimits
 from simulators.experiment_table import ExperimentTableSpec
 from simulators.yield_table import YieldTableSpec
@@ -332,6 +333,7 @@ class LabSpec(BaseModel):
     reactor: ReactorSpec | None = None
     simulation: SimulationSpec | None = None
     devices: tuple[DeviceSpec, ...]
+    reagents: tuple[ReagentSpec, ...] = ()
 
     @model_validator(mode="after")
     def _check(self) -> LabSpec:

@@ -14,6 +14,7 @@ from pydantic import (
 )
 
 from lab.spec_hte import HteProtocolSpec
+from lab.spec_route import RouteProtocolSpec
 from planner import (
     Exclusion,
     LinearConstraint,
@@ -163,7 +164,8 @@ class CampaignSpec(BaseModel):
     strategy: StrategySpec = StrategySpec()
     lab: str = Field(description="lab file, relative to this campaign file")
     protocol: Annotated[
-        FlowProtocolSpec | HteProtocolSpec | StationProtocolSpec, Field(discriminator="builder")
+        FlowProtocolSpec | HteProtocolSpec | StationProtocolSpec | RouteProtocolSpec,
+        Field(discriminator="builder"),
     ]
     approval: ApprovalSpec = ApprovalSpec()
     priority: int = Field(default=0, description="higher runs first when campaigns share devices")

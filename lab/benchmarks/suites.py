@@ -4,4 +4,5 @@ import lab.benchmarks.datastore_scale
 import lab.benchmarks.loop_overhead
 import lab.benchmarks.planner_latency
 import lab.benchmarks.planner_pareto
-import lab.benchmarks.planner_tables  # noqa: F401
+import lab.benchmarks.planner_tables
+import lab.benchmarks.route_proposal  # noqa: F401

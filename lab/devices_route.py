@@ -1,0 +1,22 @@
+"""The route world as a lab device: a ``station`` with driver ``route_world``.
+
+Importing this module registers the factory (see :func:`lab.devices.register_driver`).
+"""
+
+from __future__ import annotations
+
+from drivers.base import Device
+from drivers.station import Station
+from lab.devices import BuildContext, register_driver
+from lab.labspec import DeviceSpec
+from simulators.route_station import RouteWorldStation
+from simulators.route_world import RouteWorld
+
+ROUTE_WORLD_NOISE_RELATIVE_SD = 0.03
+"""Noise of each observed step yield on the shipped route bench."""
+
+
+@register_driver("station", "route_world")
+def _route_world(spec: DeviceSpec, context: BuildContext) -> Device:
+    world = RouteWorld(seed=0, noise_relative_sd=ROUTE_WORLD_NOISE_RELATIVE_SD)
+    return Station(spec.name, RouteWorldStation(spec.name, world))
