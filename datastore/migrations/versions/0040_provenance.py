@@ -1,7 +1,7 @@
 """provenance: plan records, protocol records, device commands, instrument records, runs
 
 Revision ID: 0040
-Revises: 0002
+Revises: 0020
 Create Date: 2026-12-02
 
 Captures the links of the provenance chain that the event log did not hold:
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0040"
-down_revision = "0002"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
