@@ -52,7 +52,7 @@ class PathwayWorld:
 
     space: PathwaySpace
     kinetics: PathwayKinetics = field(default_factory=PathwayKinetics)
-    level_per_unit: float = 2.0
+    level_per_unit: float = 0.4
     operon_attenuation: float = 0.7
     noise_sd: float = 0.15
     od_noise_sd: float = 0.05

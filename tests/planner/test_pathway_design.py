@@ -12,8 +12,7 @@ HEADER = "id,type,strength,sequence,overhang_5,overhang_3,concentration_ng_ul\n"
 
 def test_parts_file_parses_types_strengths_and_inline_fasta() -> None:
     library = parse_parts_csv(
-        HEADER + "p1,promoter,0.5,,GGAG,TACT,\n"
-        "g1,CDS,,>g1 some gene\\nacgtacgt,,,30\n"
+        HEADER + "p1,promoter,0.5,,GGAG,TACT,\ng1,CDS,,>g1 some gene\\nacgtacgt,,,30\n"
     )
     assert library.get("p1", "promoter").strength == 0.5
     assert library.get("g1").sequence == "ACGTACGT"
@@ -49,8 +48,11 @@ def test_space_levels_fit_each_gene_and_constructs_chain_in_order() -> None:
     assert [p.id for p in space.promoter_parts("crtB")] == ["P2_weak", "P2_strong"]
     assert space.search_space().names[-1] == "backbone"
     assert len(space.candidates()) == 2**8 * 2
-    design = {f"{g}_{k}": f"{'P' if k == 'promoter' else 'R'}{i + 1}_strong"
-              for i, g in enumerate(GENES) for k in ("promoter", "rbs")}
+    design = {
+        f"{g}_{k}": f"{'P' if k == 'promoter' else 'R'}{i + 1}_strong"
+        for i, g in enumerate(GENES)
+        for k in ("promoter", "rbs")
+    }
     design["backbone"] = "p15A"
     construct = space.construct(design, "c1")
     assert construct.part_ids[:5] == ("p15A", "P1_strong", "R1_strong", "crtE", "T1")

@@ -68,7 +68,9 @@ def test_overhangs_that_do_not_chain_are_refused_naming_part_and_overhang() -> N
     construct = _constructs(1)[0]
     parts = list(construct.part_ids)
     parts[2] = "R2_weak"  # gene 2's RBS in gene 1's slot
-    with pytest.raises(AssemblyRefused, match="overhang [ACGT]{4} after part P1_\\w+ does not join part R2_weak"):
+    with pytest.raises(
+        AssemblyRefused, match="overhang [ACGT]{4} after part P1_\\w+ does not join part R2_weak"
+    ):
         preflight(Construct("bad", tuple(parts)), library)
     twice = Construct("twice", (*construct.part_ids[:5], *construct.part_ids[1:5]))
     with pytest.raises(AssemblyRefused):
