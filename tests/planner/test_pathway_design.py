@@ -37,7 +37,7 @@ def test_bad_parts_files_give_one_clear_error(body: str, message: str) -> None:
 
 
 def test_unknown_column_and_unknown_part_are_named() -> None:
-    with pytest.raises(PartsFileError, match="unknown column.*colour"):
+    with pytest.raises(PartsFileError, match=r"unknown column.*colour"):
         parse_parts_csv("id,type,colour\np1,promoter,red\n")
     with pytest.raises(PartsFileError, match="unknown part 'crtX'"):
         PathwaySpace(small_library(), ("crtE", "crtX"))
