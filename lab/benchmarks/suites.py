@@ -1,6 +1,7 @@
 """Imports every benchmark module so that each registers itself."""
 
 import lab.benchmarks.loop_overhead
+import lab.benchmarks.pathway_learn
 import lab.benchmarks.planner_latency
 import lab.benchmarks.planner_pareto
 import lab.benchmarks.planner_tables  # noqa: F401

@@ -249,3 +249,19 @@ def _new_model(kind: str, seed: int) -> Any:
     return GradientBoostingRegressor(
         n_estimators=120, max_depth=3, learning_rate=0.08, subsample=0.8, random_state=seed
     )
+
+
+def fit_ensemble(
+    problem: Problem,
+    observations: Sequence[Observation],
+    seed: int,
+    strategy: EnsembleStrategy | None = None,
+) -> _EnsembleFit:
+    """The strategy's model fitted to ``observations`` (for benchmarks and reports).
+
+    Its ``predict(designs)`` gives calibrated means and sds in model space
+    (signed, log values when ``log_transform``); ``report`` the fit checks.
+    """
+    objective = problem.objectives[0]
+    data = aggregate(observations, problem.space.names, objective.name)
+    return _EnsembleFit(strategy or EnsembleStrategy(), problem, data, objective.sign, seed)

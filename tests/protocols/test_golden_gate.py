@@ -43,7 +43,7 @@ def test_plan_refuses_a_dose_below_the_pipette_minimum() -> None:
     library = small_library()
     strong = library.get("crtE")
     library = _replaced(library, Part(**{**strong.__dict__, "concentration_ng_ul": 500.0}))
-    with pytest.raises(ProtocolError, match="part crtE needs .* dilute its stock"):
+    with pytest.raises(ProtocolError, match=r"part crtE needs .* dilute its stock"):
         plan_golden_gate(_constructs(2), library)
 
 
@@ -69,7 +69,7 @@ def test_overhangs_that_do_not_chain_are_refused_naming_part_and_overhang() -> N
     parts = list(construct.part_ids)
     parts[2] = "R2_weak"  # gene 2's RBS in gene 1's slot
     with pytest.raises(
-        AssemblyRefused, match="overhang [ACGT]{4} after part P1_\\w+ does not join part R2_weak"
+        AssemblyRefused, match=r"overhang [ACGT]{4} after part P1_\w+ does not join part R2_weak"
     ):
         preflight(Construct("bad", tuple(parts)), library)
     twice = Construct("twice", (*construct.part_ids[:5], *construct.part_ids[1:5]))

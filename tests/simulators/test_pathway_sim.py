@@ -38,7 +38,7 @@ def test_world_knows_its_optimum_and_truth_is_noiseless() -> None:
 
 def test_observations_are_noisy_keyed_and_position_dependent() -> None:
     world = PathwayWorld(small_space(), seed=3)
-    design, truth = world.optimum
+    design, _ = world.optimum
     centre = [world.observe(design, "D6", f"k{i}").titer_mg_l for i in range(200)]
     assert np.std(np.log(centre)) == pytest.approx(0.15, rel=0.2)
     assert world.observe(design, "D6", "k1") == world.observe(design, "D6", "k1")
