@@ -3,3 +3,4 @@
 from planner.strategies import ax_bo, baybe_peer, candidate_bo, factorial, model_free
 
 __all__ = ["ax_bo", "baybe_peer", "candidate_bo", "factorial", "model_free"]
+from planner.strategies import ensemble  # noqa: F401  (pathway DBTL learner)
