@@ -20,6 +20,7 @@ from lab.building import BuildConfigError
 from lab.campaigns import load_campaign
 from lab.cli_bench import BenchInputError, bench
 from lab.cli_campaign import campaign_app
+from lab.cli_db import db_app
 from lab.cli_lab import lab_app
 from lab.cli_protocol import protocol_app
 from lab.cli_review import approve, reject, resolve, review
@@ -205,6 +206,7 @@ app.command()(bench)
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(lab_app, name="lab")
 app.add_typer(protocol_app, name="protocol")
+app.add_typer(db_app, name="db")
 
 
 def main() -> None:
