@@ -13,20 +13,30 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import inspect
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, create_engine
 
-from datastore.errors import DatastoreError
+from datastore import schema
+from datastore.errors import DamagedDatabaseError, DatastoreError, MissingDatabaseError
 from datastore.models import Event
 
 DEFAULT_URL = "sqlite:///dbtl.db"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 T = TypeVar("T")
+DAMAGE_SIGNS = (
+    "not a database",
+    "malformed",
+    "disk image",
+    "no such table",
+    "no such column",
+    "file is encrypted",
+)
+"""Words of SQLite's errors that mean the file is not (or no longer) a readable dbtl database."""
 
 
 def redact(url: str) -> str:
@@ -37,24 +47,51 @@ def redact(url: str) -> str:
 class Datastore:
     """Sessions over one database, with the schema migrated to the latest revision."""
 
-    def __init__(self, url: str = DEFAULT_URL, *, migrate: bool = True) -> None:
+    def __init__(
+        self, url: str = DEFAULT_URL, *, migrate: bool = True, read_only: bool = False
+    ) -> None:
         """Open the database at ``url``.
 
         Args:
             url: SQLAlchemy URL, e.g. ``sqlite:///campaign.db`` or
                 ``postgresql+psycopg2://user@host/db``.
-            migrate: Bring the schema to the latest revision (creating it when empty).
+            migrate: Bring the schema to the latest revision (creating it when
+                empty); with ``read_only``, check instead that it is current.
+            read_only: Only read: a SQLite file is opened read-only and never
+                created, and nothing is migrated.
 
         Raises:
+            MissingDatabaseError: ``read_only`` and the SQLite file does not exist.
+            DamagedDatabaseError: The file is not a dbtl database or is damaged.
             DatastoreError: The URL is malformed, the server is unreachable, or
-                the database is locked or not a dbtl database.
+                the database is locked.
         """
         self.url = url
-        self.engine = _make_engine(url)
+        self.read_only = read_only
+        self.engine, self.database_file = _make_engine(url, read_only=read_only)
         self._sessions = sessionmaker(bind=self.engine, class_=Session, expire_on_commit=False)
         sa_event.listen(self._sessions, "before_flush", _refuse_event_edits)
-        if migrate:
-            self.call(lambda: _migrate(self.engine), action="prepare the schema of")
+        if read_only and migrate:
+            self.call(self._check_current, action="read")
+        elif migrate and not read_only:
+            self.call(
+                lambda: schema.migrate(self.engine, self.database_file),
+                action="prepare the schema of",
+            )
+
+    @classmethod
+    def for_reading(cls, url: str = DEFAULT_URL) -> Datastore:
+        """Open ``url`` for a command that only reads (see ``read_only``)."""
+        return cls(url, read_only=True)
+
+    def _check_current(self) -> None:
+        with self.engine.connect() as connection:
+            try:
+                schema.check_current(connection)
+            except DamagedDatabaseError:
+                raise
+            except DatastoreError as exc:
+                raise DatastoreError(f"database {redact(self.url)} {exc}") from None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -67,9 +104,12 @@ class Datastore:
         try:
             yield session
             session.commit()
-        except OperationalError as exc:
+        except IntegrityError:
             session.rollback()
-            raise self._translate(exc, "write to") from exc
+            raise
+        except DBAPIError as exc:
+            session.rollback()
+            raise self._translate(exc, "read" if self.read_only else "write to") from exc
         except BaseException:
             session.rollback()
             raise
@@ -80,7 +120,9 @@ class Datastore:
         """Run ``fn`` and turn driver-level database errors into :class:`DatastoreError`."""
         try:
             return fn()
-        except (OperationalError, DBAPIError) as exc:
+        except DamagedDatabaseError as exc:
+            raise damaged(self.url, str(exc)) from exc
+        except DBAPIError as exc:
             raise self._translate(exc, action) from exc
 
     def dispose(self) -> None:
@@ -90,6 +132,13 @@ class Datastore:
     def _translate(self, exc: SQLAlchemyError, action: str) -> DatastoreError:
         detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
         where = redact(self.url)
+        if any(sign in detail.lower() for sign in DAMAGE_SIGNS):
+            return damaged(self.url, detail)
+        if self.read_only and "readonly" in detail.lower().replace("-", "").replace(" ", ""):
+            return DatastoreError(
+                f"cannot read database {where}: {detail}. A read-only database is read only "
+                "where SQLite may keep its -shm file: copy it to a writable folder"
+            )
         if "locked" in detail.lower():
             return DatastoreError(
                 f"database {where} is locked by another process (waited "
@@ -102,7 +151,14 @@ class Datastore:
         )
 
 
-def _make_engine(url: str) -> Engine:
+def damaged(url: str, detail: str) -> DamagedDatabaseError:
+    """The one message for a file that is not a dbtl database or whose pages are damaged."""
+    return DamagedDatabaseError(
+        f"{redact(url)} is not a dbtl database or is damaged ({detail}): run `dbtl db check`"
+    )
+
+
+def _make_engine(url: str, *, read_only: bool) -> tuple[Engine, str | None]:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -111,54 +167,48 @@ def _make_engine(url: str) -> Engine:
             "postgresql+psycopg2://user@host:5432/dbname"
         ) from exc
     if parsed.get_backend_name() == "sqlite":
-        return _make_sqlite_engine(url, parsed.database)
+        return _make_sqlite_engine(url, parsed.database, read_only=read_only)
     try:
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True), None
     except (ArgumentError, ImportError) as exc:
         raise DatastoreError(f"unsupported database URL {redact(url)}: {exc}") from exc
 
 
-def _make_sqlite_engine(url: str, database: str | None) -> Engine:
-    if database and database != ":memory:":
-        folder = Path(database).expanduser().resolve().parent
+def _make_sqlite_engine(
+    url: str, database: str | None, *, read_only: bool
+) -> tuple[Engine, str | None]:
+    on_disk = bool(database) and database != ":memory:" and not str(database).startswith("file:")
+    file = str(Path(str(database)).expanduser().resolve()) if on_disk else None
+    if file is not None:
+        folder = Path(file).parent
         if not folder.is_dir():
             raise DatastoreError(
                 f"cannot open database {url}: folder {folder} does not exist; create it "
                 "or pass another --db"
             )
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        if read_only and not Path(file).is_file():
+            raise MissingDatabaseError(
+                f"no database at {file}: nothing stored yet (run `dbtl run` to create it) "
+                "or pass another --db"
+            )
+    connect_args: dict[str, Any] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    if read_only and file is not None:
+        url = f"sqlite:///file:{quote(file)}?mode=ro&uri=true"
+    engine = create_engine(url, connect_args=connect_args)
 
     @sa_event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        if database and database != ":memory:":
+        if file is not None and not read_only:
             cursor.execute("PRAGMA journal_mode=WAL")
             # In WAL mode, NORMAL keeps every commit through a process crash (SIGKILL);
             # only an OS crash or power loss can drop the last transactions.
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    return engine
-
-
-def _migrate(engine: Engine) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    with engine.begin() as connection:
-        tables = set(inspect(connection).get_table_names())
-        if tables and "alembic_version" not in tables:
-            raise DatastoreError(
-                f"database {redact(str(engine.url))} already holds tables "
-                f"({', '.join(sorted(tables)[:5])}) but is not a dbtl database; "
-                "pass another --db"
-            )
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    return engine, file
 
 
 def _refuse_event_edits(session: Session, _context: Any, _instances: Any) -> None:

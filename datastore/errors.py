@@ -11,3 +11,11 @@ class NotFoundError(DatastoreError):
 
 class IllegalTransitionError(DatastoreError):
     """An experiment was asked to move between states the state machine forbids."""
+
+
+class DamagedDatabaseError(DatastoreError):
+    """The file is not a dbtl database (another program's, random bytes) or is damaged."""
+
+
+class MissingDatabaseError(DatastoreError):
+    """A command that only reads was pointed at a database that does not exist (none is created)."""

@@ -19,6 +19,7 @@ from datastore.models import Campaign
 from lab.building import BuildConfigError, DesignBuilder, make_builder
 from lab.labfile import load_lab
 from lab.labspec import LabSpec
+from lab.limits_check import budget_problem, check_campaign
 from lab.spec import CampaignSpec
 from lab.yamlio import SpecError, load_model_and_tree, locate
 from planner import Problem
@@ -63,8 +64,8 @@ def load_campaign(path: Path, budget: int | None = None) -> LoadedCampaign:
     """
     spec, tree = load_model_and_tree(path, CampaignSpec)
     if budget is not None:
-        if budget < 1:
-            raise SpecError(f"--budget must be at least 1, got {budget}")
+        if problem := budget_problem(budget):
+            raise SpecError(f"--budget {problem}")
         spec = spec.with_budget(budget)
     lab_path = (path.parent / spec.lab).resolve()
     if not lab_path.is_file():
@@ -77,6 +78,7 @@ def load_campaign(path: Path, budget: int | None = None) -> LoadedCampaign:
         _ = loaded.problem  # a builder's candidates must fit the campaign's parameters
     except BuildConfigError as exc:
         raise SpecError(f"{locate(path, tree, exc.where)}: {exc.message}") from None
+    check_campaign(loaded, tree)
     return loaded
 
 

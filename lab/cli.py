@@ -19,13 +19,14 @@ from lab.building import BuildConfigError
 from lab.campaigns import load_campaign
 from lab.cli_bench import BenchInputError, bench
 from lab.cli_campaign import campaign_app
+from lab.cli_db import db_app
 from lab.cli_import import import_command
 from lab.cli_lab import lab_app
 from lab.cli_protocol import protocol_app
 from lab.cli_provenance import export_ord_command, provenance
 from lab.cli_review import approve, reject, resolve, review
-from lab.cli_tables import export_experiments, export_table_command
 from lab.cli_route import route_app
+from lab.cli_tables import export_experiments, export_table_command
 from lab.console import RichReporter, events_table, experiments_table, summary_tables
 from lab.review import ReviewError
 from lab.runner import run_campaign
@@ -214,6 +215,7 @@ app.add_typer(campaign_app, name="campaign")
 app.add_typer(lab_app, name="lab")
 app.add_typer(protocol_app, name="protocol")
 app.add_typer(route_app, name="route")
+app.add_typer(db_app, name="db")
 
 
 def main() -> None:

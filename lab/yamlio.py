@@ -8,6 +8,7 @@ allowed, e.g.::
 
 from __future__ import annotations
 
+import math
 import re
 import types
 import typing
@@ -19,10 +20,58 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
+MAX_MAGNITUDE = 1e15
+"""Largest absolute number a campaign or lab file may hold (no lab quantity comes near)."""
 
 
 class SpecError(Exception):
     """A campaign or lab file is malformed; the message lists every problem found."""
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """Safe YAML that refuses duplicate keys and non-finite or absurdly large numbers."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if isinstance(key, typing.Hashable) and key in seen:
+                raise _Refused(line, f"duplicate key {key!r} (first at line {seen[key]}); keep one")
+            if isinstance(key, typing.Hashable):
+                seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
+        return _sane(super().construct_yaml_float(node), node)
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        return _sane(super().construct_yaml_int(node), node)
+
+
+class _Refused(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _sane(value: Any, node: yaml.ScalarNode) -> Any:
+    if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
+        raise _Refused(
+            node.start_mark.line + 1,
+            f"number {node.value!r} is not a finite value within ±{MAX_MAGNITUDE:.0e}; "
+            "write the quantity in the unit the key names",
+        )
+    return value
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:float", _StrictLoader.construct_yaml_float)
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)
+_StrictLoader.add_implicit_resolver(  # YAML 1.2 floats (1e308, 5E-3), not strings
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
 
 
 def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
@@ -38,7 +87,9 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"{path}: cannot read: {exc}") from None
     try:
-        return yaml.safe_load(text), yaml.compose(text)
+        return yaml.load(text, Loader=_StrictLoader), yaml.compose(text)
+    except _Refused as exc:
+        raise SpecError(f"{path}:{exc.line}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
