@@ -20,6 +20,9 @@ _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 _SQRT_HALF_PI = math.sqrt(math.pi / 2)
 _ASYMPTOTIC_Z = -1e4
 
+Chooser = Callable[[list[int], int, Tensor], list[int]]
+"""Chooses ``n`` of the given candidate rows, given the encoded pending designs."""
+
 SHORTLIST_MIN = 1024
 SHORTLIST_PER_PICK = 32
 

@@ -18,7 +18,7 @@ encoding), fits a GP per outcome on the observations, and then:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -26,11 +26,18 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from planner.acquisition import Scorer, greedy_batch, log_probability_above, maximin_batch
+from planner.acquisition import (
+    Chooser,
+    Scorer,
+    greedy_batch,
+    log_probability_above,
+    maximin_batch,
+)
 from planner.candidates import CandidateSet, batch_groups, candidate_designs, enumerate_space
 from planner.diagnostics import cross_validation
 from planner.encoding import Encoder
 from planner.errors import InfeasibleSpaceError, PlannerError
+from planner.multiobjective import hypervolume_chooser
 from planner.posterior import CandidatePosterior
 from planner.problem import (
     Design,
@@ -43,9 +50,6 @@ from planner.problem import (
 )
 from planner.surrogate import DTYPE
 from planner.training import SUCCESS, Models, fit_models, task_labels
-
-Chooser = Callable[[list[int], int, Tensor], list[int]]
-"""Chooses ``n`` of the given candidate rows, given the encoded pending designs."""
 
 
 @dataclass(frozen=True)
@@ -149,8 +153,6 @@ def _model_chooser(
     problem: Problem, models: Models, features: Tensor, seed: int
 ) -> tuple[Chooser, str]:
     if len(problem.objectives) > 1:
-        from planner.multiobjective import hypervolume_chooser
-
         return hypervolume_chooser(problem, models, features, seed), "qLogNEHVI"
     objective = problem.objectives[0]
     fit = models.fits[objective.name]

@@ -12,7 +12,6 @@ from typing import Literal
 
 from planner.problem import Design, Observation, Problem, Proposal
 from planner.registry import register
-from planner.threads import torch_threads
 
 MAX_CANDIDATES = 100_000
 """Largest discrete space enumerated when the problem has no candidate table."""
@@ -35,7 +34,6 @@ class CandidateBayesianOptimization:
         failures: Literal["ignore", "avoid"] = "ignore",
         initial: Literal["maximin", "random"] = "maximin",
         max_candidates: int = MAX_CANDIDATES,
-        threads: int = 1,
     ) -> None:
         """Create the strategy.
 
@@ -46,18 +44,16 @@ class CandidateBayesianOptimization:
             initial: How the first batch (before any model) is spread: ``"maximin"``
                 (each design far from the others in feature space) or ``"random"``.
             max_candidates: Largest discrete space enumerated without a table.
-            threads: torch threads while proposing (1 is fastest on shared machines).
         """
         if failures not in ("ignore", "avoid"):
             raise ValueError(f"failures must be 'ignore' or 'avoid', got {failures!r}")
         if initial not in ("maximin", "random"):
             raise ValueError(f"initial must be 'maximin' or 'random', got {initial!r}")
-        if max_candidates < 1 or threads < 1:
-            raise ValueError("max_candidates and threads must be positive")
+        if max_candidates < 1:
+            raise ValueError(f"max_candidates must be positive, got {max_candidates}")
         self.failures = failures
         self.initial = initial
         self.max_candidates = max_candidates
-        self.threads = threads
 
     def suggest(
         self,
@@ -71,5 +67,4 @@ class CandidateBayesianOptimization:
         from planner.discrete_bo import Settings, propose
 
         settings = Settings(self.name, self.failures, self.initial, self.max_candidates)
-        with torch_threads(self.threads):
-            return propose(problem, observations, pending, n, seed, settings)
+        return propose(problem, observations, pending, n, seed, settings)
