@@ -78,6 +78,7 @@ class Scorer:
         return improvement + self.log_feasible[rows]
 
 
+@torch.no_grad()
 def greedy_batch(
     posterior: CandidatePosterior,
     scorer: Callable[[Tensor, Tensor], Tensor],
