@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from planner.candidates import CandidateSet
+from planner.catalog import get_strategy, strategy_names, strategy_options
 from planner.errors import InfeasibleSpaceError, PlannerError, UnknownStrategyError
 from planner.objectives import Objective, OutcomeConstraint
 from planner.problem import (
@@ -20,7 +21,7 @@ from planner.problem import (
     Proposal,
     Suggestion,
 )
-from planner.registry import get_strategy, register, strategy_names, strategy_options
+from planner.registry import register
 from planner.space import (
     CategoricalParameter,
     Exclusion,

@@ -20,6 +20,9 @@ _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 _SQRT_HALF_PI = math.sqrt(math.pi / 2)
 _ASYMPTOTIC_Z = -1e4
 
+Chooser = Callable[[list[int], int, Tensor], list[int]]
+"""Chooses ``n`` of the given candidate rows, given the encoded pending designs."""
+
 SHORTLIST_MIN = 1024
 SHORTLIST_PER_PICK = 32
 
@@ -75,6 +78,7 @@ class Scorer:
         return improvement + self.log_feasible[rows]
 
 
+@torch.no_grad()
 def greedy_batch(
     posterior: CandidatePosterior,
     scorer: Callable[[Tensor, Tensor], Tensor],

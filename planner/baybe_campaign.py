@@ -41,9 +41,8 @@ from planner.baybe_space import Codec, Molecules
 from planner.candidates import CandidateSet
 from planner.errors import InfeasibleSpaceError, PlannerError
 from planner.problem import Design, ModelReport, Observation, Problem, Proposal, Suggestion
-from planner.sampling import design_key
+from planner.sampling import design_key, stream_seed
 from planner.space import ParameterValue
-from planner.strategies.model_free import stream_seed
 
 
 @dataclass(frozen=True)

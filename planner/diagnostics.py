@@ -51,11 +51,9 @@ def leave_one_out(fit: FittedGP) -> tuple[np.ndarray, np.ndarray]:
         diagonal = torch.diagonal(precision)
         mean_z = fit.train_z - alpha / diagonal
         sd_z = diagonal.rsqrt()
-    target = fit.train_task.numpy() == 0
-    scaling = fit.standardization
-    mean = scaling.target_offset + scaling.target_scale * mean_z.numpy()[target]
-    sd = scaling.target_scale * sd_z.numpy()[target]
-    return mean, sd
+    target = fit.train_task == 0
+    mean, sd = fit.to_units(mean_z[target], sd_z[target])
+    return mean.numpy(), sd.numpy()
 
 
 def cross_validation(fit: FittedGP, observed: np.ndarray) -> dict[str, float | None]:

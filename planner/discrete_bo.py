@@ -18,19 +18,22 @@ encoding), fits a GP per outcome on the observations, and then:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from planner.acquisition import Scorer, greedy_batch, log_probability_above, maximin_batch
+from planner.acquisition import Chooser, Scorer, greedy_batch, log_probability_above
 from planner.candidates import CandidateSet, batch_groups, candidate_designs, enumerate_space
 from planner.diagnostics import cross_validation
 from planner.encoding import Encoder
 from planner.errors import InfeasibleSpaceError, PlannerError
+from planner.initial import Initial, initial_chooser
+from planner.model_options import SurrogateOptions
+from planner.multiobjective import hypervolume_chooser
 from planner.posterior import CandidatePosterior
 from planner.problem import (
     Design,
@@ -44,9 +47,6 @@ from planner.problem import (
 from planner.surrogate import DTYPE
 from planner.training import SUCCESS, Models, fit_models, task_labels
 
-Chooser = Callable[[list[int], int, Tensor], list[int]]
-"""Chooses ``n`` of the given candidate rows, given the encoded pending designs."""
-
 
 @dataclass(frozen=True)
 class Settings:
@@ -54,8 +54,11 @@ class Settings:
 
     name: str
     failures: Literal["ignore", "avoid"]
-    initial: Literal["maximin", "random"]
+    initial: Initial
     max_candidates: int
+    surrogate: SurrogateOptions = field(default_factory=SurrogateOptions)
+    stagnation: int = 0
+    """Batches without improvement after which one slot per batch explores (0: never)."""
 
 
 def propose(
@@ -82,18 +85,20 @@ def propose(
     encoder = Encoder(problem.space, task_labels(observations))
     features = torch.as_tensor(encoder.encode_frame(candidates.table), dtype=DTYPE)
     call_seed = int(np.random.SeedSequence([seed, len(observations)]).generate_state(1)[0])
-    models = fit_models(
-        problem, encoder, observations, call_seed, learn_failures=settings.failures == "avoid"
-    )
-    pending_x = torch.as_tensor(encoder.encode(list(pending)), dtype=DTYPE)
-    if all(o.name in models.fits for o in problem.objectives):
-        chooser, generator = _model_chooser(problem, models, features, call_seed)
-    else:
-        observed = torch.as_tensor(encoder.encode(own), dtype=DTYPE)
-        chooser = _initial_chooser(encoder, features, observed, settings, call_seed)
-        generator = f"{settings.initial} init"
-    rows = choose_batch(candidates, free, n, pending_x, features, chooser)
-    return _proposal(problem, candidates, rows, models, features, settings, generator)
+    learn = settings.failures == "avoid"
+    models = fit_models(problem, encoder, observations, call_seed, learn, settings.surrogate)
+    with torch.no_grad():
+        pending_x = torch.as_tensor(encoder.encode(list(pending)), dtype=DTYPE)
+        if all(o.name in models.fits for o in problem.objectives):
+            explore = stagnating(problem, observations, n, settings.stagnation)
+            chooser, generator = _model_chooser(problem, models, features, call_seed, explore)
+        else:
+            chooser = initial_chooser(
+                settings.initial, encoder, candidates, features, [*own, *pending], call_seed
+            )
+            generator = f"{settings.initial} init"
+        rows = choose_batch(candidates, free, n, pending_x, features, chooser)
+        return _proposal(problem, candidates, rows, models, features, settings, generator)
 
 
 def candidate_set(problem: Problem, limit: int) -> CandidateSet:
@@ -145,12 +150,26 @@ def choose_batch(
     return first + chooser(rest, n - 1, torch.cat([pending_x, features[first]]))
 
 
+def stagnating(problem: Problem, observations: Sequence[Observation], n: int, batches: int) -> bool:
+    """Whether the last ``batches`` batches of ``n`` (own, completed) brought no improvement."""
+    if batches < 1 or len(problem.objectives) != 1:
+        return False
+    objective = problem.objectives[0]
+    values = [
+        objective.sign * float(o.values[objective.name])
+        for o in observations
+        if o.task is None and not o.failed and objective.name in o.values
+    ]
+    window = batches * n
+    if len(values) <= window:
+        return False
+    return max(values[-window:]) <= max(values[:-window])
+
+
 def _model_chooser(
-    problem: Problem, models: Models, features: Tensor, seed: int
+    problem: Problem, models: Models, features: Tensor, seed: int, explore: bool = False
 ) -> tuple[Chooser, str]:
     if len(problem.objectives) > 1:
-        from planner.multiobjective import hypervolume_chooser
-
         return hypervolume_chooser(problem, models, features, seed), "qLogNEHVI"
     objective = problem.objectives[0]
     fit = models.fits[objective.name]
@@ -163,9 +182,22 @@ def _model_chooser(
     )
 
     def choose(rows: list[int], n: int, pending_x: Tensor) -> list[int]:
-        return greedy_batch(posterior, scorer, torch.tensor(rows), n, pending_x)
+        greedy = n - 1 if explore and n > 1 else n
+        picks = greedy_batch(posterior, scorer, torch.tensor(rows), greedy, pending_x)
+        if greedy < n:
+            picks += _most_uncertain(posterior, [r for r in rows if r not in set(picks)])
+        return picks
 
-    return choose, "logEI" if scorer.best is not None else "feasibility"
+    generator = "logEI" if scorer.best is not None else "feasibility"
+    return choose, generator + (" + 1 exploring (stagnation)" if explore else "")
+
+
+def _most_uncertain(posterior: CandidatePosterior, rows: list[int]) -> list[int]:
+    """The row of largest posterior variance (one exploratory slot), if any is left."""
+    if not rows:
+        return []
+    index = torch.tensor(rows)
+    return [rows[int(torch.argmax(posterior.variance[index]))]]
 
 
 def feasibility(problem: Problem, models: Models, features: Tensor) -> Tensor:
@@ -212,36 +244,6 @@ def incumbent(
     if not bool(feasible.any()):
         return None
     return float((sign * mean)[feasible].max())
-
-
-def _initial_chooser(
-    encoder: Encoder, features: Tensor, observed: Tensor, settings: Settings, seed: int
-) -> Chooser:
-    """Random or maximin designs, away from the observed and pending ones."""
-    rng = np.random.default_rng(seed)
-    spread = spread_scaled(encoder, features)
-    observed_scaled = spread_scaled(encoder, observed)
-
-    def choose(rows: list[int], n: int, pending_x: Tensor) -> list[int]:
-        if settings.initial == "random":
-            picked = rng.choice(len(rows), size=min(n, len(rows)), replace=False)
-            return [rows[int(i)] for i in picked]
-        already = torch.cat([observed_scaled, spread_scaled(encoder, pending_x)])
-        return maximin_batch(spread, rows, already, n, start=int(rng.integers(len(rows))))
-
-    return choose
-
-
-def spread_scaled(encoder: Encoder, features: Tensor) -> Tensor:
-    """Features with each choice block scaled so its two most different values are 1 apart."""
-    out = features.clone()
-    for block in encoder.blocks:
-        if block.kind == "numeric":
-            continue
-        table = torch.as_tensor(encoder.block_table(block.name), dtype=DTYPE)
-        width = float(torch.cdist(table, table).max()) if len(table) > 1 else 1.0
-        out[:, block.start : block.stop] /= width if width > 0 else 1.0
-    return out
 
 
 def _proposal(

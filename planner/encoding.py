@@ -52,6 +52,8 @@ class Block:
     kind: BlockKind
     start: int
     stop: int
+    diameter: float = 1.0
+    """Largest distance between two of the block's values (1 for a range scaled to [0, 1])."""
 
     @property
     def columns(self) -> list[int]:
@@ -80,11 +82,13 @@ class Encoder:
         start = 0
         for parameter in space.parameters:
             kind, width = self._prepare(parameter)
-            blocks.append(Block(parameter.name, kind, start, start + width))
+            diameter = _diameter(self._tables.get(parameter.name))
+            blocks.append(Block(parameter.name, kind, start, start + width, diameter))
             start += width
         if len(self.tasks) > 1:
             self._tables[TASK_BLOCK] = _one_hot(self.tasks)
-            blocks.append(Block(TASK_BLOCK, "onehot", start, start + len(self.tasks)))
+            width = len(self.tasks)
+            blocks.append(Block(TASK_BLOCK, "onehot", start, start + width, math.sqrt(2.0)))
             start += len(self.tasks)
         self.blocks = tuple(blocks)
         self.width = start
@@ -152,6 +156,16 @@ class Encoder:
         parameter = self.space.parameter(name)
         assert isinstance(parameter, FloatParameter | IntParameter)
         return _scaled(parameter, np.asarray(values, dtype=np.float64))[:, None]
+
+
+def _diameter(table: tuple[dict[Any, int], Matrix] | None) -> float:
+    """Largest distance between two rows of a block's table (1 without a table or spread)."""
+    if table is None or len(table[1]) < 2:
+        return 1.0
+    rows = table[1]
+    squared = ((rows[:, None, :] - rows[None, :, :]) ** 2).sum(-1)
+    widest = float(np.sqrt(squared.max()))
+    return widest if widest > 0 else 1.0
 
 
 def _one_hot(values: Sequence[Any]) -> tuple[dict[Any, int], Matrix]:

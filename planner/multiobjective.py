@@ -14,7 +14,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
-from planner.discrete_bo import Chooser
+from planner.acquisition import Chooser
 from planner.problem import Problem
 from planner.surrogate import FittedGP
 from planner.training import SUCCESS, Models

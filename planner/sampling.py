@@ -123,3 +123,12 @@ def _shortfall_message(
         f"in {draws} random draws: the feasible region is empty or tiny; relax the "
         "constraints or widen the bounds"
     )
+
+
+def stream_seed(seed: int, n_seen: int) -> np.random.SeedSequence:
+    """Return the seed sequence for a call that has already seen ``n_seen`` designs.
+
+    Making the stream depend on how many designs exist keeps a strategy pure:
+    a campaign that is stopped and resumed proposes what it would have anyway.
+    """
+    return np.random.SeedSequence([seed, n_seen])

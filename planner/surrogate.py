@@ -1,10 +1,13 @@
 """Gaussian-process surrogates fitted to encoded designs (BoTorch ``SingleTaskGP``).
 
-Outcomes are standardized before fitting, per task when observations come
-from several campaigns (so a related campaign with another yield scale still
-informs the shape of the response). Fitting maximizes the marginal likelihood
-under the priors, within a bounded number of L-BFGS iterations, in a forked
-torch RNG so that no global random state is touched.
+Outcomes are warped (a rank / Gaussian-copula transform, :mod:`planner.warp`,
+when every observation comes from the current campaign) and standardized
+before fitting, per task when observations come from several campaigns (so a
+related campaign with another yield scale still informs the shape of the
+response). The noise prior admits real assay noise (a few per cent of the
+outcome's variance and more), so the fit smooths rather than interpolates.
+Fitting maximizes the marginal likelihood under the priors, within a bounded
+number of L-BFGS iterations, in a forked torch RNG so that no global random state is touched.
 """
 
 from __future__ import annotations
@@ -21,13 +24,18 @@ from torch import Tensor
 
 from planner.encoding import Block
 from planner.errors import PlannerError
-from planner.kernels import block_kernel
+from planner.kernels import Prior, block_kernel
+from planner.warp import RankWarp
 
 FIT_MAX_ITERATIONS = 200
 MIN_TASK_OBSERVATIONS = 3
 """A task is standardized on its own data once it has this many observations."""
 
 DTYPE = torch.float64
+
+NOISE_PRIOR = (1.5, 10.0)
+"""Gamma prior of the noise variance in standardized units: mode 0.05, mean 0.15."""
+MIN_NOISE = 1e-4
 
 
 @dataclass(frozen=True)
@@ -64,16 +72,30 @@ class FittedGP:
     train_z: Tensor
     train_task: Tensor
     standardization: Standardization
+    warp: RankWarp | None = None
+    """The outcome warp applied before standardizing (``None``: values used as they are)."""
 
     def to_units(self, mean: Tensor, sd: Tensor) -> tuple[Tensor, Tensor]:
-        """Convert standardized means and sds of the current campaign to its units."""
+        """Convert standardized means and sds of the current campaign to its units.
+
+        Through a warp, the mean maps to the warped median and the sd to half
+        the width of the mapped ``mean ± sd`` interval.
+        """
         scaling = self.standardization
-        return scaling.target_offset + scaling.target_scale * mean, scaling.target_scale * sd
+        offset, scale = scaling.target_offset, scaling.target_scale
+        if self.warp is None:
+            return offset + scale * mean, scale * sd
+        low, mid, high = (
+            torch.as_tensor(self.warp.inverse((offset + scale * z).detach().numpy()))
+            for z in (mean - sd, mean, mean + sd)
+        )
+        return mid.to(mean), ((high - low) / 2).to(mean)
 
     def from_units(self, value: float) -> float:
         """Convert a value in the campaign's units to standardized units."""
         scaling = self.standardization
-        return (value - scaling.target_offset) / scaling.target_scale
+        warped = value if self.warp is None else float(self.warp.forward(np.array(value)))
+        return (warped - scaling.target_offset) / scaling.target_scale
 
 
 def standardize(
@@ -104,6 +126,8 @@ def fit_gp(
     seed: int,
     task: npt.NDArray[np.intp] | None = None,
     n_tasks: int = 1,
+    prior: Prior = "block",
+    warp: bool = True,
 ) -> FittedGP:
     """Fit a GP to features ``x`` (rows) and outcomes ``y``.
 
@@ -114,6 +138,9 @@ def fit_gp(
         seed: Seeds the restarts the fitting routine may draw from the priors.
         task: Task number of each row (0 = current campaign); all 0 by default.
         n_tasks: Number of tasks.
+        prior: Kernel priors (see :func:`planner.kernels.block_kernel`); with
+            ``"block"`` the noise has :data:`NOISE_PRIOR` too.
+        warp: Rank-warp the outcome first (only when every row is of task 0).
 
     Raises:
         PlannerError: Too few or constant observations.
@@ -123,11 +150,17 @@ def fit_gp(
     from gpytorch.mlls import ExactMarginalLogLikelihood
 
     task = np.zeros(len(y), dtype=np.intp) if task is None else task
-    scaling = standardize(y, task, n_tasks)
+    outcome_warp = _warp(y, task) if warp else None
+    warped = y if outcome_warp is None else outcome_warp.forward(y)
+    scaling = standardize(warped, task, n_tasks)
     train_x = torch.as_tensor(x, dtype=DTYPE)
-    train_z = torch.as_tensor(scaling.to_z(y, task), dtype=DTYPE).unsqueeze(-1)
+    train_z = torch.as_tensor(scaling.to_z(warped, task), dtype=DTYPE).unsqueeze(-1)
     model = SingleTaskGP(
-        train_x, train_z, covar_module=block_kernel(blocks), outcome_transform=None
+        train_x,
+        train_z,
+        covar_module=block_kernel(blocks, prior),
+        likelihood=_likelihood() if prior == "block" else None,
+        outcome_transform=None,
     )
     mll = ExactMarginalLogLikelihood(model.likelihood, model)
     with torch.random.fork_rng(), warnings.catch_warnings():
@@ -135,4 +168,25 @@ def fit_gp(
         warnings.simplefilter("ignore")
         fit_gpytorch_mll(mll, optimizer_kwargs={"options": {"maxiter": FIT_MAX_ITERATIONS}})
     model.eval()
-    return FittedGP(model, train_x, train_z.squeeze(-1), torch.as_tensor(task), scaling)
+    return FittedGP(
+        model, train_x, train_z.squeeze(-1), torch.as_tensor(task), scaling, outcome_warp
+    )
+
+
+def _warp(y: npt.NDArray[np.float64], task: npt.NDArray[np.intp]) -> RankWarp | None:
+    if bool(np.any(task != 0)) or len(np.unique(y)) < 2:
+        return None
+    return RankWarp.fit(y)
+
+
+def _likelihood() -> Any:
+    from gpytorch.constraints import GreaterThan
+    from gpytorch.likelihoods import GaussianLikelihood
+    from gpytorch.priors import GammaPrior
+
+    concentration, rate = NOISE_PRIOR
+    likelihood = GaussianLikelihood(
+        noise_prior=GammaPrior(concentration, rate), noise_constraint=GreaterThan(MIN_NOISE)
+    )
+    likelihood.noise = (concentration - 1.0) / rate
+    return likelihood

@@ -18,6 +18,7 @@ import pandas as pd
 
 from planner.encoding import Encoder
 from planner.errors import PlannerError
+from planner.model_options import Prior, SurrogateOptions
 from planner.problem import Observation, Problem
 from planner.surrogate import FittedGP, fit_gp
 
@@ -48,12 +49,14 @@ def fit_models(
     observations: Sequence[Observation],
     seed: int,
     learn_failures: bool,
+    options: SurrogateOptions | None = None,
 ) -> Models:
     """Fit a GP per outcome (objectives and constrained outcomes), and optionally for success.
 
     An outcome with fewer than two distinct values is skipped (the reason is
     recorded): there is nothing to learn from yet.
     """
+    options = options or SurrogateOptions()
     tasks = encoder.tasks or ("",)
     fits: dict[str, FittedGP] = {}
     observed: dict[str, np.ndarray] = {}
@@ -64,13 +67,15 @@ def fit_models(
         y = np.array([float(o.values[name]) for o in rows])
         task = np.array([tasks.index(o.task or "") for o in rows], dtype=np.intp)
         try:
-            fits[name] = fit_gp(x, y, encoder.blocks, seed + offset, task, len(tasks))
+            fits[name] = fit_gp(
+                x, y, encoder.blocks, seed + offset, task, len(tasks), options.prior, options.warp
+            )
         except PlannerError as exc:
             skipped[name] = str(exc)
             continue
         observed[name] = y[task == 0]
     if learn_failures:
-        _fit_success(encoder, observations, seed, fits, skipped)
+        _fit_success(encoder, observations, seed, fits, skipped, options.prior)
     return Models(fits, observed, skipped)
 
 
@@ -80,6 +85,7 @@ def _fit_success(
     seed: int,
     fits: dict[str, FittedGP],
     skipped: dict[str, str],
+    prior: Prior,
 ) -> None:
     own = [o for o in observations if o.task is None]
     labels = np.array([0.0 if o.failed else 1.0 for o in own])
@@ -87,7 +93,7 @@ def _fit_success(
         skipped[SUCCESS] = "no failed (or no successful) experiment to learn from"
         return
     x = encoder.encode_frame(_frame(encoder, own))
-    fits[SUCCESS] = fit_gp(x, labels, encoder.blocks, seed + 7919)
+    fits[SUCCESS] = fit_gp(x, labels, encoder.blocks, seed + 7919, prior=prior, warp=False)
 
 
 def _finite(observation: Observation, name: str) -> bool:

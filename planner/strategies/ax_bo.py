@@ -38,11 +38,10 @@ from planner.problem import (
     completed,
 )
 from planner.registry import register
-from planner.sampling import draw_designs
+from planner.sampling import draw_designs, stream_seed
 from planner.space import FloatParameter, ParameterValue, coerce_value
 from planner.strategies.candidate_bo import MAX_CANDIDATES, CandidateBayesianOptimization
-from planner.strategies.model_free import SobolStrategy, stream_seed
-from planner.threads import torch_threads
+from planner.strategies.model_free import SobolStrategy
 
 MIN_INITIAL_DESIGNS = 5
 EXCLUSION_RETRIES = 2
@@ -59,7 +58,6 @@ class AxBayesianOptimization:
         initial_designs: int | None = None,
         failures: Literal["ignore", "avoid"] = "ignore",
         max_candidates: int = MAX_CANDIDATES,
-        threads: int = 1,
     ) -> None:
         """Create the strategy.
 
@@ -70,15 +68,13 @@ class AxBayesianOptimization:
                 (``"avoid"``) or only never repeat them (``"ignore"``).
             max_candidates: Discrete spaces up to this size are optimized by
                 scoring every design.
-            threads: torch threads while proposing (1 is fastest on shared machines).
         """
         if initial_designs is not None and initial_designs < 1:
             raise ValueError(f"initial_designs must be positive, got {initial_designs}")
         self.initial_designs = initial_designs
-        self.threads = threads
         self.max_candidates = max_candidates
         self._candidates = CandidateBayesianOptimization(
-            failures=failures, max_candidates=max_candidates, threads=threads
+            failures=failures, max_candidates=max_candidates
         )
         self._candidates.name = self.name
 
@@ -102,7 +98,7 @@ class AxBayesianOptimization:
         with quiet_info_logs():  # importing Ax logs at INFO
             from planner.ax_setup import quiet_ax
 
-        with quiet_ax(), torch_threads(self.threads):
+        with quiet_ax():
             return _model_based(problem, observations, pending, n, seed, self.name)
 
     def _listable(self, problem: Problem) -> bool:

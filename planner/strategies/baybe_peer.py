@@ -16,7 +16,6 @@ from planner.errors import PlannerError
 from planner.problem import Design, Observation, Problem, Proposal
 from planner.registry import register
 from planner.strategies.candidate_bo import MAX_CANDIDATES
-from planner.threads import torch_threads
 
 INSTALL_HINT = "pip install -c constraints.txt 'dbtl[bench]'"
 
@@ -39,7 +38,6 @@ class BayBEStrategy:
         self,
         molecules: Literal["onehot", "substance"] = "onehot",
         max_candidates: int = MAX_CANDIDATES,
-        threads: int = 1,
     ) -> None:
         """Create the strategy.
 
@@ -50,7 +48,6 @@ class BayBEStrategy:
                 chem extra). The parameters' own ``encoding`` is not used.
             max_candidates: Largest discrete space (or discrete part of a space
                 with floats) enumerated when the problem has no candidate table.
-            threads: torch threads while proposing (1 is fastest on shared machines).
 
         Raises:
             PlannerError: BayBE is not installed.
@@ -65,11 +62,10 @@ class BayBEStrategy:
                 "molecules='substance' needs BayBE's chem extra (scikit-fingerprints), "
                 "which is not installed: pip install 'baybe[chem]', or use molecules='onehot'"
             )
-        if max_candidates < 1 or threads < 1:
-            raise ValueError("max_candidates and threads must be positive")
+        if max_candidates < 1:
+            raise ValueError(f"max_candidates must be positive, got {max_candidates}")
         self.molecules: Literal["onehot", "substance"] = molecules
         self.max_candidates = max_candidates
-        self.threads = threads
 
     def suggest(
         self,
@@ -95,8 +91,7 @@ class BayBEStrategy:
                 f"the baybe strategy cannot import BayBE ({exc}); reinstall it: {INSTALL_HINT}"
             ) from None
         settings = BayBESettings(self.name, self.molecules, self.max_candidates)
-        with torch_threads(self.threads):
-            return propose(problem, observations, pending, n, seed, settings)
+        return propose(problem, observations, pending, n, seed, settings)
 
 
 def _missing() -> str:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
+from planner.model_options import SurrogateOptions
 from planner.problem import Design, Observation, Problem, Proposal
 from planner.registry import register
-from planner.threads import torch_threads
 
 MAX_CANDIDATES = 100_000
 """Largest discrete space enumerated when the problem has no candidate table."""
@@ -33,9 +33,11 @@ class CandidateBayesianOptimization:
     def __init__(
         self,
         failures: Literal["ignore", "avoid"] = "ignore",
-        initial: Literal["maximin", "random"] = "maximin",
+        initial: Literal["balanced", "maximin", "random"] = "maximin",
         max_candidates: int = MAX_CANDIDATES,
-        threads: int = 1,
+        prior: Literal["block", "dim-scaled"] = "dim-scaled",
+        warp: bool = False,
+        stagnation: int = 0,
     ) -> None:
         """Create the strategy.
 
@@ -43,21 +45,32 @@ class CandidateBayesianOptimization:
             failures: ``"ignore"``: failed experiments only are never proposed again;
                 ``"avoid"``: also learn where experiments fail and weigh each
                 candidate by its predicted chance of success.
-            initial: How the first batch (before any model) is spread: ``"maximin"``
-                (each design far from the others in feature space) or ``"random"``.
+            initial: How the first batch (before any model) is spread: ``"balanced"``
+                (every parameter's levels used evenly), ``"maximin"`` (each design
+                far from the others in feature space) or ``"random"``.
             max_candidates: Largest discrete space enumerated without a table.
-            threads: torch threads while proposing (1 is fastest on shared machines).
+            prior: Kernel priors: ``"block"`` (per parameter, in units of its
+                diameter, with a noise prior admitting assay noise) or
+                ``"dim-scaled"`` (BoTorch's prior over all columns).
+            warp: Rank-warp the outcomes before modelling (bounded, zero-inflated yields).
+            stagnation: After this many batches without improvement, one slot of
+                each batch goes to the most uncertain candidate (0: never).
         """
         if failures not in ("ignore", "avoid"):
             raise ValueError(f"failures must be 'ignore' or 'avoid', got {failures!r}")
-        if initial not in ("maximin", "random"):
-            raise ValueError(f"initial must be 'maximin' or 'random', got {initial!r}")
-        if max_candidates < 1 or threads < 1:
-            raise ValueError("max_candidates and threads must be positive")
+        if initial not in ("balanced", "maximin", "random"):
+            raise ValueError(f"initial must be 'balanced', 'maximin' or 'random', got {initial!r}")
+        if prior not in ("block", "dim-scaled"):
+            raise ValueError(f"prior must be 'block' or 'dim-scaled', got {prior!r}")
+        if stagnation < 0:
+            raise ValueError(f"stagnation must be 0 or more batches, got {stagnation}")
+        if max_candidates < 1:
+            raise ValueError(f"max_candidates must be positive, got {max_candidates}")
         self.failures = failures
         self.initial = initial
         self.max_candidates = max_candidates
-        self.threads = threads
+        self.surrogate = SurrogateOptions(prior, bool(warp))
+        self.stagnation = stagnation
 
     def suggest(
         self,
@@ -70,6 +83,12 @@ class CandidateBayesianOptimization:
         """Propose ``n`` unused candidates (see :mod:`planner.discrete_bo`)."""
         from planner.discrete_bo import Settings, propose
 
-        settings = Settings(self.name, self.failures, self.initial, self.max_candidates)
-        with torch_threads(self.threads):
-            return propose(problem, observations, pending, n, seed, settings)
+        settings = Settings(
+            self.name,
+            self.failures,
+            self.initial,
+            self.max_candidates,
+            self.surrogate,
+            self.stagnation,
+        )
+        return propose(problem, observations, pending, n, seed, settings)

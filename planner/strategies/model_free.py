@@ -13,7 +13,7 @@ from planner.candidates import CandidateSet, batch_groups, candidate_designs
 from planner.errors import InfeasibleSpaceError
 from planner.problem import Design, ModelReport, Observation, Problem, Proposal, Suggestion
 from planner.registry import register
-from planner.sampling import UnitSampler, draw_designs
+from planner.sampling import UnitSampler, draw_designs, stream_seed
 from planner.space import (
     FloatParameter,
     IntParameter,
@@ -21,15 +21,6 @@ from planner.space import (
     SearchSpace,
     choices_of,
 )
-
-
-def stream_seed(seed: int, n_seen: int) -> np.random.SeedSequence:
-    """Return the seed sequence for a call that has already seen ``n_seen`` designs.
-
-    Making the stream depend on how many designs exist keeps a strategy pure:
-    a campaign that is stopped and resumed proposes what it would have anyway.
-    """
-    return np.random.SeedSequence([seed, n_seen])
 
 
 def draw_candidates(

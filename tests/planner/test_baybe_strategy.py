@@ -115,7 +115,7 @@ def test_options_are_checked() -> None:
     with pytest.raises(PlannerError, match="no option"):
         get_strategy("baybe", {"failures": "avoid"})
     with pytest.raises(PlannerError, match="positive"):
-        get_strategy("baybe", {"threads": 0})
+        get_strategy("baybe", {"max_candidates": 0})
 
 
 def test_substance_without_the_chem_extra_is_refused() -> None:
