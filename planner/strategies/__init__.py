@@ -1,6 +1,5 @@
 """Built-in strategies; importing this package registers them."""
 
-from planner.strategies import ax_bo, baybe_peer, candidate_bo, factorial, model_free
+from planner.strategies import ax_bo, baybe_peer, candidate_bo, ensemble, factorial, model_free
 
-__all__ = ["ax_bo", "baybe_peer", "candidate_bo", "factorial", "model_free"]
-from planner.strategies import ensemble  # noqa: F401  (pathway DBTL learner)
+__all__ = ["ax_bo", "baybe_peer", "candidate_bo", "ensemble", "factorial", "model_free"]
