@@ -4,7 +4,7 @@ import pytest
 from planner import Objective, Observation, Problem, suggest
 from planner.errors import PlannerError
 from planner.pathway.replicates import aggregate
-from planner.registry import get_strategy
+from planner.catalog import get_strategy
 from simulators.pathway.world import PathwayWorld
 from tests.pathway_fixtures import small_space
 
