@@ -79,7 +79,7 @@ def _convert(path: Path, vendor: str) -> Mapping[str, Any]:
             "'dbtl[pathway]'"
         ) from None
     try:
-        return allotrope_from_file(str(path), Vendor[VENDORS[vendor]])  # type: ignore[no-any-return]
+        return allotrope_from_file(str(path), Vendor[VENDORS[vendor]])
     except Exception as exc:  # allotropy raises many types for a malformed file
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise PlateExportError(f"{path.name} is not a readable {vendor} export: {first}") from None

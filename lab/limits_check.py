@@ -37,8 +37,10 @@ def budget_problem(budget: int, completed: int = 0) -> str | None:
         budget: Requested number of experiments.
         completed: Experiments already counted against the budget (on resume).
     """
-    if not 1 <= budget <= MAX_BUDGET:
-        return f"must be between 1 and {MAX_BUDGET:,}, got {budget:,}"
+    if budget < 1:
+        return f"must be at least 1, got {budget:,}"
+    if budget > MAX_BUDGET:
+        return f"must be at most {MAX_BUDGET:,}, got {budget:,}"
     if budget < completed:
         return (
             f"{budget} is below the {completed} experiment(s) already run; give at least "

@@ -220,9 +220,7 @@ class PathwaySpace:
                 f"the pathway space has {size} designs, more than {limit} to enumerate; "
                 "allow fewer levels per gene or fix the order"
             )
-        levels = [
-            p.levels if isinstance(p, OrdinalParameter) else p.choices for p in space.parameters
-        ]  # type: ignore[union-attr]
+        levels = [_levels(p) for p in space.parameters]
         rows = [dict(zip(space.names, combo, strict=True)) for combo in product(*levels)]
         rows = [r for r in rows if self.allows(r) and space.exclusion_hit(r) is None]
         if not rows:
@@ -249,3 +247,16 @@ class PathwaySpace:
         """Copy number of the design's backbone."""
         backbone = str(design.get(BACKBONE, self.backbone_parts()[0].id))
         return self.library.get(backbone, "backbone").strength or 1.0
+
+
+def _levels(parameter: object) -> Sequence[Any]:
+    """The discrete values of a pathway parameter (ordinal levels or categorical choices)."""
+    if isinstance(parameter, OrdinalParameter):
+        return list(parameter.levels)
+    choices = getattr(parameter, "choices", None)
+    if choices is None:
+        raise InfeasibleSpaceError(
+            f"parameter {getattr(parameter, 'name', parameter)!r} is continuous; "
+            "a pathway space enumerates only discrete levels"
+        )
+    return list(choices)

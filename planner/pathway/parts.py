@@ -161,7 +161,7 @@ def parse_part_record(record: Mapping[str, str | None], where: str) -> Part:
         raise PartsFileError(f"{where}: a {type_} needs a strength (relative, or copy number)")
     return Part(
         id=part_id,
-        type=type_,  # type: ignore[arg-type]
+        type=type_,
         strength=strength,
         sequence=sequence,
         overhang_5=_overhang(value.get("overhang_5", ""), "overhang_5", where),

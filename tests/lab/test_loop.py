@@ -1,7 +1,7 @@
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import yaml
 
 from datastore import Datastore
 from datastore import repository as repo
@@ -93,13 +93,15 @@ def test_changed_spec_is_refused_and_nothing_changes(store: Datastore, examples:
 def test_unsafe_proposals_are_rejected_with_the_limit_named(
     store: Datastore, examples: Path
 ) -> None:
-    lab_file = examples / "labs" / "flow_sim.yaml"
-    lab = yaml.safe_load(lab_file.read_text())
-    for device in lab["devices"]:
-        if device["kind"] == "heater":
-            device["max_temperature_c"] = 75.0
-    lab_file.write_text(yaml.safe_dump(lab))
-    result = run_campaign(store, small_campaign(examples, budget=6, batch=3))
+    """Defence in depth: a lab that changed after load (a heater swapped for a smaller one)
+    still gets no proposal over its limit; each is rejected with the limit named."""
+    loaded = small_campaign(examples, budget=6, batch=3)
+    devices = [
+        d.model_copy(update={"max_temperature_c": 75.0}) if d.kind == "heater" else d
+        for d in loaded.lab.devices
+    ]
+    loaded = replace(loaded, lab=loaded.lab.model_copy(update={"devices": tuple(devices)}))
+    result = run_campaign(store, loaded)
     assert result.finished
     stored = experiments(store, "small")
     rejected = [e for e in stored if e.status == "rejected"]

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from planner import Objective, Observation, Problem, suggest
+from planner.catalog import get_strategy
 from planner.errors import PlannerError
 from planner.pathway.replicates import aggregate
-from planner.catalog import get_strategy
 from simulators.pathway.world import PathwayWorld
 from tests.pathway_fixtures import small_space
 
