@@ -38,4 +38,4 @@ bench: setup
 	$(BIN)/python -m lab.benchmarks
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache demo.db demo.db-wal demo.db-shm
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache demo.db demo.db-wal demo.db-shm demo.db.migrate-lock

@@ -1,10 +1,15 @@
 """Bring a database's schema to the latest revision, once, even when many processes start at once.
 
 Migrations run behind a lock held for the whole upgrade: an exclusive
-``flock`` on the SQLite file itself (SQLite's own locks are POSIX record locks,
-independent of it), or a transaction-scoped advisory lock on PostgreSQL. The
-second of eight processes started together on a new file therefore waits,
-then finds the schema already at head and does nothing.
+``flock`` on a lock file beside the SQLite file (``<file>.migrate-lock``), or a
+transaction-scoped advisory lock on PostgreSQL. The second of eight processes
+started together on a new file therefore waits, then finds the schema already
+at head and does nothing.
+
+The lock is never taken on the database file itself: closing any descriptor of
+that file drops every POSIX lock the process holds on it, SQLite's own included,
+which lets another process treat a live connection as gone and damage the file
+(https://sqlite.org/howtocorrupt.html, section 2.2).
 """
 
 from __future__ import annotations
@@ -94,12 +99,17 @@ def check_current(connection: Connection) -> None:
         )
 
 
+def lock_file(database_file: str) -> str:
+    """The file whose ``flock`` serializes migrations of ``database_file``."""
+    return f"{database_file}.migrate-lock"
+
+
 @contextlib.contextmanager
 def _file_lock(database_file: str | None) -> Iterator[None]:
     if database_file is None or fcntl is None:
         yield
         return
-    descriptor = os.open(database_file, os.O_RDWR | os.O_CREAT, 0o644)
+    descriptor = os.open(lock_file(database_file), os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
