@@ -13,7 +13,7 @@ memory stays bounded for any campaign; files appear only when complete.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -56,7 +56,10 @@ def experiment_row(e: ExperimentFacts, measurement_names: list[str] | None) -> d
 
 
 def experiment_table(
-    session: Session, campaign: Campaign, measurement_names: list[str] | None = None
+    session: Session,
+    campaign: Campaign,
+    measurement_names: list[str] | None = None,
+    numbers: Collection[int] | None = None,
 ) -> pd.DataFrame:
     """One row per experiment: id, number, cycle, status, parameters, then measurements.
 
@@ -68,8 +71,9 @@ def experiment_table(
         session: Open session.
         campaign: The campaign to tabulate.
         measurement_names: Measurement columns to include, in order; all when ``None``.
+        numbers: Only the experiments with these numbers (all when ``None``).
     """
-    pages = experiment_pages(session, campaign.id or 0, with_events=False)
+    pages = experiment_pages(session, campaign.id or 0, with_events=False, numbers=numbers)
     rows = [experiment_row(e, measurement_names) for page in pages for e in page]
     frame = pd.DataFrame(rows)
     if measurement_names is not None and frame.empty:

@@ -7,7 +7,7 @@ LIMIT n`` on an index, so every page costs the same however deep it is.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -50,8 +50,19 @@ def experiment_pages(
     *,
     page_rows: int = PAGE_ROWS,
     with_events: bool = True,
+    numbers: Collection[int] | None = None,
 ) -> Iterator[list[ExperimentFacts]]:
-    """Yield the campaign's experiments (optionally only ``statuses``) page by page, in order."""
+    """Yield the campaign's experiments page by page, in order.
+
+    Args:
+        session: Open session.
+        campaign_id: The campaign.
+        statuses: Only experiments in these states.
+        page_rows: Experiments per page.
+        with_events: Also read approver, times and run of each experiment.
+        numbers: Only the experiments with these numbers (at most a page's worth
+            is sensible: they are sent as one ``IN`` list).
+    """
     last = 0
     while True:
         query = (
@@ -63,6 +74,8 @@ def experiment_pages(
         )
         if statuses is not None:
             query = query.where(col(Experiment.status).in_(list(statuses)))
+        if numbers is not None:
+            query = query.where(col(Experiment.number).in_(sorted(numbers)))
         rows = list(session.execute(query))
         if not rows:
             return

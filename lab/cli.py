@@ -30,7 +30,7 @@ from lab.cli_tables import export_experiments, export_table_command
 from lab.console import RichReporter, events_table, experiments_table, summary_tables
 from lab.review import ReviewError
 from lab.runner import run_campaign
-from lab.views import CampaignView, load_view
+from lab.views import CampaignView, load_summary_view, load_view
 from lab.yamlio import SpecError
 from planner import PlannerError
 from protocols.errors import ProtocolError
@@ -144,7 +144,10 @@ def show(
         if name is None:
             console.print(campaigns_table(session))
             return
-        view = load_view(session, name, with_events=events)
+        if limit:  # a summary: counts, bests and progress in SQL, only the last rows read
+            view = load_summary_view(session, name, limit, with_events=events)
+        else:
+            view = load_view(session, name, with_events=events)
     console.print(header(view))
     for table in summary_tables(view):
         console.print(table)

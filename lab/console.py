@@ -17,7 +17,7 @@ from rich.progress import (
 from rich.table import Table
 
 from datastore.models import Experiment
-from lab.views import CampaignView, best_row, best_so_far_by_cycle, pareto_rows
+from lab.views import CampaignView, best_row, pareto_rows
 from planner import Objective, Proposal
 
 
@@ -193,7 +193,7 @@ def progress_table(view: CampaignView, objective: Objective) -> Table:
     for column in ("cycle", "completed", "cycle best", "best so far", "planner", "fit R²"):
         table.add_column(column, justify="right")
     snapshots = {s.cycle: s for s in view.snapshots}
-    for _, row in best_so_far_by_cycle(view.table, objective).iterrows():
+    for _, row in view.best_so_far(objective).iterrows():
         snapshot = snapshots.get(int(row["cycle"]))
         generator = snapshot.diagnostics.get("generator", snapshot.strategy) if snapshot else "–"
         cv = (snapshot.diagnostics.get("cv") or {}).get(objective.name, {}) if snapshot else {}
@@ -211,7 +211,11 @@ def progress_table(view: CampaignView, objective: Objective) -> Table:
 def experiments_table(view: CampaignView, limit: int | None = None) -> Table:
     """Every experiment (or the last ``limit``) with its predictions and outcomes."""
     objectives = view.objectives
-    table = Table(title=f"Experiments of {view.campaign.name}")
+    title = f"Experiments of {view.campaign.name}"
+    if limit is not None and view.counts is not None:
+        total = sum(view.counts.values())
+        title += f" (last {min(limit, total):,} of {total:,})" if total > limit else ""
+    table = Table(title=title)
     columns = ["#", "cycle", "status", *view.parameter_names]
     for column in columns:
         table.add_column(column, justify="right")
