@@ -31,9 +31,10 @@ except ImportError as _missing:  # pragma: no cover - exercised only without the
 else:
     _IMPORT_ERROR = None
 
-_CACHED: tuple[type, ...] = (
-    (reaction_pb2.Compound, reaction_pb2.ProductCompound) if _IMPORT_ERROR is None else ()
-)
+_UNCACHED: tuple[type, ...] = (reaction_pb2.Reaction,) if _IMPORT_ERROR is None else ()
+"""Messages never looked up in the cache: each reaction is unique (its id)."""
+CACHE_ENTRIES = 200_000
+"""Findings kept before the cache starts afresh (bounds memory on any campaign)."""
 _SCALAR_MAP_VALUES = (str, bytes, int, float, bool)
 STREAMED_SUFFIXES = (".pb", ".pb.gz")
 WHOLE_SUFFIXES = (".pbtxt", ".json", ".pbtxt.gz", ".json.gz")
@@ -235,18 +236,24 @@ def validation_errors(message: Any, cache: dict[bytes, list[str]] | None = None)
     """Every error ``ord_schema.validations`` finds in ``message`` (warnings are not errors).
 
     Each message is checked by ``validations.validate_message`` one level at a
-    time, its submessages recursively, as ``recurse=True`` does. With a
-    ``cache``, the findings of a compound (the costly part: its structure is
-    parsed) are reused for every identical compound of later records.
+    time, its submessages recursively, as ``recurse=True`` does. What a
+    validator finds depends on its message's content alone, so with a
+    ``cache`` the findings of a submessage (with everything below it) are
+    reused for every identical submessage of later records: the inputs,
+    compounds (whose structures are parsed), setup and conditions that a
+    campaign's reactions share are checked once.
     """
     require_ord()
-    if cache is None or not isinstance(message, _CACHED):
+    if cache is None or isinstance(message, _UNCACHED):
         return _walk(message, cache)
-    compound: Any = message
-    key = type(compound).__name__.encode() + compound.SerializeToString(deterministic=True)
-    if key not in cache:
-        cache[key] = _walk(message, cache)
-    return cache[key]
+    key = type(message).__name__.encode() + message.SerializeToString(deterministic=True)
+    found = cache.get(key)
+    if found is None:
+        found = _walk(message, cache)
+        if len(cache) >= CACHE_ENTRIES:
+            cache.clear()
+        cache[key] = found
+    return found
 
 
 def _walk(message: Any, cache: dict[bytes, list[str]] | None) -> list[str]:
