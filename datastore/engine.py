@@ -21,7 +21,10 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemy
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, create_engine
 
-from datastore import schema
+from datastore import (
+    schema,
+    tables,  # noqa: F401  (every table mapped before a session opens)
+)
 from datastore.errors import DamagedDatabaseError, DatastoreError, MissingDatabaseError
 from datastore.models import Event
 

@@ -142,7 +142,3 @@ class DeviceState(SQLModel, table=True):
     consecutive_failures: int = 0
     note: str | None = Field(default=None, sa_column=Column(Text))
     updated_at: datetime = Field(default_factory=utcnow)
-
-
-import datastore.provenance_models  # noqa: E402, F401  (provenance tables)
-from datastore import route_models  # noqa: E402, F401  (route versions and decisions)

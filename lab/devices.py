@@ -102,9 +102,19 @@ _FACTORIES: dict[tuple[str, str], DeviceFactory] = {}
 
 
 def register_driver(kind: str, driver: str) -> Callable[[DeviceFactory], DeviceFactory]:
-    """Decorator: register the factory building ``kind`` devices with ``driver``."""
+    """Decorator: register the factory building ``kind`` devices with ``driver``.
+
+    Raises:
+        ValueError: Another factory already builds that ``(kind, driver)``.
+    """
 
     def decorate(factory: DeviceFactory) -> DeviceFactory:
+        existing = _FACTORIES.get((kind, driver))
+        if existing is not None and existing is not factory:
+            raise ValueError(
+                f"driver {driver!r} of {kind!r} devices is registered twice "
+                f"({existing.__module__} and {factory.__module__})"
+            )
         _FACTORIES[(kind, driver)] = factory
         return factory
 

@@ -48,9 +48,19 @@ _HANDLERS: dict[str, Handler] = {}
 
 
 def handles(kind: str) -> Callable[[Handler], Handler]:
-    """Decorator: register the handler of one step kind."""
+    """Decorator: register the handler of one step kind.
+
+    Raises:
+        ValueError: Another handler already handles ``kind``.
+    """
 
     def decorate(handler: Handler) -> Handler:
+        existing = _HANDLERS.get(kind)
+        if existing is not None and existing is not handler:
+            raise ValueError(
+                f"step kind {kind!r} already has a handler ({existing.__module__}."
+                f"{existing.__qualname__}); register {handler.__qualname__} under another kind"
+            )
         _HANDLERS[kind] = handler
         return handler
 

@@ -43,13 +43,26 @@ _FACTORIES: dict[str, Callable[..., Strategy]] = {}
 
 
 def register(name: str) -> Callable[[S], S]:
-    """Class decorator: register a strategy factory under ``name``."""
+    """Class decorator: register a strategy factory under ``name``.
+
+    Raises:
+        ValueError: Another factory already has that name.
+    """
 
     def decorate(factory: S) -> S:
+        _refuse_duplicate("strategy", name, _FACTORIES.get(name), factory)
         _FACTORIES[name] = factory
         return factory
 
     return decorate
+
+
+def _refuse_duplicate(what: str, name: str, existing: object, new: object) -> None:
+    if existing is not None and existing is not new:
+        raise ValueError(
+            f"{what} {name!r} is registered twice ({getattr(existing, '__module__', '?')} and "
+            f"{getattr(new, '__module__', '?')}); give one of them another name"
+        )
 
 
 def factories() -> Mapping[str, Callable[..., Strategy]]:

@@ -28,9 +28,8 @@ from typing import Any
 from routes.chem import canonical, reaction_smiles
 from routes.errors import RouteInputError
 from routes.model import Route, RouteStep
-from routes.retro import limiting_reactant
+from routes.retro import classify, limiting_reactant
 from routes.stock import Stock
-from routes.templates import classify
 
 FORMATS = ("aizynthfinder", "syntheseus")
 

@@ -16,7 +16,15 @@ from rdkit import Chem
 from routes.chem import reaction_smiles
 from routes.errors import RouteInputError
 from routes.model import RouteStep
-from routes.templates import Template, reaction_class, template
+from routes.templates import (
+    CLASSES,
+    GENERIC_CLASS,
+    TEMPLATES,
+    ReactionClass,
+    Template,
+    reaction_class,
+    template,
+)
 
 try:  # optional: used for products with stereocentres
     from rdchiral import main as rdchiral_main
@@ -102,6 +110,14 @@ def forward_gives(t: Template, reactants: tuple[str, ...], product: str) -> bool
             if made and (made[0] in wanted or _flat(made[0]) in wanted):
                 return True
     return False
+
+
+def classify(reactants: tuple[str, ...], product: str) -> tuple[ReactionClass, Template | None]:
+    """The class (and template) whose forward template turns ``reactants`` into ``product``."""
+    for t in TEMPLATES:
+        if forward_gives(t, reactants, product):
+            return CLASSES[t.reaction_class], t
+    return GENERIC_CLASS, None
 
 
 def limiting_reactant(t: Template, reactants: tuple[str, ...]) -> str:

@@ -348,13 +348,3 @@ GENERIC_CLASS = ReactionClass(
     _space((0, 120), (1.0, 3.0), (10, 480), "polar_aprotic ether chlorinated protic aromatic"),
 )
 """What an imported step that matches no built-in template gets: a wide condition space."""
-
-
-def classify(reactants: tuple[str, ...], product: str) -> tuple[ReactionClass, Template | None]:
-    """The class (and template) whose forward template turns ``reactants`` into ``product``."""
-    from routes.retro import forward_gives  # retro imports this module
-
-    for t in TEMPLATES:
-        if forward_gives(t, reactants, product):
-            return CLASSES[t.reaction_class], t
-    return GENERIC_CLASS, None

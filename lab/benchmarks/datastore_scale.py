@@ -33,7 +33,7 @@ from typer.testing import CliRunner
 from datastore import Datastore
 from datastore import repository as repo
 from datastore.bulk import seed_campaign
-from lab.benchmarks import benchmark
+from lab.benchmarks.registry import benchmark
 from lab.campaigns import LoadedCampaign, load_campaign, open_campaign
 from lab.cli import app
 from lab.learn import planner_inputs

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from datastore import Datastore
 from datastore import repository as repo
-from lab.benchmarks import benchmark
+from lab.benchmarks.registry import benchmark
 from lab.campaigns import LoadedCampaign, load_campaign
 from lab.runner import run_campaign, with_spec
 from lab.spec import StrategySpec

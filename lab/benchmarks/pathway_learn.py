@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 from scipy.stats import spearmanr
 
-from lab.benchmarks import benchmark
+from lab.benchmarks.registry import benchmark
 from planner import Objective, Observation, Problem
 from planner.parameters import FloatParameter, OrdinalParameter
 from planner.space import SearchSpace

@@ -23,9 +23,9 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from lab.benchmarks import benchmark
 from lab.benchmarks.planner_harness import table_problem
 from lab.benchmarks.planner_tables import SUZUKI_PARAMETERS, read
+from lab.benchmarks.registry import benchmark
 from planner import (
     CandidateSet,
     CategoricalParameter,

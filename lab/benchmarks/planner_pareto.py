@@ -6,9 +6,9 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from lab.benchmarks import benchmark
 from lab.benchmarks.planner_harness import hypervolume_2d, play, table_problem
 from lab.benchmarks.planner_tables import read
+from lab.benchmarks.registry import benchmark
 from planner import Objective
 
 EDBO_PLUS = "edboplus_suzuki_conversion_selectivity/suzuki_B1_conversion_selectivity_352.csv"

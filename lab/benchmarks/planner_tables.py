@@ -22,7 +22,6 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from lab.benchmarks import benchmark
 from lab.benchmarks.planner_harness import (
     Encoding,
     Run,
@@ -31,6 +30,7 @@ from lab.benchmarks.planner_harness import (
     share_better,
     table_problem,
 )
+from lab.benchmarks.registry import benchmark
 from planner import Objective, Observation, suggest
 
 DATA = Path(os.environ.get("DBTL_DATA_DIR", "/work/shared/data"))

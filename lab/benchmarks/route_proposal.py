@@ -13,7 +13,7 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from lab.benchmarks import benchmark
+from lab.benchmarks.registry import benchmark
 from routes.benchmark_set import TARGETS, BenchmarkTarget, benchmark_stock
 from routes.errors import RouteError
 from routes.model import Route

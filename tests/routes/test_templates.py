@@ -1,7 +1,7 @@
 import pytest
 
-from routes.retro import disconnect, forward_gives, step_problems
-from routes.templates import CLASSES, TEMPLATES, classify, template
+from routes.retro import classify, disconnect, forward_gives, step_problems
+from routes.templates import CLASSES, TEMPLATES, template
 
 CASES = {
     "amide_from_acid": ("O=C(Nc1ccccc1)c1ccccc1", {"O=C(O)c1ccccc1", "Nc1ccccc1"}),
