@@ -15,12 +15,13 @@ from datastore import Datastore
 from datastore import repository as repo
 from lab.building import BuildConfigError, make_builder
 from lab.building_hte import HtePlateBuilder
+from lab.campaigns import LoadedCampaign
 from lab.designs_csv import read_designs
-from lab.labspec import LabSpec
-from lab.learn import budget_used, planner_inputs
+from lab.labfile import load_lab
+from lab.learn import budget_used, planner_inputs, propose
 from lab.spec import CampaignSpec
-from lab.yamlio import SpecError, load_model, load_model_and_tree, locate
-from planner import Design, Observation, suggest
+from lab.yamlio import SpecError, load_model_and_tree, locate
+from planner import Design, Observation
 from planner.space import ParameterValue
 from protocols.errors import ProtocolError
 from protocols.hte import PlatePlan
@@ -68,8 +69,9 @@ def compile_plate(
     Volumes, wells, stocks and tips are checked against the deck first; a
     violation is reported and nothing is written.
     """
-    campaign, lab_spec, builder = _load(spec, lab)
-    batch = read_designs(designs, campaign.parameters) if designs else _next_batch(campaign, db)
+    loaded, builder = _load(spec, lab)
+    campaign, lab_spec = loaded.spec, loaded.lab
+    batch = read_designs(designs, campaign.parameters) if designs else _next_batch(loaded, db)
     plan = builder.build_plate(batch, name=f"{campaign.name}-plate-{batch[0][0]}")
     check_protocol(plan.protocol, lab_spec.limits())
     deck = lab_spec.device(builder.recipe.liquid_handler).deck
@@ -87,13 +89,14 @@ def compile_plate(
         _simulate(compiled)
 
 
-def _load(spec_path: Path, lab_path: Path | None) -> tuple[CampaignSpec, LabSpec, HtePlateBuilder]:
+def _load(spec_path: Path, lab_path: Path | None) -> tuple[LoadedCampaign, HtePlateBuilder]:
+    """The campaign as the loop loads it (``load_lab``'s driver checks and relative paths)."""
     spec, tree = load_model_and_tree(spec_path, CampaignSpec)
     lab_file = lab_path or (spec_path.parent / spec.lab).resolve()
     if not lab_file.is_file():
         where = locate(spec_path, tree, "lab") if lab_path is None else "--lab"
         raise SpecError(f"{where}: lab file {str(lab_file)!r} not found")
-    lab = load_model(lab_file, LabSpec)
+    lab = load_lab(lab_file)
     try:
         builder = make_builder(spec, lab)
     except BuildConfigError as exc:
@@ -103,12 +106,17 @@ def _load(spec_path: Path, lab_path: Path | None) -> tuple[CampaignSpec, LabSpec
             f"{spec_path}: protocol.builder is {spec.protocol.builder!r}; "
             "`dbtl protocol compile` compiles hte_plate campaigns"
         )
-    return spec, lab, builder
+    text = spec_path.read_text(encoding="utf-8")
+    return LoadedCampaign(spec_path, text, spec, lab, builder), builder
 
 
-def _next_batch(spec: CampaignSpec, db: str | None) -> Batch:
-    """Ask the planner for the campaign's next batch (its first one if it is not stored)."""
-    problem = spec.problem()
+def _next_batch(loaded: LoadedCampaign, db: str | None) -> Batch:
+    """The batch the loop would plan next (the first one if the campaign is not stored).
+
+    The same problem (with the builder's candidates), strategy options and
+    planning call as the loop (:func:`lab.learn.propose`).
+    """
+    spec, problem = loaded.spec, loaded.problem
     observations: list[Observation] = []
     pending: list[Design] = []
     first, remaining = 1, spec.budget
@@ -124,9 +132,7 @@ def _next_batch(spec: CampaignSpec, db: str | None) -> Batch:
     if remaining <= 0:
         raise SpecError(f"campaign {spec.name!r} has used its budget of {spec.budget}")
     n = min(spec.batch_size, remaining)
-    proposal = suggest(
-        problem, observations, pending, n, spec.strategy.seed, strategy=spec.strategy.name
-    )
+    proposal = propose(problem, spec.strategy, observations, pending, n)
     return [(first + i, dict(s.parameters)) for i, s in enumerate(proposal.suggestions)]
 
 

@@ -7,12 +7,17 @@ from exactly what was stored.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlmodel import Session
 
 from datastore import repository as repo
 from datastore.states import PENDING, ExperimentStatus
-from planner import Observation, Problem
+from planner import Observation, Problem, Proposal, suggest
 from planner.problem import Design
+
+if TYPE_CHECKING:
+    from lab.spec import StrategySpec
 
 _S = ExperimentStatus
 LEARNED_FROM = frozenset({_S.COMPLETED, _S.FAILED, _S.REJECTED})
@@ -52,3 +57,30 @@ BUDGET_STATUSES = frozenset(ExperimentStatus) - {_S.REJECTED, _S.ABANDONED}
 def budget_used(session: Session, campaign_id: int) -> int:
     """Count the campaign's experiments that use the budget."""
     return repo.count_experiments(session, campaign_id, BUDGET_STATUSES)
+
+
+def propose(
+    problem: Problem,
+    strategy: StrategySpec,
+    observations: list[Observation],
+    pending: list[Design],
+    n: int,
+) -> Proposal:
+    """The campaign's next ``n`` designs: the one planning call the loop and every preview make.
+
+    Args:
+        problem: The campaign's problem (limited to its builder's candidates, if any).
+        strategy: The campaign's strategy: name, seed and options.
+        observations: What was measured so far (see :func:`planner_inputs`).
+        pending: Designs proposed or running, not yet measured.
+        n: How many designs to propose.
+    """
+    return suggest(
+        problem,
+        observations,
+        pending,
+        n,
+        strategy.seed,
+        strategy=strategy.name,
+        options=strategy.options,
+    )

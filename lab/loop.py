@@ -35,13 +35,13 @@ from lab.approvals import ApprovalPolicy, make_policy
 from lab.campaigns import LoadedCampaign
 from lab.devices import DeviceSet
 from lab.executor import ExecutionError, execute
-from lab.learn import budget_used, planner_inputs
+from lab.learn import budget_used, planner_inputs, propose
 from lab.leasing import DeviceArbiter
 from lab.plate_runs import PlateBuilder, PlateRuns
 from lab.provenance_capture import record_analyses, record_single_run
 from lab.reconcile import reconcile_running
 from lab.reporting import Reporter
-from planner import Proposal, suggest
+from planner import Proposal
 from planner.errors import InfeasibleSpaceError
 from protocols.errors import ProtocolError
 from protocols.protocol import Protocol
@@ -193,15 +193,7 @@ class CampaignLoop:
             observations, pending = planner_inputs(session, self.campaign_id, self.problem)
         self.reporter.planning(cycle, n)
         started = time.perf_counter()
-        proposal = suggest(
-            self.problem,
-            observations,
-            pending,
-            n,
-            self.spec.strategy.seed,
-            strategy=self.spec.strategy.name,
-            options=self.spec.strategy.options,
-        )
+        proposal = propose(self.problem, self.spec.strategy, observations, pending, n)
         seconds = time.perf_counter() - started
         self._store_proposal(cycle, proposal, seconds)
         self.cycles += 1
