@@ -27,7 +27,7 @@ from lab.leasing import DeviceArbiter, LeaseKeeper, lab_resource
 from lab.loop import CampaignLoop, StepResult
 from lab.reporting import Reporter
 from lab.review import stored_spec
-from lab.runner import clock_for
+from lab.runner import clock_for, planning_threads
 
 ReporterFactory = Callable[[str], Reporter]
 
@@ -68,6 +68,7 @@ class Orchestrator:
         Raises:
             LeaseUnavailableError: Another process serves this lab.
         """
+        planning_threads()  # campaigns plan on threads of this process: set once, here
         keeper = LeaseKeeper(self.store, holder=self.actor)
         try:
             keeper.acquire(lab_resource(self.lab.name), wait_s=lab_wait_s)

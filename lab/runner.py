@@ -14,6 +14,7 @@ from lab.leasing import DeviceArbiter, LeaseKeeper, lab_resource
 from lab.loop import CampaignLoop, LoopResult
 from lab.reporting import Reporter, SilentReporter
 from lab.yamlio import SpecError
+from planner.threads import ensure_process_threads
 from simulators.clock import SimulatedClock
 
 VIRTUAL_TIME_DRIVERS = frozenset({"simulated", "experiment_table"})
@@ -52,6 +53,18 @@ def refuse_unrunnable(loaded: LoadedCampaign) -> None:
         raise SpecError(f"{loaded.path}: protocol.readout: {problem}")
 
 
+def planning_threads() -> int:
+    """Fix torch's thread count for this process before any campaign plans (once).
+
+    Raises:
+        SpecError: ``DBTL_TORCH_THREADS`` is set to something other than a count.
+    """
+    try:
+        return ensure_process_threads()
+    except ValueError as exc:
+        raise SpecError(str(exc)) from None
+
+
 def run_campaign(
     store: Datastore,
     loaded: LoadedCampaign,
@@ -81,6 +94,7 @@ def run_campaign(
     """
     actor = actor or default_actor()
     refuse_unrunnable(loaded)
+    planning_threads()
     campaign, _ = open_campaign(store, loaded, actor)
     keeper = LeaseKeeper(store, holder=actor)
     try:

@@ -9,8 +9,7 @@ once when they start.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import os
 
 DEFAULT_THREADS = 1
 """Small GP problems run fastest on one thread, and shared cores make more threads slower."""
@@ -45,22 +44,23 @@ def configure_process_threads(count: int = DEFAULT_THREADS) -> int:
     return count
 
 
+def ensure_process_threads() -> int:
+    """Configure the process once if nothing has yet (``DBTL_TORCH_THREADS`` or the default).
+
+    For entry points that plan (a campaign run, a lab serving campaigns on
+    threads): a count chosen earlier by the process (a benchmark worker) stays.
+
+    Raises:
+        ValueError: ``DBTL_TORCH_THREADS`` is not a whole number of at least 1.
+    """
+    if _configured is not None:
+        return _configured
+    text = os.environ.get("DBTL_TORCH_THREADS", str(DEFAULT_THREADS)).strip()
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"DBTL_TORCH_THREADS must be a whole number of at least 1, got {text!r}")
+    return configure_process_threads(int(text))
+
+
 def configured_threads() -> int | None:
     """The count set by :func:`configure_process_threads`, or None if never called."""
     return _configured
-
-
-@contextmanager
-def torch_threads(count: int) -> Iterator[None]:
-    """Deprecated per-call form, kept until every caller configures the process once.
-
-    Use ``count`` intra-op threads inside the block, then restore.
-    """
-    import torch
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)

@@ -19,7 +19,7 @@ from lab.bench.summary import best_so_far
 from lab.bench.tables import Direction
 from lab.campaigns import load_campaign
 from lab.runner import run_campaign
-from planner.threads import torch_threads
+from planner.threads import configure_process_threads
 
 TRACE_COLUMNS = ("strategy", "seed", "experiment", "value", "best_so_far", "suggest_seconds")
 
@@ -60,8 +60,8 @@ def run_job(job: BenchJob) -> JobResult:
     loaded = load_campaign(job.campaign)
     store = Datastore(job.db_url)  # a no-op on a shared datastore already migrated
     try:
-        with torch_threads(job.threads):
-            run_campaign(store, loaded, lab_wait_s=60.0)
+        configure_process_threads(job.threads)  # one job at a time per worker process
+        run_campaign(store, loaded, lab_wait_s=60.0)
         return read_trace(store, loaded.spec.name, job)
     finally:
         store.dispose()
