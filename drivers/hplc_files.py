@@ -29,7 +29,7 @@ from pathlib import Path
 from drivers.analyzer import AnalyzerBackend, RawRecord
 from drivers.base import DeviceIdentity
 from drivers.clock import Clock
-from drivers.errors import DeviceConnectionError, DeviceProtocolError, DeviceTimeoutError
+from drivers.errors import DeviceProtocolError, DeviceTimeoutError, DeviceUnreachableError
 
 log = logging.getLogger(__name__)
 
@@ -146,10 +146,10 @@ class ResultFolderBackend(AnalyzerBackend):
         """Check the folder exists.
 
         Raises:
-            DeviceConnectionError: It does not.
+            DeviceUnreachableError: It does not.
         """
         if not self.folder.is_dir():
-            raise DeviceConnectionError(
+            raise DeviceUnreachableError(
                 self.name, f"results folder {self.folder} does not exist (is the export on?)"
             )
 

@@ -12,6 +12,7 @@ from lab.devices import build_devices, connected
 from lab.labspec import LabSpec
 from lab.leasing import DeviceArbiter, LeaseKeeper, lab_resource
 from lab.loop import CampaignLoop, LoopResult
+from lab.outages import OutageWatch
 from lab.reporting import Reporter, SilentReporter
 from lab.yamlio import SpecError
 from simulators.clock import SimulatedClock
@@ -78,6 +79,8 @@ def run_campaign(
 
     Raises:
         LeaseUnavailableError: The lab is leased by another process.
+        DeviceOutageError: A device stayed silent past the lab's ``outage_timeout_s``
+            (the campaign stays paused; see :mod:`lab.outages`).
     """
     actor = actor or default_actor()
     refuse_unrunnable(loaded)
@@ -87,7 +90,12 @@ def run_campaign(
         keeper.acquire(lab_resource(loaded.lab.name), wait_s=lab_wait_s)
         clock = clock_for(loaded.lab)
         arbiter = DeviceArbiter(loaded.lab.name, keeper)
-        with connected(build_devices(loaded.lab, clock)) as devices:
+        devices = build_devices(loaded.lab, clock)
+        reporter = reporter or SilentReporter()
+        watch = OutageWatch(
+            store, campaign.id or 0, devices, loaded.lab.outage_timeout_s, actor, reporter.alert
+        )
+        with connected(devices, watch.connect_failed):
             loop = CampaignLoop(
                 store,
                 loaded,
@@ -95,7 +103,7 @@ def run_campaign(
                 devices,
                 clock,
                 actor,
-                reporter or SilentReporter(),
+                reporter,
                 arbiter,
             )
             return loop.run(wait=wait, poll_s=poll_s)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from lab.outages import OUTAGE_EXIT_CODE
 from tests.conftest import EXAMPLES
 from tests.lab.emulated import emulated_lab_data, running_emulated_lab
 from tests.lab.test_cli import dbtl
@@ -105,10 +106,11 @@ def test_run_refuses_a_campaign_whose_lab_names_an_unknown_driver(
     assert "Traceback" not in out
 
 
-def test_run_with_no_emulators_fails_naming_the_device(
+def test_run_with_no_emulators_waits_the_outage_out_then_fails_naming_the_device(
     examples: Path, monkeypatch, capsys, tmp_path: Path
 ) -> None:
     data = emulated_lab_data(tmp_path / "hplc", 600.0)
+    data["outage_timeout_s"] = 0.5
     for device in data["devices"]:
         if "port" in device:
             device["port"] = f"socket://127.0.0.1:{free_port()}"
@@ -121,8 +123,9 @@ def test_run_with_no_emulators_fails_naming_the_device(
         "--db",
         f"sqlite:///{tmp_path / 'x.db'}",
     )
-    assert code == 2
-    assert "error: pump_dfnb: cannot open port socket://127.0.0.1:" in out
+    assert code == OUTAGE_EXIT_CODE
+    assert "pump_dfnb not answering (pump_dfnb: cannot open port socket://127.0.0.1:" in out
+    assert "device outage: pump_dfnb: did not answer for 0.5 s" in out
     assert "Traceback" not in out
 
 
