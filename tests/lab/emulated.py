@@ -52,12 +52,21 @@ def emulated_lab_data(reports: Path, time_scale: float) -> dict[str, Any]:
 
 @contextmanager
 def running_emulated_lab(
-    tmp_path: Path, time_scale: float = 600.0, budget: int = 4, outage_timeout_s: float = 180.0
+    tmp_path: Path,
+    time_scale: float = 600.0,
+    budget: int = 4,
+    outage_timeout_s: float = 180.0,
+    analysis_time_s: float | None = None,
 ) -> Iterator[EmulatedFiles]:
     """Start the example lab's emulators on free ports; write a lab and a campaign file for it."""
     reports = tmp_path / "hplc"
     data = emulated_lab_data(reports, time_scale)
     data["outage_timeout_s"] = outage_timeout_s
+    if analysis_time_s is not None:
+        data["simulation"]["analysis_time_s"] = analysis_time_s
+        for device in data["devices"]:
+            if device["driver"] == "hplc_folder":
+                device["result_timeout_s"] = 2 * analysis_time_s
     lab_path = tmp_path / "lab.yaml"
     lab_path.write_text(yaml.safe_dump(data, sort_keys=False))
     lab = load_lab(lab_path)
