@@ -17,7 +17,7 @@ from datastore.engine import DEFAULT_URL, redact
 from datastore.models import Event
 from drivers.errors import DeviceError
 from lab.building import BuildConfigError
-from lab.campaigns import load_campaign
+from lab.campaigns import check_resumable, load_campaign
 from lab.cli_bench import BenchInputError, bench
 from lab.cli_campaign import campaign_app
 from lab.cli_db import db_app
@@ -29,6 +29,7 @@ from lab.cli_review import approve, reject, resolve, review
 from lab.cli_route import route_app
 from lab.cli_tables import export_experiments, export_table_command
 from lab.console import RichReporter, events_table, experiments_table, summary_tables
+from lab.limits_check import poll_problem
 from lab.outages import OUTAGE_EXIT_CODE, DeviceOutageError
 from lab.review import ReviewError
 from lab.runner import run_campaign
@@ -106,8 +107,11 @@ def run(
     Exit codes: 0 finished, 1 stopped before the budget, 3 waiting (--no-wait),
     4 a device stayed silent past outage_timeout_s (run again once it is back).
     """
+    if problem := poll_problem(poll):
+        raise SpecError(f"--poll {problem}")
     loaded = load_campaign(spec, budget)
     store = Datastore(db)
+    check_resumable(store, loaded)
     with store.session() as session:
         resumed = repo.find_campaign(session, loaded.spec.name) is not None
     console.print(
@@ -147,8 +151,8 @@ def show(
     limit: Annotated[int, typer.Option(help="Show the last N experiments (0: all).")] = 20,
     events: Annotated[bool, typer.Option("--events", help="Also print the audit trail.")] = False,
 ) -> None:
-    """Show a stored campaign: best result, progress per cycle, experiments."""
-    store = Datastore(db)
+    """Show a stored campaign: best result, progress per cycle, experiments (reads only)."""
+    store = Datastore.for_reading(db)
     with store.session() as session:
         if name is None:
             console.print(campaigns_table(session))
@@ -174,8 +178,8 @@ def export(
     ] = ExportFormat.csv,
     db: DbOption = DEFAULT_URL,
 ) -> None:
-    """Export one row per experiment: id, cycle, status, parameters, objectives."""
-    store = Datastore(db)
+    """Export one row per experiment: id, cycle, status, parameters, objectives (reads only)."""
+    store = Datastore.for_reading(db)
     if fmt_ is ExportFormat.ord:  # Open Reaction Database records (lab/ord_records.py)
         return export_ord_command(store, name, output)
     count = export_experiments(

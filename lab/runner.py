@@ -6,8 +6,9 @@ import dataclasses
 from typing import Any
 
 from datastore import Datastore
+from datastore import repository as repo
 from drivers.clock import Clock, ScaledClock, SystemClock
-from lab.campaigns import LoadedCampaign, default_actor, open_campaign
+from lab.campaigns import LoadedCampaign, check_resumable, default_actor, open_campaign
 from lab.devices import build_devices, connected
 from lab.labspec import LabSpec
 from lab.leasing import DeviceArbiter, LeaseKeeper, lab_resource
@@ -65,8 +66,10 @@ def run_campaign(
 ) -> LoopResult:
     """Create or resume ``loaded`` in ``store`` and run it to its budget.
 
-    The lab is leased for the whole run, so a second process (another ``dbtl
-    run`` or an orchestrator from ``dbtl lab up``) cannot drive its devices.
+    Nothing is stored before the lab is leased and its devices are connected:
+    a run that fails to start leaves no campaign behind. The lab is leased for
+    the whole run, so a second process (another ``dbtl run`` or an
+    orchestrator from ``dbtl lab up``) cannot drive its devices.
 
     Args:
         store: The datastore.
@@ -84,7 +87,7 @@ def run_campaign(
     """
     actor = actor or default_actor()
     refuse_unrunnable(loaded)
-    campaign, _ = open_campaign(store, loaded, actor)
+    check_resumable(store, loaded)  # nothing is stored until the devices are connected
     keeper = LeaseKeeper(store, holder=actor)
     try:
         keeper.acquire(lab_resource(loaded.lab.name), wait_s=lab_wait_s)
@@ -93,19 +96,21 @@ def run_campaign(
         devices = build_devices(loaded.lab, clock)
         reporter = reporter or SilentReporter()
         watch = OutageWatch(
-            store, campaign.id or 0, devices, loaded.lab.outage_timeout_s, actor, reporter.alert
-        )
+            store, stored_id(store, loaded), devices, loaded.lab.outage_timeout_s, actor,
+            reporter.alert,
+        )  # fmt: skip
         with connected(devices, watch.connect_failed):
+            campaign, _ = open_campaign(store, loaded, actor)
             loop = CampaignLoop(
-                store,
-                loaded,
-                campaign,
-                devices,
-                clock,
-                actor,
-                reporter,
-                arbiter,
-            )
+                store, loaded, campaign, devices, clock, actor, reporter, arbiter
+            )  # fmt: skip
             return loop.run(wait=wait, poll_s=poll_s)
     finally:
         keeper.close()
+
+
+def stored_id(store: Datastore, loaded: LoadedCampaign) -> int:
+    """The id of the campaign if it is stored already, else 0."""
+    with store.session() as session:
+        existing = repo.find_campaign(session, loaded.spec.name)
+        return existing.id or 0 if existing is not None else 0

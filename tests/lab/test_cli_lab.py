@@ -189,3 +189,20 @@ def test_emulate_needs_the_simulation_sections(tmp_path: Path, monkeypatch, caps
     path.write_text(yaml.safe_dump(data))
     code, out = dbtl(monkeypatch, capsys, "lab", "emulate", str(path), "--duration", "0")
     assert code == 2 and "need the lab's 'simulation' and 'reactor' sections" in out
+
+
+def test_check_flags_every_setting_that_differs_from_the_file(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    with running_emulated_lab(tmp_path) as lab:
+        lab.emulated.devices["pump_ethanol"].emulator.diameter_mm = 14.57  # the file: 26.59
+        lab.emulated.devices["pump_dfnb"].emulator.diameter_mm = 26.59  # the file: 14.57
+        code, out = dbtl(monkeypatch, capsys, "lab", "check", str(lab.lab_path))
+    flat = " ".join(out.split())
+    assert code == 1, out
+    assert (
+        "pump_ethanol: syringe_diameter_mm is 14.57 on the device but 26.59 in the lab file" in flat
+    )
+    assert "pump_dfnb: syringe_diameter_mm is 26.59 on the device but 14.57 in the lab file" in flat
+    assert "failed: pump_dfnb, pump_ethanol" in flat
+    assert "pump_pyrrolidine:" not in flat
