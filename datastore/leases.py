@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
+import yaml
 from sqlalchemy import delete, or_, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from datastore.models import DeviceState, Lease, utcnow
+from datastore.models import Campaign, DeviceState, Lease, utcnow
 
 
 def acquire(
@@ -225,3 +226,24 @@ def out_of_service(session: Session, lab: str) -> dict[str, str | None]:
         .where(col(DeviceState.in_service).is_(False))
     )
     return {row.device: row.note for row in rows}
+
+
+def known_devices(session: Session) -> dict[str, set[str]]:
+    """Every lab this database knows, with its devices.
+
+    From the lab files stored with its campaigns and from the device states
+    recorded so far.
+    """
+    known: dict[str, set[str]] = {}
+    for name, lab_yaml in session.exec(select(Campaign.lab_name, Campaign.lab_yaml)):
+        if name is None:
+            continue
+        devices = known.setdefault(name, set())
+        try:
+            stored = yaml.safe_load(lab_yaml or "") or {}
+            devices.update(str(d["name"]) for d in stored.get("devices", []) if "name" in d)
+        except (yaml.YAMLError, AttributeError, TypeError):  # an unreadable stored lab file
+            continue
+    for lab, device in session.exec(select(DeviceState.lab_name, DeviceState.device)):
+        known.setdefault(lab, set()).add(device)
+    return known

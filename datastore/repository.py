@@ -441,6 +441,31 @@ def list_events(session: Session, campaign_id: int) -> list[Event]:
     )
 
 
+def last_event_of_kind(session: Session, campaign_id: int, kind: str) -> Event | None:
+    """The campaign's latest event of ``kind``, or ``None``."""
+    query = (
+        select(Event)
+        .where(Event.campaign_id == campaign_id)
+        .where(Event.kind == kind)
+        .order_by(col(Event.id).desc())
+    )
+    return session.exec(query).first()
+
+
+def count_marked(session: Session, campaign_id: int, status: ExperimentStatus, kind: str) -> int:
+    """Count a campaign's experiments in ``status`` that carry an event of ``kind``."""
+    marked = select(Event.experiment_id).where(Event.kind == kind)
+    marked = marked.where(Event.campaign_id == campaign_id)
+    query = (
+        select(func.count())
+        .select_from(Experiment)
+        .where(Experiment.campaign_id == campaign_id)
+        .where(Experiment.status == status.value)
+        .where(col(Experiment.id).in_(marked))
+    )
+    return int(session.exec(query).one())
+
+
 def list_snapshots(session: Session, campaign_id: int) -> list[ModelSnapshot]:
     """Return a campaign's model snapshots, one per cycle, in cycle order."""
     return list(

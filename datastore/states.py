@@ -9,7 +9,8 @@ transition raises before anything is written.
 proposed ─▶ awaiting_approval ─▶ approved ─▶ queued ─▶ running ─▶ completed
                     │                                     │
                     └─▶ rejected (reason)                 ├─▶ failed (error)
-                                                          └─▶ needs_attention
+                                                          ├─▶ needs_attention
+                                                          └─▶ queued (nothing reached a device)
                                   needs_attention ─▶ completed / failed / abandoned
 ```
 
@@ -55,7 +56,7 @@ _ALLOWED: dict[ExperimentStatus, frozenset[ExperimentStatus]] = {
     S.AWAITING_APPROVAL: frozenset({S.APPROVED, S.REJECTED, S.ABANDONED}),
     S.APPROVED: frozenset({S.QUEUED, S.ABANDONED}),
     S.QUEUED: frozenset({S.RUNNING, S.ABANDONED}),
-    S.RUNNING: frozenset({S.COMPLETED, S.FAILED, S.ABANDONED, S.NEEDS_ATTENTION}),
+    S.RUNNING: frozenset({S.COMPLETED, S.FAILED, S.ABANDONED, S.NEEDS_ATTENTION, S.QUEUED}),
     S.NEEDS_ATTENTION: frozenset({S.COMPLETED, S.FAILED, S.ABANDONED}),
     S.COMPLETED: frozenset(),
     S.FAILED: frozenset(),

@@ -12,6 +12,7 @@ from drivers.errors import (
     DeviceOutOfRangeError,
     DeviceProtocolError,
     DeviceTimeoutError,
+    DeviceUnreachableError,
 )
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "DeviceOutOfRangeError",
     "DeviceProtocolError",
     "DeviceTimeoutError",
+    "DeviceUnreachableError",
 ]

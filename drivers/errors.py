@@ -32,6 +32,10 @@ class DeviceConnectionError(DeviceError):
     """The port could not be opened, or the connection dropped (the device vanished)."""
 
 
+class DeviceUnreachableError(DeviceConnectionError):
+    """The port (or folder) of the device could not be opened: nothing was sent to it."""
+
+
 class DeviceProtocolError(DeviceError):
     """A reply was garbled, incomplete, or not the reply the command expects."""
 

@@ -14,6 +14,16 @@ Header names are matched loosely (``name``/``peak``, ``rt``/``retention
 time``, ``area``). Concentrations are calibrated linearly:
 ``<species>_mol_l = area × response factor``; a calibrated species without a
 peak is reported as 0 (not detected), peaks nobody calibrated are ignored.
+
+Every injection has an id, the measurement's idempotency key made safe for a
+file name (:func:`injection_id`). Before injecting, the backend writes it to
+the data system's sample queue (:data:`SAMPLE_QUEUE` in the folder, one id);
+a data system that honours the queue names the report after it
+(``..._inj-<injection id>.csv``). So a report can be looked up by its injection
+id (:meth:`ResultFolderBackend.recall`): after a crash between injection and
+report, the experiment is completed from the report once it appears. Reports
+are read only up to :data:`MAX_REPORT_BYTES`; a larger file is refused, never
+echoed.
 """
 
 from __future__ import annotations
@@ -22,6 +32,8 @@ import csv
 import io
 import logging
 import math
+import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,9 +41,14 @@ from pathlib import Path
 from drivers.analyzer import AnalyzerBackend, RawRecord
 from drivers.base import DeviceIdentity
 from drivers.clock import Clock
-from drivers.errors import DeviceConnectionError, DeviceProtocolError, DeviceTimeoutError
+from drivers.errors import DeviceProtocolError, DeviceTimeoutError, DeviceUnreachableError
 
 log = logging.getLogger(__name__)
+
+SAMPLE_QUEUE = "sample_queue.txt"
+"""File in the results folder naming the next injection (written before each injection)."""
+MAX_REPORT_BYTES = 1_000_000
+"""Largest report read; a bigger file is not a report of one injection."""
 
 _COLUMNS = {
     "name": ("name", "peak", "peak name", "compound", "species"),
@@ -101,6 +118,30 @@ def concentrations_mol_l(
     }
 
 
+def injection_id(key: str) -> str:
+    """The injection id of a measurement: its idempotency key, safe as part of a file name."""
+    return re.sub(r"[^A-Za-z0-9.-]+", "_", key).strip("_") or "injection"
+
+
+def read_report(path: Path, device: str) -> list[Peak]:
+    """Read and parse one report, refusing files larger than :data:`MAX_REPORT_BYTES`.
+
+    Raises:
+        DeviceProtocolError: Too large, unreadable, or not a report (the
+            message names the file and the problem, never its content).
+    """
+    try:
+        size = path.stat().st_size
+        if size > MAX_REPORT_BYTES:
+            raise DeviceProtocolError(
+                device, f"report {path} is {size} bytes, more than {MAX_REPORT_BYTES}: not read"
+            )
+        return parse_report(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc)[:200]
+        raise DeviceProtocolError(device, f"cannot read report {path}: {reason}") from exc
+
+
 Injector = Callable[[str], None]
 """Starts an injection; receives the measurement's idempotency key."""
 
@@ -146,10 +187,10 @@ class ResultFolderBackend(AnalyzerBackend):
         """Check the folder exists.
 
         Raises:
-            DeviceConnectionError: It does not.
+            DeviceUnreachableError: It does not.
         """
         if not self.folder.is_dir():
-            raise DeviceConnectionError(
+            raise DeviceUnreachableError(
                 self.name, f"results folder {self.folder} does not exist (is the export on?)"
             )
 
@@ -174,17 +215,48 @@ class ResultFolderBackend(AnalyzerBackend):
         """
         self.connect()
         before = self._reports()
+        injection = injection_id(key)
+        self._queue(injection)
         log.debug("%s: injecting %s (key %s)", self.name, label, key or "-")
         if self.injector is not None:
             self.injector(key)
-        report = self._wait_for_report(before)
-        try:
-            peaks = parse_report(report.read_text(encoding="utf-8-sig"))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise DeviceProtocolError(self.name, f"cannot read report {report}: {exc}") from exc
+        report = self._wait_for_report(before, injection)
+        peaks = read_report(report, self.name)
         log.info("%s: %s has %d peak(s) (key %s)", self.name, report.name, len(peaks), key)
         self._report_of[key] = report
         return concentrations_mol_l(peaks, self.response_factors)
+
+    def recall(self, key: str) -> Mapping[str, float] | None:
+        """The result of the injection ``key`` from its report, if the report is in the folder.
+
+        Raises:
+            DeviceProtocolError: The report is there but cannot be read.
+        """
+        report = self.report_of(key)
+        if report is None:
+            return None
+        peaks = read_report(report, self.name)
+        log.info("%s: recalled %s for key %s", self.name, report.name, key)
+        self._report_of[key] = report
+        return concentrations_mol_l(peaks, self.response_factors)
+
+    def report_of(self, key: str) -> Path | None:
+        """The report named after the injection id of ``key``, if one is in the folder."""
+        injection = injection_id(key)
+        for path in sorted(self._reports()):
+            if _names_injection(path, injection):
+                return path
+        return None
+
+    def _queue(self, injection: str) -> None:
+        """Tell the data system the id of the next injection (written atomically)."""
+        queue = self.folder / SAMPLE_QUEUE
+        temporary = queue.with_name(queue.name + ".tmp")
+        try:
+            temporary.write_text(injection + "\n", encoding="utf-8")
+            os.replace(temporary, queue)
+        except OSError as exc:
+            log.warning("%s: cannot write the sample queue %s: %s", self.name, queue, exc)
 
     def raw_record(self, key: str) -> RawRecord | None:
         """The report file read for the analysis ``key`` (this process's analyses only)."""
@@ -206,21 +278,42 @@ class ResultFolderBackend(AnalyzerBackend):
                 reports[path] = (stat.st_mtime_ns, stat.st_size)
         return reports
 
-    def _wait_for_report(self, before: dict[Path, tuple[int, int]]) -> Path:
-        """Return the first report that is new and whose size held still for one poll."""
+    def _wait_for_report(self, before: dict[Path, tuple[int, int]], injection: str) -> Path:
+        """Return the first new report whose size held still for one poll.
+
+        A report named after ``injection`` is taken first; a new report named
+        after another injection is never taken (a data system without a
+        sample queue names none, and its new report is taken).
+        """
         deadline = self.clock.now_s() + self.timeout_s
         seen: dict[Path, tuple[int, int]] = {}
         while True:
             now = self._reports()
-            for path, signature in sorted(now.items(), key=lambda item: item[1]):
-                if path in before and before[path] == signature:
-                    continue
-                if signature[1] > 0 and seen.get(path) == signature:
-                    return path
+            fresh = [
+                path
+                for path, signature in sorted(now.items(), key=lambda item: item[1])
+                if not (path in before and before[path] == signature)
+                and signature[1] > 0
+                and seen.get(path) == signature
+            ]
+            ours = [p for p in fresh if _names_injection(p, injection)]
+            for path in ours or [p for p in fresh if not _names_some_injection(p)]:
+                return path
             seen = now
             if self.clock.now_s() >= deadline:
                 raise DeviceTimeoutError(
                     self.name,
-                    f"no new report in {self.folder} ({self.pattern}) within {self.timeout_s:g} s",
+                    f"no new report in {self.folder} ({self.pattern}) within {self.timeout_s:g} s "
+                    f"(injection {injection})",
                 )
             self.clock.sleep(self.poll_interval_s)
+
+
+def _names_injection(path: Path, injection: str) -> bool:
+    """Whether a report file is named after ``injection`` (``<id>`` or ``..._inj-<id>``)."""
+    return path.stem == injection or path.stem.endswith("_inj-" + injection)
+
+
+def _names_some_injection(path: Path) -> bool:
+    """Whether a report file names an injection id (``..._inj-<id>``)."""
+    return "_inj-" in path.stem

@@ -32,6 +32,7 @@ from drivers.errors import (
     DeviceError,
     DeviceProtocolError,
     DeviceTimeoutError,
+    DeviceUnreachableError,
 )
 
 log = logging.getLogger(__name__)
@@ -187,7 +188,7 @@ class SerialLink:
         """Open the connection (a no-op if it is open).
 
         Raises:
-            DeviceConnectionError: The port cannot be opened.
+            DeviceUnreachableError: The port cannot be opened.
         """
         if self._connection is not None:
             return
@@ -195,7 +196,7 @@ class SerialLink:
             connection = self.factory()
         except OPEN_ERRORS as exc:
             reason = re.sub(rf"(?i)could not open port {re.escape(self.port)}: ", "", str(exc))
-            raise DeviceConnectionError(
+            raise DeviceUnreachableError(
                 self.device, f"cannot open port {self.port}: {reason}"
             ) from exc
         connection.timeout = READ_SLICE_S

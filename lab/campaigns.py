@@ -16,6 +16,7 @@ import yaml
 from datastore import Datastore
 from datastore import repository as repo
 from datastore.models import Campaign
+from datastore.states import ExperimentStatus
 from lab.building import BuildConfigError, DesignBuilder, make_builder
 from lab.labfile import load_lab
 from lab.labspec import LabSpec
@@ -102,6 +103,29 @@ def spec_fingerprint(spec: CampaignSpec) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
+FINISHED = (ExperimentStatus.COMPLETED, ExperimentStatus.FAILED)
+"""Experiments that ran to an outcome: a budget may never go below their number."""
+
+
+def check_resumable(store: Datastore, loaded: LoadedCampaign) -> None:
+    """Raise if ``loaded`` cannot create or resume its campaign in ``store``; write nothing.
+
+    Raises:
+        SpecError: A campaign of that name exists with a different spec, or
+            the budget is below the experiments it already ran.
+    """
+    spec = loaded.spec
+    with store.session() as session:
+        existing = repo.find_campaign(session, spec.name)
+        if existing is None:
+            return
+        if existing.spec_hash != spec_fingerprint(spec):
+            raise SpecError(_mismatch_message(existing, spec))
+        done = repo.count_experiments(session, existing.id or 0, FINISHED)
+    if problem := budget_problem(spec.budget, done):
+        raise SpecError(f"campaign {spec.name!r} ({loaded.path}): budget (or --budget) {problem}")
+
+
 def open_campaign(store: Datastore, loaded: LoadedCampaign, actor: str) -> tuple[Campaign, bool]:
     """Create the campaign, or return the stored one if it was started from the same spec.
 
@@ -109,8 +133,10 @@ def open_campaign(store: Datastore, loaded: LoadedCampaign, actor: str) -> tuple
         The campaign and whether it already existed (a resume).
 
     Raises:
-        SpecError: A campaign of that name exists with a different spec.
+        SpecError: A campaign of that name exists with a different spec, or
+            the budget is below what it already ran (see :func:`check_resumable`).
     """
+    check_resumable(store, loaded)
     spec = loaded.spec
     with store.session() as session:
         existing = repo.find_campaign(session, spec.name)

@@ -14,9 +14,10 @@ from rich.table import Table
 from datastore import Datastore, DatastoreError
 from datastore import repository as repo
 from datastore.engine import DEFAULT_URL, redact
+from datastore.models import Event
 from drivers.errors import DeviceError
 from lab.building import BuildConfigError
-from lab.campaigns import load_campaign
+from lab.campaigns import check_resumable, load_campaign
 from lab.cli_bench import BenchInputError, bench
 from lab.cli_campaign import campaign_app
 from lab.cli_db import db_app
@@ -28,6 +29,8 @@ from lab.cli_review import approve, reject, resolve, review
 from lab.cli_route import route_app
 from lab.cli_tables import export_experiments, export_table_command
 from lab.console import RichReporter, events_table, experiments_table, summary_tables
+from lab.limits_check import poll_problem
+from lab.outages import OUTAGE_EXIT_CODE, DeviceOutageError
 from lab.review import ReviewError
 from lab.runner import run_campaign
 from lab.views import CampaignView, load_summary_view, load_view
@@ -99,10 +102,16 @@ def run(
     where the campaign stopped, without repeating or losing any experiment.
     Under an approval policy other than auto, proposals wait for `dbtl approve`
     (from any terminal sharing the database); devices are not held meanwhile.
-    Exit codes: 0 finished, 1 stopped before the budget, 3 waiting (--no-wait).
+    A device that stops answering is waited for (the lab's outage_timeout_s,
+    default 180 s) with the campaign paused; the outage costs no budget.
+    Exit codes: 0 finished, 1 stopped before the budget, 3 waiting (--no-wait),
+    4 a device stayed silent past outage_timeout_s (run again once it is back).
     """
+    if problem := poll_problem(poll):
+        raise SpecError(f"--poll {problem}")
     loaded = load_campaign(spec, budget)
     store = Datastore(db)
+    check_resumable(store, loaded)
     with store.session() as session:
         resumed = repo.find_campaign(session, loaded.spec.name) is not None
     console.print(
@@ -114,6 +123,10 @@ def run(
     reporter = RichReporter(console, loaded.spec.objectives)
     try:
         result = run_campaign(store, loaded, reporter, wait=wait, poll_s=poll)
+    except DeviceOutageError as exc:
+        reporter.close()
+        console.print(f"[bold red]device outage:[/bold red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(OUTAGE_EXIT_CODE) from None
     finally:
         reporter.close()
     with store.session() as session:
@@ -138,8 +151,8 @@ def show(
     limit: Annotated[int, typer.Option(help="Show the last N experiments (0: all).")] = 20,
     events: Annotated[bool, typer.Option("--events", help="Also print the audit trail.")] = False,
 ) -> None:
-    """Show a stored campaign: best result, progress per cycle, experiments."""
-    store = Datastore(db)
+    """Show a stored campaign: best result, progress per cycle, experiments (reads only)."""
+    store = Datastore.for_reading(db)
     with store.session() as session:
         if name is None:
             console.print(campaigns_table(session))
@@ -148,7 +161,8 @@ def show(
             view = load_summary_view(session, name, limit, with_events=events)
         else:
             view = load_view(session, name, with_events=events)
-    console.print(header(view))
+        last = repo.last_event_of_kind(session, view.campaign.id or 0, "campaign_status")
+    console.print(header(view, status_reason(view, last)))
     for table in summary_tables(view):
         console.print(table)
     console.print(experiments_table(view, limit or None))
@@ -167,8 +181,8 @@ def export(
     ] = ExportFormat.csv,
     db: DbOption = DEFAULT_URL,
 ) -> None:
-    """Export one row per experiment: id, cycle, status, parameters, objectives."""
-    store = Datastore(db)
+    """Export one row per experiment: id, cycle, status, parameters, objectives (reads only)."""
+    store = Datastore.for_reading(db)
     if fmt_ is ExportFormat.ord:  # Open Reaction Database records (lab/ord_records.py)
         return export_ord_command(store, name, output)
     count = export_experiments(
@@ -177,15 +191,22 @@ def export(
     console.print(f"wrote {count} experiment(s) to {output}")
 
 
-def header(view: CampaignView) -> Table:
-    """A key/value table about the campaign."""
+def status_reason(view: CampaignView, last: Event | None) -> str:
+    """Why a paused campaign is paused (its last status change), or ""."""
+    if view.campaign.status != "paused" or last is None:
+        return ""
+    return str(last.payload.get("reason") or f"paused by {last.actor}")
+
+
+def header(view: CampaignView, reason: str = "") -> Table:
+    """A key/value table about the campaign (``reason``: why it has its status)."""
     c = view.campaign
     table = Table(show_header=False, title=f"Campaign {c.name}")
     table.add_column(style="bold")
     table.add_column()
     counts = ", ".join(f"{k} {v}" for k, v in sorted(view.status_counts().items())) or "none"
     for key, value in (
-        ("status", c.status),
+        ("status", f"{c.status}: {reason}" if reason else c.status),
         ("strategy", f"{c.strategy} (seed {c.seed})"),
         ("budget", f"{c.budget} experiments, batch {c.batch_size}"),
         ("approval", c.approval_policy),

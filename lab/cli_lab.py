@@ -2,7 +2,8 @@
 
 ``dbtl lab check LAB.yaml`` connects to every device, asks what it is and
 how it is, and prints one row per device; it changes nothing on the devices
-and exits 1 naming every device that failed.
+and exits 1 naming every device that failed or that reports a setting (a
+syringe diameter, a valve's positions, an address) other than the file's.
 
 ``dbtl lab emulate LAB.yaml`` serves every wired device of the lab with a
 wire-level emulator on its ``socket://`` port, around one simulated flow
@@ -15,6 +16,7 @@ terminal to watch the real protocols at work::
 
 from __future__ import annotations
 
+import math
 import signal
 import time
 from contextlib import suppress
@@ -42,10 +44,12 @@ from lab.control import set_device_service
 from lab.devices import build_devices
 from lab.emulation import EmulatedLab, emulators
 from lab.labfile import load_lab
-from lab.labspec import LabSpec
+from lab.labspec import DeviceSpec, LabSpec
 from lab.leasing import device_resource, lab_resource
+from lab.limits_check import poll_problem
 from lab.orchestrator import Orchestrator
 from lab.runner import clock_for
+from lab.yamlio import SpecError
 
 lab_app = typer.Typer(
     help="Check, emulate or serve a lab; manage its devices.",
@@ -64,6 +68,7 @@ class Probe:
     identity: str = ""
     status: str = ""
     error: str | None = None
+    mismatches: tuple[str, ...] = ()
 
 
 def device_status(device: Device) -> str:
@@ -86,11 +91,47 @@ def describe(identity: DeviceIdentity) -> str:
     return f"{head} ({details})" if details else head
 
 
-def probe(device: Device) -> Probe:
+REPORTED_AS = {"unit": "address", "folder": "results_dir"}
+"""Identity details named otherwise than the lab file's field they report."""
+
+
+def setting_mismatches(spec: DeviceSpec, identity: DeviceIdentity) -> tuple[str, ...]:
+    """Every setting the device reports that differs from its lab file entry, as sentences."""
+    found = []
+    for key, reported in identity.details.items():
+        field = REPORTED_AS.get(key, key)
+        expected = getattr(spec, field, None) if field in DeviceSpec.model_fields else None
+        if expected is None or _same_setting(expected, reported):
+            continue
+        found.append(
+            f"{field} is {reported} on the device but {expected} in the lab file: "
+            "fix the file or the device"
+        )
+    return tuple(found)
+
+
+def _same_setting(expected: object, reported: str) -> bool:
+    if isinstance(expected, bool) or not isinstance(expected, int | float):
+        if isinstance(expected, Path):
+            return Path(reported).resolve() == expected.resolve()
+        return str(expected) == reported
+    try:
+        return math.isclose(float(reported), float(expected), rel_tol=1e-6, abs_tol=1e-9)
+    except ValueError:
+        return False
+
+
+def probe(device: Device, spec: DeviceSpec) -> Probe:
     """Connect, identify, read the status and disconnect; never raises a DeviceError."""
     try:
         device.connect()
-        return Probe(device.name, describe(device.identify()), device_status(device))
+        identity = device.identify()
+        return Probe(
+            device.name,
+            describe(identity),
+            device_status(device),
+            mismatches=setting_mismatches(spec, identity),
+        )
     except DeviceError as exc:
         return Probe(device.name, error=exc.message)
     finally:
@@ -105,6 +146,8 @@ def check_table(lab: LabSpec, probes: list[Probe]) -> Table:
         table.add_column(column, overflow="fold")
     for spec, found in zip(lab.devices, probes, strict=True):
         status = "[red]FAILED[/red] (see below)" if found.error else f"[green]{found.status}"
+        if found.mismatches:
+            status = "[yellow]DIFFERS[/yellow] from the file (see below)"
         where = spec.port or (str(spec.results_dir) if spec.results_dir else "-")
         table.add_row(spec.name, spec.kind, spec.driver, where, found.identity, status)
     return table
@@ -115,11 +158,12 @@ def check(lab_file: LabArgument) -> None:
     """Connect to every device and report its identity and status; exit 1 if any failed."""
     lab = load_lab(lab_file)
     devices = build_devices(lab, clock_for(lab))
-    probes = [probe(device) for device in devices.devices.values()]
+    probes = [probe(devices.devices[spec.name], spec) for spec in lab.devices]
     console.print(check_table(lab, probes))
-    failed = [p for p in probes if p.error is not None]
+    failed = [p for p in probes if p.error is not None or p.mismatches]
     for found in failed:
-        console.print(f"[red]{found.device}:[/red] {found.error}", highlight=False, soft_wrap=True)
+        for problem in [found.error] if found.error else found.mismatches:
+            console.print(f"[red]{found.device}:[/red] {problem}", highlight=False, soft_wrap=True)
     if failed:
         names = ", ".join(p.device for p in failed)
         console.print(f"[bold red]failed:[/bold red] {names}", highlight=False)
@@ -194,6 +238,8 @@ def up(
     campaigns on different devices run concurrently, higher priority first.
     Register campaigns with `dbtl campaign create SPEC.yaml`.
     """
+    if problem := poll_problem(poll):
+        raise SpecError(f"--poll {problem}")
     lab = load_lab(lab_file)
     orchestrator = Orchestrator(
         Datastore(db), lab, default_actor(), lambda name: LineReporter(console, name), poll_s=poll

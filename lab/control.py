@@ -59,8 +59,25 @@ def change_campaign(
 def set_device_service(
     store: Datastore, lab: str, device: str, in_service: bool, actor: str, note: str | None = None
 ) -> None:
-    """Put a device of ``lab`` back in service (resetting its failure count) or take it out."""
+    """Put a device of ``lab`` back in service (resetting its failure count) or take it out.
+
+    Raises:
+        ControlError: The database knows no such lab, or the lab no such device
+            (nothing is recorded).
+    """
     with store.session() as session:
+        known = lease_repo.known_devices(session)
+        if lab not in known:
+            labs = ", ".join(sorted(known)) or "none yet"
+            raise ControlError(
+                f"lab {lab!r} is not known to this database (labs: {labs}); give the `name:` "
+                "of a lab file whose campaigns ran here, or pass the right --db"
+            )
+        if device not in known[lab]:
+            raise ControlError(
+                f"lab {lab!r} has no device {device!r} (its devices: "
+                f"{', '.join(sorted(known[lab]))}); give a device name from its lab file"
+            )
         lease_repo.set_in_service(
             session,
             lab,

@@ -179,18 +179,32 @@ def build_devices(lab: LabSpec, clock: Clock) -> DeviceSet:
     return DeviceSet(devices)
 
 
+ConnectFailure = Callable[[Device, DeviceError], None]
+"""Handles a device whose connect failed: returns once it is connected, or raises."""
+
+
 @contextmanager
-def connected(devices: DeviceSet) -> Iterator[DeviceSet]:
+def connected(devices: DeviceSet, on_failure: ConnectFailure | None = None) -> Iterator[DeviceSet]:
     """Connect every device; on the way out, make all safe and disconnect.
 
     A device whose connect failed half-way (port open, no answer) is
     disconnected too, so no port stays open.
+
+    Args:
+        devices: The lab's devices.
+        on_failure: Called when a device fails to connect (e.g. to wait out
+            an outage, see :mod:`lab.outages`); without it the error is raised.
     """
     opened: list[Device] = []
     try:
         for device in devices.devices.values():
             opened.append(device)
-            device.connect()
+            try:
+                device.connect()
+            except DeviceError as exc:
+                if on_failure is None:
+                    raise
+                on_failure(device, exc)
         yield devices
     finally:
         devices.safe_state()

@@ -160,6 +160,8 @@ def _new_era(spec: DeviceSpec, lab: EmulatedLab, port: int | None) -> EmulatedDe
     stock = Stock(reservoir.species, reservoir.concentration_mol_l) if reservoir else Stock(None)
     pump = lab.world.add_pump(spec.name, stock)
     emulator = NE1000Emulator(spec.address or 0, pump, lab.world.clock, lab.lock, spec.name)
+    if spec.syringe_diameter_mm is not None:  # the syringe the lab file says is mounted
+        emulator.diameter_mm = spec.syringe_diameter_mm
     return _serve(spec, emulator, port, "NE-1000 RS-232 (Basic mode)")
 
 

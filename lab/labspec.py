@@ -334,6 +334,12 @@ class LabSpec(BaseModel):
     simulation: SimulationSpec | None = None
     devices: tuple[DeviceSpec, ...]
     reagents: tuple[ReagentSpec, ...] = ()
+    outage_timeout_s: float = Field(
+        default=180.0,
+        gt=0,
+        le=7 * 86400.0,
+        description="how long a device that stopped answering is waited for (lab.outages)",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> LabSpec:

@@ -51,12 +51,22 @@ def planner_inputs(
 
 
 BUDGET_STATUSES = frozenset(ExperimentStatus) - {_S.REJECTED, _S.ABANDONED}
-"""Experiments that use the budget: all but rejected and abandoned ones."""
+"""Experiments that use the budget: all but rejected and abandoned ones..."""
+INFRASTRUCTURE_MARK = "interrupted_by_outage"
+"""...and but those flagged because a device stopped answering mid-run (see lab.outages)."""
 
 
 def budget_used(session: Session, campaign_id: int) -> int:
-    """Count the campaign's experiments that use the budget."""
-    return repo.count_experiments(session, campaign_id, BUDGET_STATUSES)
+    """Count the campaign's experiments that use the budget.
+
+    Completed, failed and still open experiments count; rejected and abandoned
+    ones do not, nor those a device outage interrupted (``needs_attention``
+    with an ``interrupted_by_outage`` event) until a person settles them:
+    infrastructure never spends the budget.
+    """
+    counted = repo.count_experiments(session, campaign_id, BUDGET_STATUSES)
+    outages = repo.count_marked(session, campaign_id, _S.NEEDS_ATTENTION, INFRASTRUCTURE_MARK)
+    return counted - outages
 
 
 def propose(

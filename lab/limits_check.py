@@ -49,6 +49,17 @@ def budget_problem(budget: int, completed: int = 0) -> str | None:
     return None
 
 
+MAX_POLL_S = 3600.0
+"""Longest wait between looks at the datastore."""
+
+
+def poll_problem(poll_s: float) -> str | None:
+    """Why ``poll_s`` is not an acceptable polling interval, or ``None`` (refuses nan)."""
+    if 0 < poll_s <= MAX_POLL_S:
+        return None
+    return f"must be a number of seconds in (0, {MAX_POLL_S:g}], got {poll_s}; e.g. --poll 2"
+
+
 def positive_quantities(spec: Any) -> list[Problem_]:
     """Molar masses of a flow readout must be positive (densities are checked by the model)."""
     readout = getattr(spec.protocol, "readout", None)

@@ -37,6 +37,14 @@ from lab.devices import DeviceSet
 from lab.executor import ExecutionError, execute
 from lab.learn import budget_used, planner_inputs, propose
 from lab.leasing import DeviceArbiter
+from lab.outages import (
+    OutageWatch,
+    devices_involved,
+    infrastructure_fault,
+    resume_after_outage,
+    settle_interrupted,
+    silent_devices,
+)
 from lab.plate_runs import PlateBuilder, PlateRuns
 from lab.provenance_capture import record_analyses, record_single_run
 from lab.reconcile import reconcile_running
@@ -105,6 +113,9 @@ class CampaignLoop:
         self._idle_cycles = 0
         builder = loaded.builder
         self.plates = PlateRuns(self, builder) if isinstance(builder, PlateBuilder) else None
+        self.outages = OutageWatch(
+            store, self.campaign_id, devices, loaded.lab.outage_timeout_s, actor, reporter.alert
+        )
 
     # ----------------------------------------------------------------- driver
     def run(
@@ -133,7 +144,12 @@ class CampaignLoop:
                 time.sleep(poll_s)
 
     def recover(self) -> None:
-        """Reconcile what a crash left running (see :func:`lab.reconcile.reconcile_running`)."""
+        """Resume a campaign an outage paused; reconcile what a crash left running.
+
+        See :func:`lab.outages.resume_after_outage` and :func:`lab.reconcile.reconcile_running`.
+        """
+        if resume_after_outage(self.store, self.campaign_id, self.actor):
+            self.reporter.alert("resuming the campaign an outage paused; probing its devices")
         outcome = reconcile_running(
             self.store, self.loaded, self.campaign_id, self.devices, self.actor, self.clock
         )
@@ -292,8 +308,29 @@ class CampaignLoop:
         ) as granted:
             if not granted:
                 return self._wait("devices busy: " + ", ".join(sorted(protocol.devices())))
+            if not self.devices_answer(protocol):
+                return StepResult.WORKED  # the experiment stayed queued through the outage
             self._execute(experiment, protocol, approval)
         return StepResult.WORKED
+
+    def devices_answer(self, protocol: Protocol) -> bool:
+        """Probe the protocol's devices; wait out an outage of any (see :mod:`lab.outages`).
+
+        Returns:
+            True if every device answered at once; False after an outage was waited out.
+
+        Raises:
+            DeviceOutageError: A device stayed silent past the lab's ``outage_timeout_s``.
+        """
+        silent = silent_devices(self.devices, self.involved(protocol))
+        if not silent:
+            return True
+        self.outages.wait(silent)
+        return False
+
+    def involved(self, protocol: Protocol) -> set[str]:
+        """The devices a protocol drives, with those they drive (see :func:`devices_involved`)."""
+        return devices_involved(self.loaded.lab, protocol.devices())
 
     def approval_of(self, experiment: Experiment) -> str | None:
         """The actor whose approval lets this experiment run under the policy, if any."""
@@ -339,10 +376,20 @@ class CampaignLoop:
                 session, self.campaign_id, _eid(experiment), protocol, run_key, self.devices
             )
         self.reporter.experiment_started(experiment)
+        steps: list[str] = []
         try:
-            readings = execute(protocol, self.devices, self.clock, run_key)
+            readings = execute(
+                protocol, self.devices, self.clock, run_key, lambda n, s: steps.append(f"{n}. {s}")
+            )
             measured = self.loaded.builder.measurements(protocol, readings)
-        except (DeviceError, ProtocolError, ExecutionError, KeyError) as exc:
+        except DeviceError as exc:
+            silent = infrastructure_fault(self.devices, exc, self.involved(protocol))
+            if silent is not None:
+                self._interrupted(experiment, exc, steps, silent)
+            else:
+                self._fail(experiment, protocol, exc)
+            return
+        except (ProtocolError, ExecutionError, KeyError) as exc:
             self._fail(experiment, protocol, exc)
             return
         with self.store.session() as session:
@@ -371,6 +418,24 @@ class CampaignLoop:
             self.maybe_retry(session, experiment, exc)
         self.count_ran(1)
         self.reporter.experiment_finished(experiment, {}, message)
+
+    def _interrupted(
+        self, experiment: Experiment, exc: DeviceError, steps: list[str], silent: dict[str, str]
+    ) -> None:
+        """A device stopped answering mid-run: flag (or requeue) the experiment, wait it out.
+
+        A lost measurement of a device that still answers (``silent`` empty)
+        counts as one failure of that device, so a broken exporter takes it out
+        of service instead of flagging experiment after experiment.
+        """
+        self.devices.safe_state()
+        with self.store.session() as session:
+            settle_interrupted(session, experiment, exc, steps, self.actor)
+            if not silent:
+                self.count_device_failure(session, exc.device, f"{type(exc).__name__}: {exc}")
+        self.reporter.experiment_finished(experiment, {}, f"interrupted by an outage: {exc}")
+        if silent:
+            self.outages.wait(silent)
 
     def count_ran(self, count: int) -> None:
         """Note that ``count`` experiments ran (completed or failed) in this process."""

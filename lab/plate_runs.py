@@ -29,7 +29,8 @@ from datastore.models import Experiment
 from datastore.repository import MeasuredValue
 from datastore.states import ExperimentStatus
 from drivers.errors import DeviceError
-from lab.plates import run_plate
+from lab.outages import infrastructure_fault, settle_interrupted
+from lab.plates import dispense_plate, plate_handlers, read_plate
 from lab.provenance_capture import record_plate_readings, record_plate_run
 from lab.spec import CampaignSpec
 from planner.space import ParameterValue
@@ -162,7 +163,8 @@ class PlateRuns:
         ) as granted:
             if not granted:
                 return "devices busy: " + ", ".join(sorted(devices))
-            self._execute(plan, admitted)
+            if loop.devices_answer(plan.protocol):
+                self._execute(plan, admitted)
         return None
 
     def _admit(self, batch: Sequence[Experiment]) -> list[Admitted]:
@@ -201,12 +203,23 @@ class PlateRuns:
         self._start(plan, admitted, key)
         for experiment in experiments:
             loop.reporter.experiment_started(experiment)
+        steps: list[str] = []
         try:
-            readings = run_plate(plan.protocol, loop.loaded.lab, loop.devices, key)
+            steps.append(f"1. pipette plate {key} ({', '.join(plate_handlers(plan.protocol))})")
+            dispense_plate(plan.protocol, loop.loaded.lab, loop.devices, key)
+            steps.append(f"2. read plate {key}")
+            readings = read_plate(plan.protocol, loop.devices, key)
             outcomes = plate_outcomes(
                 self.builder, plan.protocol, readings, required_outcomes(loop.spec)
             )
-        except (DeviceError, ProtocolError) as exc:
+        except DeviceError as exc:
+            silent = infrastructure_fault(loop.devices, exc, loop.involved(plan.protocol))
+            if silent is not None:
+                self._interrupted(experiments, key, exc, steps, silent)
+            else:
+                self._fail(plan, experiments, key, exc)
+            return
+        except ProtocolError as exc:
             self._fail(plan, experiments, key, exc)
             return
         with loop.store.session() as session:
@@ -245,6 +258,27 @@ class PlateRuns:
                 repo.transition(
                     session, _eid(experiment), _S.RUNNING, actor=self.loop.actor, payload=payload
                 )
+
+    def _interrupted(
+        self,
+        experiments: Sequence[Experiment],
+        key: str,
+        exc: DeviceError,
+        steps: list[str],
+        silent: dict[str, str],
+    ) -> None:
+        """A device stopped answering during the plate: flag (or requeue) all of it, wait it out."""
+        loop = self.loop
+        loop.devices.safe_state()
+        with loop.store.session() as session:
+            for experiment in experiments:
+                settle_interrupted(session, experiment, exc, steps, loop.actor, {"plate": key})
+            if not silent:  # a lost read of a reader that answers: count it (see the loop)
+                loop.count_device_failure(session, exc.device, f"{type(exc).__name__}: {exc}")
+        for experiment in experiments:
+            loop.reporter.experiment_finished(experiment, {}, f"interrupted by an outage: {exc}")
+        if silent:
+            loop.outages.wait(silent)
 
     def _fail(
         self, plan: PlatePlan, experiments: Sequence[Experiment], key: str, exc: Exception

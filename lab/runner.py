@@ -6,12 +6,14 @@ import dataclasses
 from typing import Any
 
 from datastore import Datastore
+from datastore import repository as repo
 from drivers.clock import Clock, ScaledClock, SystemClock
-from lab.campaigns import LoadedCampaign, default_actor, open_campaign
+from lab.campaigns import LoadedCampaign, check_resumable, default_actor, open_campaign
 from lab.devices import build_devices, connected
 from lab.labspec import LabSpec
 from lab.leasing import DeviceArbiter, LeaseKeeper, lab_resource
 from lab.loop import CampaignLoop, LoopResult
+from lab.outages import OutageWatch
 from lab.reporting import Reporter, SilentReporter
 from lab.yamlio import SpecError
 from planner.threads import ensure_process_threads
@@ -77,8 +79,10 @@ def run_campaign(
 ) -> LoopResult:
     """Create or resume ``loaded`` in ``store`` and run it to its budget.
 
-    The lab is leased for the whole run, so a second process (another ``dbtl
-    run`` or an orchestrator from ``dbtl lab up``) cannot drive its devices.
+    Nothing is stored before the lab is leased and its devices are connected:
+    a run that fails to start leaves no campaign behind. The lab is leased for
+    the whole run, so a second process (another ``dbtl run`` or an
+    orchestrator from ``dbtl lab up``) cannot drive its devices.
 
     Args:
         store: The datastore.
@@ -91,27 +95,36 @@ def run_campaign(
 
     Raises:
         LeaseUnavailableError: The lab is leased by another process.
+        DeviceOutageError: A device stayed silent past the lab's ``outage_timeout_s``
+            (the campaign stays paused; see :mod:`lab.outages`).
     """
     actor = actor or default_actor()
     refuse_unrunnable(loaded)
     planning_threads()
-    campaign, _ = open_campaign(store, loaded, actor)
+    check_resumable(store, loaded)  # nothing is stored until the devices are connected
     keeper = LeaseKeeper(store, holder=actor)
     try:
         keeper.acquire(lab_resource(loaded.lab.name), wait_s=lab_wait_s)
         clock = clock_for(loaded.lab)
         arbiter = DeviceArbiter(loaded.lab.name, keeper)
-        with connected(build_devices(loaded.lab, clock)) as devices:
+        devices = build_devices(loaded.lab, clock)
+        reporter = reporter or SilentReporter()
+        watch = OutageWatch(
+            store, stored_id(store, loaded), devices, loaded.lab.outage_timeout_s, actor,
+            reporter.alert,
+        )  # fmt: skip
+        with connected(devices, watch.connect_failed):
+            campaign, _ = open_campaign(store, loaded, actor)
             loop = CampaignLoop(
-                store,
-                loaded,
-                campaign,
-                devices,
-                clock,
-                actor,
-                reporter or SilentReporter(),
-                arbiter,
-            )
+                store, loaded, campaign, devices, clock, actor, reporter, arbiter
+            )  # fmt: skip
             return loop.run(wait=wait, poll_s=poll_s)
     finally:
         keeper.close()
+
+
+def stored_id(store: Datastore, loaded: LoadedCampaign) -> int:
+    """The id of the campaign if it is stored already, else 0."""
+    with store.session() as session:
+        existing = repo.find_campaign(session, loaded.spec.name)
+        return existing.id or 0 if existing is not None else 0

@@ -74,27 +74,55 @@ _StrictLoader.add_implicit_resolver(  # YAML 1.2 floats (1e308, 5E-3), not strin
 )
 
 
+MAX_FILE_BYTES = 2_000_000
+"""Largest campaign or lab file read (far beyond any real one)."""
+
+
 def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
     """Read ``path`` and return the data and its node tree (for line numbers).
 
+    Messages are one line and never echo the file's bytes.
+
     Raises:
-        SpecError: The file is missing, unreadable or not valid YAML.
+        SpecError: The file is missing, too large, not text, or not valid YAML.
     """
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise SpecError(
+                f"{path}: {size:,} bytes, more than {MAX_FILE_BYTES:,}: not a campaign or lab file"
+            )
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{path}: cannot read: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise SpecError(
+            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+            "a campaign or lab file is YAML text"
+        ) from None
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read: {exc.strerror or exc}") from None
     try:
         return yaml.load(text, Loader=_StrictLoader), yaml.compose(text)
     except _Refused as exc:
         raise SpecError(f"{path}:{exc.line}: {exc}") from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise SpecError(
+            f"{path}:{line}: not a text file: control character #x{exc.character:04x} at "
+            f"offset {exc.position}; a campaign or lab file is YAML text"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SpecError(f"{where}: malformed YAML: {problem}") from None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SpecError(f"{where}: malformed YAML: {_printable(problem)}") from None
+
+
+def _printable(text: str, limit: int = 200) -> str:
+    """``text`` on one line, non-printable characters escaped, at most ``limit`` characters."""
+    flat = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text.replace("\n", " "))
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def load_model(path: Path, model: type[M]) -> M:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from drivers.analyzer import AnalyzerBackend
 from drivers.clock import Clock
+from drivers.hplc_files import SAMPLE_QUEUE
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class HplcEmulator:
         self.retention_times_min = dict(retention_times_min or DEFAULT_RETENTION_TIMES_MIN)
         self.lock = lock or threading.RLock()
         self.injections = 0
+        self.injection_ids: list[str] = []
         self.session = time.strftime("%Y%m%d-%H%M%S")
         self._runs: list[threading.Thread] = []
         self._stopped = threading.Event()
@@ -70,25 +72,44 @@ class HplcEmulator:
             run.join(timeout=2.0)
 
     def inject(self, key: str = "") -> None:
-        """Sample now; the report appears ``run_time_s`` later."""
+        """Sample now; the report appears ``run_time_s`` later.
+
+        The injection takes the id waiting in the sample queue (if any; the
+        queue is then emptied) and its report is named after it.
+        """
         with self.lock:
             self.injections += 1
             number = self.injections
             sample = self.sampler.measure("outlet", key or f"hplc:injection:{number}")
+            injection = self._take_queued()
+            self.injection_ids.append(injection)
         run = threading.Thread(
-            target=self._run, args=(number, dict(sample)), name=f"hplc-run-{number}", daemon=True
+            target=self._run,
+            args=(number, dict(sample), injection),
+            name=f"hplc-run-{number}",
+            daemon=True,
         )
         self._runs = [r for r in self._runs if r.is_alive()] + [run]
         run.start()
 
-    def _run(self, number: int, sample: dict[str, float]) -> None:
+    def _take_queued(self) -> str:
+        """The injection id in the sample queue ("" if none), removing it."""
+        queue = self.folder / SAMPLE_QUEUE
+        try:
+            injection = queue.read_text(encoding="utf-8").strip()
+            queue.unlink()
+        except OSError:
+            return ""
+        return injection
+
+    def _run(self, number: int, sample: dict[str, float], injection: str) -> None:
         remaining = self.run_time_s
         while remaining > 0 and not self._stopped.is_set():  # sleep in slices to stop promptly
             step = min(remaining, 5.0)
             self.clock.sleep(step)
             remaining -= step
         if not self._stopped.is_set():
-            self._write(number, sample)
+            self._write(number, sample, injection)
 
     def report(self, sample: Mapping[str, float]) -> str:
         """The CSV text of one report for ``sample`` (``<species>_mol_l`` values)."""
@@ -103,8 +124,9 @@ class HplcEmulator:
                 lines.append(f"{species},{retention_min:.2f},{area:.10g}")
         return "\n".join(lines) + "\n"
 
-    def _write(self, number: int, sample: dict[str, float]) -> None:
-        target = self.folder / f"{self.session}_injection_{number:05d}.csv"
+    def _write(self, number: int, sample: dict[str, float], injection: str) -> None:
+        named = f"_inj-{injection}" if injection else ""
+        target = self.folder / f"{self.session}_injection_{number:05d}{named}.csv"
         temporary = target.with_suffix(".tmp")
         temporary.write_text(self.report(sample), encoding="utf-8")
         os.replace(temporary, target)

@@ -17,6 +17,7 @@ S = ExperimentStatus
         (S.RUNNING, S.COMPLETED),
         (S.RUNNING, S.FAILED),
         (S.RUNNING, S.NEEDS_ATTENTION),
+        (S.RUNNING, S.QUEUED),
         (S.NEEDS_ATTENTION, S.COMPLETED),
     ],
 )

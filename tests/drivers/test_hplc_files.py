@@ -9,7 +9,15 @@ import pytest
 
 from drivers.analyzer import Analyzer
 from drivers.errors import DeviceConnectionError, DeviceProtocolError, DeviceTimeoutError
-from drivers.hplc_files import Peak, ResultFolderBackend, concentrations_mol_l, parse_report
+from drivers.hplc_files import (
+    MAX_REPORT_BYTES,
+    SAMPLE_QUEUE,
+    Peak,
+    ResultFolderBackend,
+    concentrations_mol_l,
+    injection_id,
+    parse_report,
+)
 from simulators.clock import SimulatedClock
 
 FACTORS = {"dfnb": 1e-6, "ortho": 2e-6}
@@ -103,3 +111,41 @@ def test_identify_counts_reports(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("x")
     details = watcher(tmp_path).identify().details
     assert details["reports"] == "1" and details["calibrated"] == "dfnb, ortho"
+
+
+def test_the_sample_queue_names_the_injection_and_its_report_is_taken(tmp_path: Path) -> None:
+    queued: list[str] = []
+
+    def inject(key: str) -> None:
+        queued.append((tmp_path / SAMPLE_QUEUE).read_text().strip())
+        (tmp_path / "s_injection_00002_inj-other_run_1.csv").write_text("peak,rt,area\ndfnb,1,7\n")
+        (tmp_path / f"s_injection_00003_inj-{injection_id(key)}.csv").write_text(REPORT)
+
+    values = watcher(tmp_path, inject).measure("outlet", "camp/4/7")
+    assert queued == ["camp_4_7"] and injection_id("camp/4/7") == "camp_4_7"
+    assert values["dfnb_mol_l"] == pytest.approx(0.1)  # never the other injection's report
+
+
+def test_recall_finds_a_report_by_its_injection_id_after_a_restart(tmp_path: Path) -> None:
+    backend = watcher(tmp_path)
+    assert backend.recall("camp/2/5") is None  # not (yet) in the folder
+    (tmp_path / "s_injection_00001_inj-camp_2_5.csv").write_text(REPORT)
+    (tmp_path / "s_injection_00002_inj-camp_3_5.csv").write_text("peak,rt,area\ndfnb,1,7\n")
+    analyzer = Analyzer("hplc", watcher(tmp_path))  # a new process: nothing in memory
+    assert analyzer.recall("camp/2/5") == pytest.approx({"dfnb_mol_l": 0.1, "ortho_mol_l": 0.1})
+    record = analyzer.raw_record("camp/2/5")
+    assert record is not None and record.content == REPORT.encode()
+
+
+def test_an_oversized_or_binary_report_is_refused_in_one_line_without_its_content(
+    tmp_path: Path,
+) -> None:
+    big = tmp_path / "s_injection_00001_inj-k_1.csv"
+    big.write_bytes(b"peak,rt,area\n" + b"x" * (MAX_REPORT_BYTES + 1))
+    with pytest.raises(DeviceProtocolError, match=r"is \d+ bytes, more than 1000000: not read"):
+        watcher(tmp_path).recall("k/1")
+    big.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(DeviceProtocolError) as caught:
+        watcher(tmp_path).recall("k/1")
+    message = str(caught.value)
+    assert "\n" not in message and "not UTF-8 text" in message and "\\x" not in message

@@ -14,6 +14,7 @@ import yaml
 from datastore import repository as repo
 from datastore.models import Experiment
 from lab.campaigns import load_campaign
+from lab.outages import DeviceOutageError
 from lab.reporting import SilentReporter
 from lab.runner import run_campaign, with_spec
 from simulators.snar import snar_truth
@@ -54,7 +55,7 @@ def test_campaign_on_emulated_instruments_stores_true_results(tmp_path: Path, st
     assert world_flow_after == 0.0  # the pumps were stopped at the end
 
 
-def test_a_pump_vanishing_mid_campaign_fails_its_experiment_not_the_loop(
+def test_a_pump_vanishing_mid_campaign_is_waited_for_then_named_not_failed(
     tmp_path: Path, store
 ) -> None:
     class UnplugOnSecond(SilentReporter):
@@ -65,15 +66,18 @@ def test_a_pump_vanishing_mid_campaign_fails_its_experiment_not_the_loop(
             if experiment.number == 2:
                 self.unplug()
 
-    with running_emulated_lab(tmp_path, time_scale=600.0, budget=2) as lab:
+    with running_emulated_lab(tmp_path, time_scale=600.0, budget=2, outage_timeout_s=1.0) as lab:
         loaded = with_spec(load_campaign(lab.campaign_path), batch_size=1)
         started = time.monotonic()
-        result = run_campaign(store, loaded, UnplugOnSecond(lab.emulated.devices["pump_dfnb"].stop))
+        with pytest.raises(DeviceOutageError, match=r"^pump_dfnb: did not answer for 1 s"):
+            run_campaign(store, loaded, UnplugOnSecond(lab.emulated.devices["pump_dfnb"].stop))
     assert time.monotonic() - started < 120
-    assert result.experiments_run == 2
     first, second = stored(store, loaded.spec.name)
-    assert first.status == "completed" and second.status == "failed"
-    assert second.error is not None and "DeviceConnectionError: pump_dfnb:" in second.error
+    assert first.status == "completed" and second.status in ("needs_attention", "queued")
+    if second.status == "needs_attention":
+        assert second.error is not None and "device pump_dfnb stopped answering" in second.error
+    with store.session() as session:
+        assert repo.get_campaign(session, loaded.spec.name).status == "paused"
 
 
 def test_cli_run_against_the_emulate_command_in_another_process(

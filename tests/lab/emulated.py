@@ -23,6 +23,21 @@ class EmulatedFiles:
     campaign_path: Path
     emulated: EmulatedLab
     reports: Path
+    running: bool = True
+
+    def kill(self) -> None:
+        """Stop every emulator, as if the bench lost power."""
+        if self.running:
+            self.emulated.stop()
+            self.running = False
+
+    def restart(self) -> None:
+        """Start the bench again on the same ports (a fresh world: the power came back)."""
+        self.kill()
+        lab = self.emulated.bound_lab()
+        ports = {d.name: int(d.port.rpartition(":")[2]) for d in lab.devices if d.port}
+        self.emulated = start_emulators(self.emulated.lab, ports=ports)
+        self.running = True
 
 
 def emulated_lab_data(reports: Path, time_scale: float) -> dict[str, Any]:
@@ -37,15 +52,26 @@ def emulated_lab_data(reports: Path, time_scale: float) -> dict[str, Any]:
 
 @contextmanager
 def running_emulated_lab(
-    tmp_path: Path, time_scale: float = 600.0, budget: int = 4
+    tmp_path: Path,
+    time_scale: float = 600.0,
+    budget: int = 4,
+    outage_timeout_s: float = 180.0,
+    analysis_time_s: float | None = None,
 ) -> Iterator[EmulatedFiles]:
     """Start the example lab's emulators on free ports; write a lab and a campaign file for it."""
     reports = tmp_path / "hplc"
     data = emulated_lab_data(reports, time_scale)
+    data["outage_timeout_s"] = outage_timeout_s
+    if analysis_time_s is not None:
+        data["simulation"]["analysis_time_s"] = analysis_time_s
+        for device in data["devices"]:
+            if device["driver"] == "hplc_folder":
+                device["result_timeout_s"] = 2 * analysis_time_s
     lab_path = tmp_path / "lab.yaml"
     lab_path.write_text(yaml.safe_dump(data, sort_keys=False))
     lab = load_lab(lab_path)
     emulated = start_emulators(lab, ports={d.name: 0 for d in lab.devices if d.port})
+    files = EmulatedFiles(lab_path, tmp_path / "campaign.yaml", emulated, reports)
     try:
         bound = {d.name: d.port for d in emulated.bound_lab().devices}
         for device in data["devices"]:
@@ -55,8 +81,7 @@ def running_emulated_lab(
         campaign = (EXAMPLES / "snar_flow_emulated.yaml").read_text()
         campaign = campaign.replace("lab: labs/flow_emulated.yaml", f"lab: {lab_path.name}")
         campaign = campaign.replace("budget: 8", f"budget: {budget}")
-        campaign_path = tmp_path / "campaign.yaml"
-        campaign_path.write_text(campaign.replace("name: bo, seed", "name: sobol, seed"))
-        yield EmulatedFiles(lab_path, campaign_path, emulated, reports)
+        files.campaign_path.write_text(campaign.replace("name: bo, seed", "name: sobol, seed"))
+        yield files
     finally:
-        emulated.stop()
+        files.kill()

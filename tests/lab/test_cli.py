@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from datastore import Datastore
 from lab.cli import main
 
 
@@ -200,12 +201,22 @@ def test_locked_database(spec: Path, tmp_path: Path, monkeypatch, capsys) -> Non
 
 def test_show_and_export_unknown_campaign(tmp_path: Path, monkeypatch, capsys) -> None:
     db = f"sqlite:///{tmp_path / 'empty.db'}"
+    Datastore(db).dispose()
     code, out = dbtl(monkeypatch, capsys, "show", "nope", "--db", db)
     assert code == 2 and "no campaign named 'nope'" in out
     code, out = dbtl(
         monkeypatch, capsys, "export", "nope", "--db", db, "--output", str(tmp_path / "x.csv")
     )
     assert code == 2 and "no campaign named 'nope'" in out
+
+
+def test_show_and_export_never_create_a_database(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out = dbtl(monkeypatch, capsys, "show")
+    assert code == 2 and out.count("\n") == 1 and "no database at" in out
+    code, out = dbtl(monkeypatch, capsys, "export", "x", "--output", str(tmp_path / "x.csv"))
+    assert code == 2 and "no database at" in out
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_export_to_missing_folder(spec: Path, tmp_path: Path, monkeypatch, capsys) -> None:

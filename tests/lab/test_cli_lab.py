@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from lab.outages import OUTAGE_EXIT_CODE
 from tests.conftest import EXAMPLES
 from tests.lab.emulated import emulated_lab_data, running_emulated_lab
 from tests.lab.test_cli import dbtl
@@ -105,10 +106,11 @@ def test_run_refuses_a_campaign_whose_lab_names_an_unknown_driver(
     assert "Traceback" not in out
 
 
-def test_run_with_no_emulators_fails_naming_the_device(
+def test_run_with_no_emulators_waits_the_outage_out_then_fails_naming_the_device(
     examples: Path, monkeypatch, capsys, tmp_path: Path
 ) -> None:
     data = emulated_lab_data(tmp_path / "hplc", 600.0)
+    data["outage_timeout_s"] = 0.5
     for device in data["devices"]:
         if "port" in device:
             device["port"] = f"socket://127.0.0.1:{free_port()}"
@@ -121,8 +123,9 @@ def test_run_with_no_emulators_fails_naming_the_device(
         "--db",
         f"sqlite:///{tmp_path / 'x.db'}",
     )
-    assert code == 2
-    assert "error: pump_dfnb: cannot open port socket://127.0.0.1:" in out
+    assert code == OUTAGE_EXIT_CODE
+    assert "pump_dfnb not answering (pump_dfnb: cannot open port socket://127.0.0.1:" in out
+    assert "device outage: pump_dfnb: did not answer for 0.5 s" in out
     assert "Traceback" not in out
 
 
@@ -186,3 +189,20 @@ def test_emulate_needs_the_simulation_sections(tmp_path: Path, monkeypatch, caps
     path.write_text(yaml.safe_dump(data))
     code, out = dbtl(monkeypatch, capsys, "lab", "emulate", str(path), "--duration", "0")
     assert code == 2 and "need the lab's 'simulation' and 'reactor' sections" in out
+
+
+def test_check_flags_every_setting_that_differs_from_the_file(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    with running_emulated_lab(tmp_path) as lab:
+        lab.emulated.devices["pump_ethanol"].emulator.diameter_mm = 14.57  # the file: 26.59
+        lab.emulated.devices["pump_dfnb"].emulator.diameter_mm = 26.59  # the file: 14.57
+        code, out = dbtl(monkeypatch, capsys, "lab", "check", str(lab.lab_path))
+    flat = " ".join(out.split())
+    assert code == 1, out
+    assert (
+        "pump_ethanol: syringe_diameter_mm is 14.57 on the device but 26.59 in the lab file" in flat
+    )
+    assert "pump_dfnb: syringe_diameter_mm is 26.59 on the device but 14.57 in the lab file" in flat
+    assert "failed: pump_dfnb, pump_ethanol" in flat
+    assert "pump_pyrrolidine:" not in flat
