@@ -1,0 +1,184 @@
+"""The ``pathway`` builder: a batch of genetic designs becomes one build-and-test plate.
+
+Each design is a construct of the parts file (:class:`planner.pathway.PathwaySpace`).
+Before a proposal can be approved its construct passes the assembly
+pre-flight (:func:`protocols.assembly_check.preflight`: BsaI sites, overhangs
+that chain, a simulated DNA Cauldron assembly), so a construct with an
+internal BsaI site is refused with the part named and never reaches a plate.
+A plate is the Golden Gate batch on the liquid handler (with its thermocycler
+module and the inoculation of the culture plates), the incubation and the
+plate reads (:mod:`protocols.pathway_plate`); readings become each
+experiment's titer, OD600 and titer per OD, or the reason it has none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from datastore.repository import MeasuredValue
+from lab.building import BuildConfigError
+from lab.labspec import LabSpec
+from lab.spec_pathway import PathwayProtocolSpec
+from planner import CandidateSet, SearchSpace
+from planner.errors import PlannerError
+from planner.pathway.design import Construct
+from planner.pathway.parts import PartsFileError
+from planner.space import ParameterValue
+from protocols.assembly_check import AssemblyRefused, preflight
+from protocols.golden_gate import GoldenGateSettings
+from protocols.golden_gate_ot import RobotType
+from protocols.hte import PlatePlan
+from protocols.pathway_plate import (
+    UNITS,
+    PathwayPlateSettings,
+    build_pathway_plate,
+    pathway_outcomes,
+)
+from protocols.plate_assay import AssaySettings, StandardCurve
+from protocols.plate_layout import LayoutSettings
+from protocols.protocol import Protocol
+
+PLATE_REACTIONS = 96
+"""Reactions of one thermocycler plate: the most constructs one plate builds."""
+
+
+class PathwayBuilder:
+    """Designs to build-and-test plates on a biofoundry; readings to titers."""
+
+    def __init__(self, spec: PathwayProtocolSpec, lab: LabSpec, parameter_names: list[str]) -> None:
+        """Check the parts file, the devices and the parameters.
+
+        Raises:
+            BuildConfigError: Naming the key of the protocol section at fault.
+        """
+        self.spec = spec
+        try:
+            self.space = spec.space()
+        except (PartsFileError, PlannerError) as exc:
+            raise BuildConfigError("protocol.parts_file", str(exc)) from None
+        robot_type = _check_devices(spec, lab)
+        self.settings = PathwayPlateSettings(
+            liquid_handler=spec.liquid_handler,
+            robot_type=robot_type,
+            incubator=spec.incubator,
+            plate_reader=spec.plate_reader,
+            golden_gate=GoldenGateSettings(transformation=True),
+            layout=LayoutSettings(
+                replicates=spec.replicates, avoid_edges=spec.avoid_edges, seed=spec.seed
+            ),
+            temperature_c=spec.incubation.temperature_c,
+            duration_h=spec.incubation.duration_h,
+            shaking_rpm=spec.incubation.shaking_rpm,
+        )
+        self.assay = AssaySettings(
+            od_quantity=spec.assay.od_quantity,
+            product_quantity=spec.assay.product_quantity,
+            curve=StandardCurve(spec.assay.slope_per_mg_l, spec.assay.intercept),
+            dead_od=spec.assay.dead_od,
+        )
+        self._refused: dict[tuple[str, ...], str | None] = {}
+
+    def outputs(self) -> list[str]:
+        """Titer, titer per OD, OD600, the replicates' spread and how many wells grew."""
+        return list(UNITS)
+
+    def plate_capacity(self) -> int:
+        """One thermocycler plate of reactions."""
+        return PLATE_REACTIONS
+
+    def candidates(self, space: SearchSpace) -> CandidateSet:
+        """Every buildable design (the parts cap applied), in the campaign's space.
+
+        Raises:
+            BuildConfigError: Too many designs to enumerate, or none within the cap.
+        """
+        try:
+            return CandidateSet(space, self.space.candidates().table)
+        except PlannerError as exc:
+            raise BuildConfigError("protocol", str(exc)) from None
+
+    def construct(self, design: Mapping[str, ParameterValue], name: str = "") -> Construct:
+        """The construct of ``design``: its parts in assembly order."""
+        return self.space.construct(design, name)
+
+    def preflight(self, construct: Construct) -> None:
+        """Refuse a construct that cannot assemble (remembered per set of parts).
+
+        Raises:
+            AssemblyRefused: Naming the construct, the part and the overhang.
+        """
+        key = construct.part_ids
+        if key not in self._refused:
+            try:
+                preflight(construct, self.space.library)
+                self._refused[key] = None
+            except AssemblyRefused as exc:
+                self._refused[key] = str(exc)
+        problem = self._refused[key]
+        if problem is not None:
+            raise AssemblyRefused(f"{construct.describe()}: {problem}")
+
+    def build_plate(
+        self, designs: Sequence[tuple[int, Mapping[str, ParameterValue]]], name: str
+    ) -> PlatePlan:
+        """The build-and-test plate of ``(experiment number, design)`` pairs.
+
+        Raises:
+            ProtocolError: A construct cannot assemble, or the batch does not fit.
+        """
+        return build_pathway_plate(designs, self.space, self.settings, name, self.preflight)
+
+    def build(self, design: Mapping[str, ParameterValue], name: str) -> Protocol:
+        """One design alone on a plate (its construct pre-flighted): what approval checks."""
+        number = name.rpartition("#")[2]
+        return self.build_plate([(int(number) if number.isdigit() else 1, design)], name).protocol
+
+    def plate_outcomes(
+        self, protocol: Protocol, readings: Mapping[str, Mapping[str, float]]
+    ) -> dict[int, list[MeasuredValue] | str]:
+        """Each experiment's measurements (mean of its live wells), or why it has none."""
+        outcomes: dict[int, list[MeasuredValue] | str] = {}
+        for number, outcome in pathway_outcomes(protocol, readings, self.assay).items():
+            outcomes[number] = (
+                outcome
+                if isinstance(outcome, str)
+                else [MeasuredValue(k, v, UNITS[k]) for k, v in outcome.items()]
+            )
+        return outcomes
+
+    def plate_measurements(
+        self, protocol: Protocol, readings: Mapping[str, Mapping[str, float]]
+    ) -> dict[int, list[MeasuredValue]]:
+        """The measurements of the experiments that have some."""
+        return {
+            n: o
+            for n, o in self.plate_outcomes(protocol, readings).items()
+            if not isinstance(o, str)
+        }
+
+    def measurements(
+        self, protocol: Protocol, readings: Mapping[str, float]
+    ) -> list[MeasuredValue]:
+        """A pathway design is only ever run on a plate: a single run measures nothing."""
+        return []
+
+
+def _check_devices(spec: PathwayProtocolSpec, lab: LabSpec) -> RobotType:
+    """Check the three devices exist with the right kinds; return the robot type."""
+    devices = {d.name: d for d in lab.devices}
+    for key, kind in (
+        ("liquid_handler", "liquid_handler"),
+        ("incubator", "incubator"),
+        ("plate_reader", "plate_reader"),
+    ):
+        name = getattr(spec, key)
+        if name not in devices or devices[name].kind != kind:
+            options = [n for n, d in devices.items() if d.kind == kind]
+            raise BuildConfigError(
+                f"protocol.{key}",
+                f"lab {lab.name!r} has no {kind.replace('_', ' ')} {name!r}; its "
+                f"{kind.replace('_', ' ')}s: {', '.join(options) or 'none'}",
+            )
+    deck = devices[spec.liquid_handler].deck
+    assert deck is not None  # a liquid handler always has a deck
+    return deck.robot_type
