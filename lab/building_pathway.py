@@ -21,10 +21,11 @@ from lab.labspec import LabSpec
 from lab.spec_pathway import PathwayProtocolSpec
 from planner import CandidateSet, SearchSpace
 from planner.errors import PlannerError
-from planner.pathway.design import Construct
+from planner.pathway.design import Construct, PathwaySpace
 from planner.pathway.parts import PartsFileError
 from planner.space import ParameterValue
 from protocols.assembly_check import AssemblyRefused, preflight
+from protocols.errors import ProtocolError
 from protocols.golden_gate import GoldenGateSettings
 from protocols.golden_gate_ot import RobotType
 from protocols.hte import PlatePlan
@@ -37,6 +38,7 @@ from protocols.pathway_plate import (
 from protocols.plate_assay import AssaySettings, StandardCurve
 from protocols.plate_layout import LayoutSettings
 from protocols.protocol import Protocol
+from protocols.steps import RunConditions
 
 PLATE_REACTIONS = 96
 """Reactions of one thermocycler plate: the most constructs one plate builds."""
@@ -58,10 +60,10 @@ class PathwayBuilder:
             raise BuildConfigError("protocol.parts_file", str(exc)) from None
         robot_type = _check_devices(spec, lab)
         self.settings = PathwayPlateSettings(
-            liquid_handler=spec.liquid_handler,
+            liquid_handler=str(spec.liquid_handler),
             robot_type=robot_type,
-            incubator=spec.incubator,
-            plate_reader=spec.plate_reader,
+            incubator=str(spec.incubator),
+            plate_reader=str(spec.plate_reader),
             golden_gate=GoldenGateSettings(transformation=True),
             layout=LayoutSettings(
                 replicates=spec.replicates, avoid_edges=spec.avoid_edges, seed=spec.seed
@@ -76,7 +78,7 @@ class PathwayBuilder:
             curve=StandardCurve(spec.assay.slope_per_mg_l, spec.assay.intercept),
             dead_od=spec.assay.dead_od,
         )
-        self._refused: dict[tuple[str, ...], str | None] = {}
+        self._checked = _Preflight(self.space)
 
     def outputs(self) -> list[str]:
         """Titer, titer per OD, OD600, the replicates' spread and how many wells grew."""
@@ -107,16 +109,7 @@ class PathwayBuilder:
         Raises:
             AssemblyRefused: Naming the construct, the part and the overhang.
         """
-        key = construct.part_ids
-        if key not in self._refused:
-            try:
-                preflight(construct, self.space.library)
-                self._refused[key] = None
-            except AssemblyRefused as exc:
-                self._refused[key] = str(exc)
-        problem = self._refused[key]
-        if problem is not None:
-            raise AssemblyRefused(f"{construct.describe()}: {problem}")
+        self._checked(construct)
 
     def build_plate(
         self, designs: Sequence[tuple[int, Mapping[str, ParameterValue]]], name: str
@@ -163,9 +156,104 @@ class PathwayBuilder:
         return []
 
 
+class PathwayStationBuilder:
+    """Designs pre-flighted and run whole on a station (the pathway world), for benchmarks."""
+
+    def __init__(self, spec: PathwayProtocolSpec, lab: LabSpec, parameter_names: list[str]) -> None:
+        """Check the parts file and the station.
+
+        Raises:
+            BuildConfigError: Naming the key of the protocol section at fault.
+        """
+        self.spec = spec
+        try:
+            self.space = spec.space()
+        except (PartsFileError, PlannerError) as exc:
+            raise BuildConfigError("protocol.parts_file", str(exc)) from None
+        stations = [d.name for d in lab.devices if d.kind == "station"]
+        if spec.station not in stations:
+            raise BuildConfigError(
+                "protocol.station",
+                f"lab {lab.name!r} has no station {spec.station!r}; its stations: "
+                f"{', '.join(stations) or 'none'}",
+            )
+        self._checked = _Preflight(self.space)
+
+    def outputs(self) -> list[str]:
+        """As on a plate: titer, titer per OD, OD600, spread and live wells."""
+        return list(UNITS)
+
+    def candidates(self, space: SearchSpace) -> CandidateSet:
+        """Every buildable design, in the campaign's space."""
+        try:
+            return CandidateSet(space, self.space.candidates().table)
+        except PlannerError as exc:
+            raise BuildConfigError("protocol", str(exc)) from None
+
+    def build(self, design: Mapping[str, ParameterValue], name: str) -> Protocol:
+        """Pre-flight the construct, then hand the design to the station."""
+        construct = self.space.construct(design, name)
+        self._checked(construct)
+        conditions: dict[str, str | float] = {k: str(v) for k, v in design.items()}
+        conditions["replicates"] = float(self.spec.replicates)
+        step = RunConditions(device=str(self.spec.station), conditions=conditions)
+        return Protocol(
+            name=name,
+            steps=(step,),
+            metadata={"builder": "pathway", "construct": list(construct.part_ids)},
+        )
+
+    def measurements(
+        self, protocol: Protocol, readings: Mapping[str, float]
+    ) -> list[MeasuredValue]:
+        """The station's values; a design none of whose wells grew is a failure, not a zero.
+
+        Raises:
+            ProtocolError: No well grew (with the construct named).
+        """
+        if not readings.get("live_wells"):
+            parts = " > ".join(protocol.metadata.get("construct", []))
+            raise ProtocolError(
+                f"construct {protocol.name} ({parts}): no growth in any of its "
+                f"{self.spec.replicates} wells; no viable clone (failed assembly or "
+                "transformation), not a zero titer"
+            )
+        return [MeasuredValue(k, float(v), UNITS[k]) for k, v in readings.items() if k in UNITS]
+
+
+class _Preflight:
+    """The assembly pre-flight of a space's constructs, remembered per set of parts."""
+
+    def __init__(self, space: PathwaySpace) -> None:
+        self.space = space
+        self.refused: dict[tuple[str, ...], str | None] = {}
+
+    def __call__(self, construct: Construct) -> None:
+        key = construct.part_ids
+        if key not in self.refused:
+            try:
+                preflight(construct, self.space.library)
+                self.refused[key] = None
+            except AssemblyRefused as exc:
+                self.refused[key] = str(exc)
+        problem = self.refused[key]
+        if problem is not None:
+            raise AssemblyRefused(f"{construct.describe()}: {problem}")
+
+
+def make_pathway_builder(
+    spec: PathwayProtocolSpec, lab: LabSpec, parameter_names: list[str]
+) -> PathwayBuilder | PathwayStationBuilder:
+    """The plate builder, or the station builder when the section names a station."""
+    if spec.station is not None:
+        return PathwayStationBuilder(spec, lab, parameter_names)
+    return PathwayBuilder(spec, lab, parameter_names)
+
+
 def _check_devices(spec: PathwayProtocolSpec, lab: LabSpec) -> RobotType:
     """Check the three devices exist with the right kinds; return the robot type."""
     devices = {d.name: d for d in lab.devices}
+    assert spec.liquid_handler is not None  # the spec names the plate devices
     for key, kind in (
         ("liquid_handler", "liquid_handler"),
         ("incubator", "incubator"),

@@ -1,5 +1,7 @@
 """The simulated biofoundry's devices: driver ``simulated_biofoundry`` for three kinds.
 
+(and a ``station`` with driver ``pathway_world`` that runs each design whole, for benchmarks)
+
 A liquid handler (every program runs in the Opentrons simulator, and its
 command log sets up the bench), an incubator and a plate reader (Gen5 exports
 read back through allotropy) share one :class:`~simulators.pathway.biofoundry.Biofoundry`
@@ -14,6 +16,7 @@ from drivers.errors import DeviceError
 from drivers.incubator import Incubator
 from drivers.liquid_handler import LiquidHandler
 from drivers.plate_reader import PlateReader
+from drivers.station import Station
 from lab.devices import DEFAULT_RUN_TIMEOUT_S, BuildContext, register_driver
 from lab.labspec import DeviceSpec
 from planner.pathway.parts import PartsFileError
@@ -24,6 +27,7 @@ from simulators.pathway.biofoundry import (
     BiofoundryRobot,
     SimulatedIncubator,
 )
+from simulators.pathway.station import PathwayStation
 
 DRIVER = "simulated_biofoundry"
 
@@ -68,3 +72,9 @@ def _incubator(spec: DeviceSpec, context: BuildContext) -> Device:
 @register_driver("plate_reader", DRIVER)
 def _reader(spec: DeviceSpec, context: BuildContext) -> Device:
     return PlateReader(spec.name, BiofoundryReader(bench_of(spec, context), spec.name))
+
+
+@register_driver("station", "pathway_world")
+def _station(spec: DeviceSpec, context: BuildContext) -> Device:
+    bench = bench_of(spec, context)
+    return Station(spec.name, PathwayStation(spec.name, bench.world, bench.death_rate))

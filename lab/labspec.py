@@ -345,10 +345,11 @@ class LabSpec(BaseModel):
             raise ValueError(f"device names must be unique; repeated: {', '.join(repeated)}")
         if any(d.driver == "simulated" for d in self.devices) and self.simulation is None:
             raise ValueError("devices with driver 'simulated' need a 'simulation' section")
-        if any(d.driver == "simulated_biofoundry" for d in self.devices) and not self.biofoundry:
+        worlds = ("simulated_biofoundry", "pathway_world")
+        if any(d.driver in worlds for d in self.devices) and not self.biofoundry:
             raise ValueError(
-                "devices with driver 'simulated_biofoundry' need a 'biofoundry' section "
-                "(parts_file, genes)"
+                "devices with driver 'simulated_biofoundry' or 'pathway_world' need a "
+                "'biofoundry' section (parts_file, genes)"
             )
         for device in self.devices:
             if device.injector is not None:

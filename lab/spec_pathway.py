@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from planner.pathway.design import PathwaySpace
 from planner.pathway.parts import PartsFileError, parse_parts_csv
@@ -69,14 +69,30 @@ class PathwayProtocolSpec(BaseModel):
     vary_order: bool = False
     allow_operon: bool = False
     max_parts: int | None = Field(default=None, ge=1)
-    liquid_handler: str
-    incubator: str
-    plate_reader: str
+    liquid_handler: str | None = None
+    incubator: str | None = None
+    plate_reader: str | None = None
+    station: str | None = Field(
+        default=None,
+        description="instead of the three devices: a station that builds, grows and assays "
+        "each design whole (the pathway world for fast benchmarks)",
+    )
     replicates: int = Field(default=3, ge=1, le=8)
     avoid_edges: bool = False
     seed: int = Field(default=0, description="seeds the well positions of every plate")
     incubation: IncubationSpec = IncubationSpec()
     assay: AssaySpec = AssaySpec()
+
+    @model_validator(mode="after")
+    def _devices(self) -> PathwayProtocolSpec:
+        plate = (self.liquid_handler, self.incubator, self.plate_reader)
+        if self.station is None and None in plate:
+            raise ValueError(
+                "name the liquid_handler, incubator and plate_reader of the lab (or a station)"
+            )
+        if self.station is not None and any(d is not None for d in plate):
+            raise ValueError("give either a station or the plate devices, not both")
+        return self
 
     def space(self) -> PathwaySpace:
         """The design space over the parts file (its path as given, or as resolved at load).
