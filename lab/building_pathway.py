@@ -22,9 +22,9 @@ from lab.spec_pathway import PathwayProtocolSpec
 from planner import CandidateSet, SearchSpace
 from planner.errors import PlannerError
 from planner.pathway.design import Construct, PathwaySpace
-from planner.pathway.parts import PartsFileError
+from planner.pathway.parts import Part, PartsFileError
 from planner.space import ParameterValue
-from protocols.assembly_check import AssemblyRefused, preflight
+from protocols.assembly_check import AssemblyRefused, excised_overhangs, preflight
 from protocols.errors import ProtocolError
 from protocols.golden_gate import GoldenGateSettings
 from protocols.golden_gate_ot import RobotType
@@ -54,10 +54,7 @@ class PathwayBuilder:
             BuildConfigError: Naming the key of the protocol section at fault.
         """
         self.spec = spec
-        try:
-            self.space = spec.space()
-        except (PartsFileError, PlannerError) as exc:
-            raise BuildConfigError("protocol.parts_file", str(exc)) from None
+        self.space = _space(spec)
         robot_type = _check_devices(spec, lab)
         self.settings = PathwayPlateSettings(
             liquid_handler=str(spec.liquid_handler),
@@ -166,10 +163,7 @@ class PathwayStationBuilder:
             BuildConfigError: Naming the key of the protocol section at fault.
         """
         self.spec = spec
-        try:
-            self.space = spec.space()
-        except (PartsFileError, PlannerError) as exc:
-            raise BuildConfigError("protocol.parts_file", str(exc)) from None
+        self.space = _space(spec)
         stations = [d.name for d in lab.devices if d.kind == "station"]
         if spec.station not in stations:
             raise BuildConfigError(
@@ -189,6 +183,10 @@ class PathwayStationBuilder:
             return CandidateSet(space, self.space.candidates().table)
         except PlannerError as exc:
             raise BuildConfigError("protocol", str(exc)) from None
+
+    def construct(self, design: Mapping[str, ParameterValue], name: str = "") -> Construct:
+        """The construct of ``design``: its parts in assembly order."""
+        return self.space.construct(design, name)
 
     def build(self, design: Mapping[str, ParameterValue], name: str) -> Protocol:
         """Pre-flight the construct, then hand the design to the station."""
@@ -239,6 +237,77 @@ class _Preflight:
         problem = self.refused[key]
         if problem is not None:
             raise AssemblyRefused(f"{construct.describe()}: {problem}")
+
+
+def _space(spec: PathwayProtocolSpec) -> PathwaySpace:
+    """The design space, its parts' overhangs checked (see :func:`overhang_clashes`).
+
+    Raises:
+        BuildConfigError: A bad or unreadable parts file, an unknown part, or a clash.
+    """
+    try:
+        space = spec.space()
+    except (PartsFileError, PlannerError) as exc:
+        raise BuildConfigError("protocol.parts_file", str(exc)) from None
+    problem = overhang_clashes(space)
+    if problem:
+        raise BuildConfigError("protocol.parts_file", problem)
+    return space
+
+
+def overhang_clashes(space: PathwaySpace) -> str | None:
+    """Why the parts' overhangs cannot assemble the space's constructs in one order, if so.
+
+    Every position of the construct (backbone, then promoter, RBS, CDS and
+    terminator of each gene) must start with overhangs no other position
+    starts with, and every part's declared overhangs must be those its
+    sequence leaves. An internal BsaI site is left to each construct's pre-flight (it
+    refuses only the constructs that use the part). Order and operon choices
+    move parts between positions, so those spaces are checked per construct only.
+    """
+    for part in space.library.parts:  # a wrong declaration hides a part from the levels
+        declared = _five_prime(part)
+        if isinstance(declared, tuple):
+            return declared[0]
+    if space.vary_order or space.allow_operon:
+        return None
+    positions: list[list[Part]] = [space.backbone_parts()]
+    for gene, terminator in zip(space.genes, space.terminator_parts(), strict=False):
+        positions += [space.promoter_parts(gene), space.rbs_parts(gene)]
+        positions += [[space.library.get(gene)], [terminator]]
+    used: dict[str, tuple[int, str]] = {}
+    for index, parts in enumerate(positions):
+        for part in parts:
+            five = _five_prime(part)
+            if isinstance(five, tuple):
+                return five[0]
+            if five is None:
+                continue
+            other = used.setdefault(five, (index, part.id))
+            if other[0] != index:
+                return (
+                    f"overhang {five} starts both part {other[1]} and part {part.id}, at "
+                    "different positions of the construct: the parts could join in more than "
+                    "one order; give each position its own overhang"
+                )
+    return None
+
+
+def _five_prime(part: Part) -> str | tuple[str] | None:
+    """The part's 5' overhang, or a one-item tuple with why its declaration is wrong."""
+    if not part.sequence:
+        return part.overhang_5
+    try:
+        five, three = excised_overhangs(part)
+    except AssemblyRefused:
+        return part.overhang_5  # an internal site: refused per construct
+    for declared, found, side in ((part.overhang_5, five, "5'"), (part.overhang_3, three, "3'")):
+        if declared is not None and declared != found:
+            return (
+                f"part {part.id}: declared {side} overhang {declared} but its sequence "
+                f"leaves {found}; fix the parts file",
+            )
+    return five
 
 
 def make_pathway_builder(

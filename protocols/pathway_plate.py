@@ -14,10 +14,10 @@ one protocol of three kinds of steps:
 
 Every construct passes the assembly pre-flight (given as ``preflight``)
 before it is put on a plate. :func:`pathway_outcomes` turns the readings
-(keyed ``<culture plate>/<well>``) into each experiment's titer (standard
-curve, blank-corrected), OD600 and titer per OD, the mean over its live
-replicate wells; an experiment none of whose wells grew fails with that
-reason, never a zero.
+(keyed ``<culture plate>/<well>``, or by well alone when one plate is read)
+into each experiment's titer (standard curve, blank-corrected), OD600 and
+titer per OD, the mean over its live replicate wells; an experiment none
+of whose wells grew fails with that reason, never a zero.
 """
 
 from __future__ import annotations
@@ -197,6 +197,8 @@ def _plate_results(
         controls = meta["controls"].get(plate, {})
         empty = controls.get("empty_vector", [])
         plain = {w.split("/")[1]: v for w, v in readings.items() if w.startswith(plate + "/")}
+        if len(samples) == 1:  # one plate read: its readings are keyed by well alone
+            plain |= {w: v for w, v in readings.items() if "/" not in w}
         found = titers(plain, [*wells, *empty], controls.get("blank", []), assay)
         results |= {f"{plate}/{r.well}": r for r in found}
         if empty and all(results[f"{plate}/{w}"].failure for w in empty):
