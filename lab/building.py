@@ -178,6 +178,7 @@ def make_builder(spec: CampaignSpec, lab: LabSpec) -> DesignBuilder:
     """
     # these import this module's BuildConfigError
     from lab.building_hte import HtePlateBuilder
+    from lab.building_pathway import make_pathway_builder
     from lab.building_route import RouteBuilder
     from lab.building_station import StationBuilder
 
@@ -186,6 +187,7 @@ def make_builder(spec: CampaignSpec, lab: LabSpec) -> DesignBuilder:
         "hte_plate": HtePlateBuilder,
         "station": StationBuilder,
         "route": RouteBuilder,
+        "pathway": make_pathway_builder,
     }
     factory = factories.get(spec.protocol.builder)
     if factory is None:

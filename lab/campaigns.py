@@ -63,7 +63,7 @@ def load_campaign(path: Path, budget: int | None = None) -> LoadedCampaign:
     Raises:
         SpecError: Either file is malformed, or they do not fit together.
     """
-    spec, tree = load_model_and_tree(path, CampaignSpec)
+    spec, tree = load_model_and_tree(path, CampaignSpec, {"base_dir": path.resolve().parent})
     if budget is not None:
         if problem := budget_problem(budget):
             raise SpecError(f"--budget {problem}")

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from datastore.engine import redact
+from lab.bench.cycles import cycle_rich_table, cycle_table
 from lab.bench.driver import (
     BenchConfigError,
     BenchPlan,
@@ -22,6 +23,7 @@ from lab.bench.driver import (
     run_db_url,
 )
 from lab.bench.executors import ExecutorError, make_executor
+from lab.bench.pathway_scenario import PathwayScenario
 from lab.bench.plot import plot_best_so_far
 from lab.bench.report import criterion_table, summary_table
 from lab.bench.route_scenario import RouteScenario
@@ -86,7 +88,13 @@ def bench(
     strategies: Annotated[
         str, typer.Option(help="Comma-separated strategies, e.g. bo,random,sobol,baybe.")
     ] = "bo,random",
-    budget: Annotated[int, typer.Option(help="Experiments per campaign.")] = 30,
+    budget: Annotated[
+        int | None, typer.Option(help="Experiments per campaign (default 30).")
+    ] = None,
+    cycles: Annotated[
+        int | None,
+        typer.Option(help="Cycles per campaign instead of --budget: budget = cycles × batch."),
+    ] = None,
     batch: Annotated[int, typer.Option(help="Experiments proposed per cycle.")] = 5,
     seeds: Annotated[int, typer.Option(help="Campaigns per strategy (seeds 0..S-1).")] = 5,
     out: Annotated[
@@ -129,6 +137,7 @@ def bench(
     """
     started = time.perf_counter()
     names = tuple(s.strip() for s in strategies.split(",") if s.strip())
+    budget = _budget(budget, cycles, batch)
     _check_source(dataset, simulator)
     try:
         check_shape(names, seeds, budget, batch)
@@ -154,6 +163,19 @@ def bench(
     finally:
         runner.close()
     _report(plan, result, time.perf_counter() - started)
+    if cycles is not None:
+        _report_cycles(plan, result, cycles)
+
+
+def _budget(budget: int | None, cycles: int | None, batch: int) -> int:
+    """The budget: given, or cycles × batch."""
+    if cycles is None:
+        return 30 if budget is None else budget
+    if budget is not None:
+        raise BenchInputError("give --budget or --cycles, not both")
+    if cycles < 1:
+        raise BenchInputError(f"--cycles must be at least 1, got {cycles}")
+    return cycles * batch
 
 
 def _check_source(dataset: Path | None, simulator: str | None) -> None:
@@ -176,6 +198,8 @@ def _scenario(
 ) -> Scenario:
     if simulator == "route":
         return RouteScenario()
+    if simulator == "pathway":
+        return PathwayScenario()
     if simulator is not None:
         return _snar(objective, minimize, params, noise)
     assert dataset is not None
@@ -272,6 +296,17 @@ def _report(plan: BenchPlan, result: BenchResult, seconds: float) -> None:
         f"{len(result.traces)} experiments in {seconds:.1f} s; wrote {out / 'traces.csv'}, "
         f"{out / 'summary.csv'}, {out / 'best_so_far.png'}; a run: {_show_hint(plan)}"
     )
+
+
+def _report_cycles(plan: BenchPlan, result: BenchResult, cycles: int) -> None:
+    table = cycle_table(result.traces, plan.batch, cycles, plan.scenario.direction)
+    table.to_csv(plan.out / "cycles.csv", index=False)
+    title = (
+        f"{plan.scenario.name}: median best {plan.scenario.objective} after each cycle of "
+        f"{plan.batch}; gain = last cycle's best - first cycle's, per seed"
+    )
+    console.print(cycle_rich_table(table, title))
+    console.print(f"wrote {plan.out / 'cycles.csv'}")
 
 
 def _where(plan: BenchPlan) -> str:

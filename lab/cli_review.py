@@ -160,7 +160,9 @@ def params(parameters: dict) -> str:
 def proposals_table(views: list[ProposalView]) -> Table:
     """One row per proposal awaiting approval."""
     table = Table(title="Proposals awaiting approval", show_lines=True)
-    for column in ("id", "campaign", "#", "cycle", "parameters", "predicted", "why", "flags"):
+    constructs = any(view.construct for view in views)
+    design = "construct (parts in order)" if constructs else "parameters"
+    for column in ("id", "campaign", "#", "cycle", design, "predicted", "why", "flags"):
         table.add_column(column, overflow="fold")
     for view in views:
         e = view.experiment
@@ -174,7 +176,7 @@ def proposals_table(views: list[ProposalView]) -> Table:
             view.campaign,
             str(e.number),
             str(e.cycle),
-            params(e.parameters).replace(", ", "\n"),
+            view.construct or params(e.parameters).replace(", ", "\n"),
             predicted,
             view.rationale,
             flags,

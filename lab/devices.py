@@ -56,6 +56,8 @@ class BuildContext:
     lab: LabSpec
     clock: Clock
     devices: dict[str, Device] = field(default_factory=dict)
+    shared: dict[str, object] = field(default_factory=dict)
+    """Simulated worlds other modules' factories share between the lab's devices, by name."""
     _world: SimulatedFlowReactor | None = None
     _plates: PlateWorld | None = None
 
@@ -313,4 +315,5 @@ def _table_station(spec: DeviceSpec, context: BuildContext) -> Device:
     return Station(spec.name, TableStation(spec.name, table))
 
 
-from lab import devices_route  # noqa: E402, F401  (the route world registers itself)
+# the route world and the simulated biofoundry register themselves
+from lab import devices_pathway, devices_route  # noqa: E402, F401

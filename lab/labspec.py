@@ -31,10 +31,11 @@ from protocols.deck import Deck
 from protocols.inventory import ReagentSpec
 from protocols.validation import DeviceLimits
 from simulators.experiment_table import ExperimentTableSpec
+from simulators.pathway.biofoundry_spec import BiofoundrySpec
 from simulators.yield_table import YieldTableSpec
 
 DeviceKind = Literal[
-    "pump", "heater", "valve", "analyzer", "liquid_handler", "plate_reader", "station"
+    "pump", "heater", "valve", "analyzer", "liquid_handler", "plate_reader", "station", "incubator"
 ]
 
 
@@ -231,8 +232,8 @@ class DeviceSpec(BaseModel):
             raise ValueError(f"pump {self.name!r} needs max_flow_rate_ml_min")
         if self.kind == "liquid_handler" and self.deck is None:
             raise ValueError(f"liquid handler {self.name!r} needs a deck")
-        if self.kind == "heater" and self.max_temperature_c is None:
-            raise ValueError(f"heater {self.name!r} needs max_temperature_c")
+        if self.kind in ("heater", "incubator") and self.max_temperature_c is None:
+            raise ValueError(f"{self.kind} {self.name!r} needs max_temperature_c")
         if (
             self.min_temperature_c is not None
             and self.max_temperature_c is not None
@@ -340,6 +341,7 @@ class LabSpec(BaseModel):
         le=7 * 86400.0,
         description="how long a device that stopped answering is waited for (lab.outages)",
     )
+    biofoundry: BiofoundrySpec | None = None
 
     @model_validator(mode="after")
     def _check(self) -> LabSpec:
@@ -349,6 +351,12 @@ class LabSpec(BaseModel):
             raise ValueError(f"device names must be unique; repeated: {', '.join(repeated)}")
         if any(d.driver == "simulated" for d in self.devices) and self.simulation is None:
             raise ValueError("devices with driver 'simulated' need a 'simulation' section")
+        worlds = ("simulated_biofoundry", "pathway_world")
+        if any(d.driver in worlds for d in self.devices) and not self.biofoundry:
+            raise ValueError(
+                "devices with driver 'simulated_biofoundry' or 'pathway_world' need a "
+                "'biofoundry' section (parts_file, genes)"
+            )
         for device in self.devices:
             if device.injector is not None:
                 self._check_injector(device.name, device.injector)
@@ -389,7 +397,8 @@ class LabSpec(BaseModel):
             else d
             for d in devices
         )
-        return self.model_copy(update={"devices": devices})
+        biofoundry = self.biofoundry.resolved(base_dir) if self.biofoundry else None
+        return self.model_copy(update={"devices": devices, "biofoundry": biofoundry})
 
     def device(self, name: str) -> DeviceSpec:
         """Return the device called ``name``.

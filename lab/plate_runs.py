@@ -72,6 +72,17 @@ class PlateBuilder(TypingProtocol):
         ...
 
 
+@runtime_checkable
+class OutcomeBuilder(TypingProtocol):
+    """A plate builder that judges each experiment's readings itself (replicates, controls)."""
+
+    def plate_outcomes(
+        self, protocol: Protocol, readings: Mapping[str, Mapping[str, float]]
+    ) -> dict[int, list[MeasuredValue] | str]:
+        """Each experiment's measurements, or the reason it has none."""
+        ...
+
+
 def plate_key(campaign: str, first_number: int) -> str:
     """Idempotency key of the plate whose first experiment is ``first_number``."""
     return f"{campaign}/plate-{first_number}"
@@ -104,6 +115,8 @@ def plate_outcomes(
     Raises:
         ProtocolError: A well of the plate was not read at all.
     """
+    if isinstance(builder, OutcomeBuilder):
+        return builder.plate_outcomes(protocol, readings)
     measured = builder.plate_measurements(protocol, readings)
     wells = plate_well_map(protocol)
     outcomes: dict[int, Outcome] = {}

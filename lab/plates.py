@@ -9,17 +9,24 @@ This is the piece the campaign loop calls once per batch::
 
 A plate is physical: after a crash, a plate whose robot run the liquid handler
 remembers may be read again (:func:`read_plate`); it is never pipetted again.
+
+A plate protocol may also carry whole robot programs (``run_robot_program``,
+e.g. a Golden Gate batch with its thermocycler module) and incubations
+(``incubate``); they run after the pipetting, in order, each device command
+keyed from the plate's key. When a protocol reads several plates, readings
+are keyed ``<labware>/<well>``.
 """
 
 from __future__ import annotations
 
+from drivers.incubator import Incubator
 from drivers.liquid_handler import LiquidHandler, RobotProgram
 from drivers.plate_reader import PlateReader
 from lab.devices import DeviceSet
 from lab.labspec import LabSpec
 from protocols.opentrons import RETURN_TIPS_PARAMETER, TRANSFERS_PARAMETER, compile_opentrons
 from protocols.protocol import Protocol
-from protocols.steps import ReadPlate
+from protocols.steps import Incubate, Mix, ReadPlate, RunRobotProgram, Transfer
 
 
 def plate_program(protocol: Protocol, lab: LabSpec, device: str) -> RobotProgram:
@@ -31,6 +38,9 @@ def plate_program(protocol: Protocol, lab: LabSpec, device: str) -> RobotProgram
     Raises:
         ProtocolError: No liquid step for the device, or a limit is broken.
     """
+    for step in protocol.steps:
+        if isinstance(step, RunRobotProgram) and step.device == device:
+            return RobotProgram(filename=step.filename, text=step.text, robot_type=step.robot_type)
     deck = lab.device(device).deck
     assert deck is not None  # liquid handlers always have a deck (DeviceSpec)
     compiled = compile_opentrons(protocol, deck, device)
@@ -59,12 +69,48 @@ def run_plate(
         DeviceError: The robot run or the read failed.
     """
     dispense_plate(protocol, lab, devices, key)
+    incubate_plate(protocol, devices, key)
     return read_plate(protocol, devices, key)
 
 
 def plate_handlers(protocol: Protocol) -> list[str]:
-    """The liquid handlers that pipette a plate protocol."""
-    return sorted({s.device for s in protocol.steps if s.kind in ("transfer", "mix")})
+    """The liquid handlers that pipette a plate protocol (or run a whole program for it)."""
+    steps = (Transfer, Mix, RunRobotProgram)
+    return sorted({s.device for s in protocol.steps if isinstance(s, steps)})
+
+
+def incubation_key(key: str, step: Incubate) -> str:
+    """The idempotency key of an incubation of the plate ``key``."""
+    return f"{key}/{step.device}"
+
+
+def incubate_plate(protocol: Protocol, devices: DeviceSet, key: str) -> None:
+    """Run the plate's incubations in order (a key already incubated is not incubated again).
+
+    Raises:
+        DeviceError: An incubation failed or is outside the incubator's range.
+    """
+    for step in protocol.steps:
+        if isinstance(step, Incubate):
+            devices.get(step.device, Incubator).incubate(
+                step.labware,
+                step.temperature_c,
+                step.duration_h,
+                step.shaking_rpm,
+                incubation_key(key, step),
+            )
+
+
+def read_key(protocol: Protocol, key: str, step: ReadPlate) -> str:
+    """The idempotency key of one read of the plate ``key`` (by labware when several are read)."""
+    several = reading_key(protocol, step.labware, "") != ""
+    return f"{key}/{step.device}/{step.labware}" if several else f"{key}/{step.device}"
+
+
+def reading_key(protocol: Protocol, labware: str, well: str) -> str:
+    """How a reading is keyed: the well, or ``<labware>/<well>`` when several plates are read."""
+    read = {s.labware for s in protocol.steps if isinstance(s, ReadPlate)}
+    return f"{labware}/{well}" if len(read) > 1 else well
 
 
 def handler_run_key(key: str, handler: str) -> str:
@@ -94,5 +140,6 @@ def read_plate(protocol: Protocol, devices: DeviceSet, key: str) -> dict[str, di
     for step in protocol.steps:
         if isinstance(step, ReadPlate):
             reader = devices.get(step.device, PlateReader)
-            readings |= reader.read_plate(step.labware, step.wells, f"{key}/{step.device}")
+            found = reader.read_plate(step.labware, step.wells, read_key(protocol, key, step))
+            readings |= {reading_key(protocol, step.labware, w): v for w, v in found.items()}
     return readings

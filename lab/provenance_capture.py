@@ -22,10 +22,17 @@ from drivers.base import Device, DeviceIdentity
 from drivers.errors import DeviceError
 from lab.devices import DeviceSet
 from lab.labspec import LabSpec
-from lab.plates import handler_run_key, plate_handlers, plate_program
+from lab.plates import (
+    handler_run_key,
+    incubation_key,
+    plate_handlers,
+    plate_program,
+    read_key,
+    reading_key,
+)
 from protocols.hte import PlatePlan
 from protocols.protocol import Protocol
-from protocols.steps import Measure, ReadPlate
+from protocols.steps import Incubate, Measure, ReadPlate
 
 READER_EXPORT = "plate_reader_export"
 ANALYSIS_REPORT = "analysis_report"
@@ -122,8 +129,16 @@ def record_plate_run(
         if isinstance(step, ReadPlate):
             commands.append(
                 _command(
-                    devices, step.device, "read_plate", f"{key}/{step.device}", number,
+                    devices, step.device, "read_plate", read_key(protocol, key, step), number,
                     labware=step.labware, wells=list(step.wells),
+                )
+            )  # fmt: skip
+        elif isinstance(step, Incubate):
+            commands.append(
+                _command(
+                    devices, step.device, "incubate", incubation_key(key, step), number,
+                    labware=list(step.labware), temperature_c=step.temperature_c,
+                    duration_h=step.duration_h,
                 )
             )  # fmt: skip
     wells = {experiment_ids[n]: well for n, well in plan.well_map.items() if n in experiment_ids}
@@ -153,14 +168,17 @@ def record_plate_readings(
     """Store each plate reader's export of the plate ``key``."""
     for step in protocol.steps:
         if isinstance(step, ReadPlate):
-            mine = {w: readings[w] for w in step.wells if w in readings}
+            keys = {w: reading_key(protocol, step.labware, w) for w in step.wells}
+            mine = {w: readings[k] for w, k in keys.items() if k in readings}
+            several = any(k != w for w, k in keys.items())
+            suffix = f"_{step.labware}" if several else ""
             provenance.record_instrument_file(
                 session,
                 campaign_id,
                 key,
                 device=step.device,
                 kind=READER_EXPORT,
-                file_name=f"{key.replace('/', '_')}_{step.device}.csv",
+                file_name=f"{key.replace('/', '_')}_{step.device}{suffix}.csv",
                 content=reader_export(mine),
             )
 

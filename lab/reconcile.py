@@ -27,6 +27,7 @@ from datastore.states import ExperimentStatus
 from drivers.analyzer import Analyzer
 from drivers.clock import Clock
 from drivers.errors import DeviceError
+from drivers.incubator import Incubator
 from drivers.liquid_handler import TERMINAL_STATUSES, LiquidHandler, RunReport
 from drivers.station import Station
 from lab.campaigns import LoadedCampaign
@@ -39,10 +40,10 @@ from lab.plate_runs import (
     record_outcomes,
     required_outcomes,
 )
-from lab.plates import handler_run_key, plate_handlers, read_plate
+from lab.plates import handler_run_key, incubation_key, plate_handlers, read_plate
 from protocols.errors import ProtocolError
 from protocols.protocol import Protocol
-from protocols.steps import Measure, RunConditions
+from protocols.steps import Incubate, Measure, RunConditions
 
 INTERRUPTED = (
     "interrupted: the orchestrator stopped while this experiment was running; its outcome is "
@@ -220,6 +221,7 @@ def _settle_plate(
     try:
         protocol = _rebuilt_plate(loaded, builder, key, plate)
         _await_robots(protocol, devices, key, clock)
+        _check_incubations(protocol, devices, key)
         readings = read_plate(protocol, devices, key)
         outcomes = plate_outcomes(builder, protocol, readings, required_outcomes(loaded.spec))
     except (PlateUnknownError, DeviceError, ProtocolError) as exc:
@@ -282,6 +284,19 @@ def _await_robots(protocol: Protocol, devices: DeviceSet, key: str, clock: Clock
         if not report.succeeded:
             errors = "; ".join(report.errors) or "no error reported"
             raise PlateUnknownError(f"{name} reports run {run_key} {report.status}: {errors}")
+
+
+def _check_incubations(protocol: Protocol, devices: DeviceSet, key: str) -> None:
+    """Check every incubator of the plate remembers its incubation (else what grew is unknown).
+
+    Raises:
+        PlateUnknownError: An incubator has no record of the plate's incubation.
+    """
+    for step in protocol.steps:
+        if isinstance(step, Incubate):
+            run_key = incubation_key(key, step)
+            if devices.get(step.device, Incubator).recall(run_key) is None:
+                raise PlateUnknownError(f"{step.device} has no record of incubation {run_key}")
 
 
 def _recall_finished(handler: LiquidHandler, run_key: str, clock: Clock | None) -> RunReport | None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, runtime_checkable
+from typing import Protocol as TypingProtocol
 
 import yaml
 from sqlmodel import Session
@@ -22,10 +23,11 @@ from datastore.models import Campaign, Experiment
 from datastore.states import ExperimentStatus
 from datastore.summaries import best_values
 from lab.approvals import envelope_flags, is_person
-from lab.building import make_builder
+from lab.building import BuildConfigError, make_builder
 from lab.labspec import LabSpec
 from lab.spec import CampaignSpec
 from planner import Objective
+from planner.pathway.design import Construct
 from planner.space import ParameterValue, SearchSpace
 from protocols.errors import ProtocolError
 from protocols.validation import violations
@@ -47,6 +49,17 @@ class ProposalView:
     rationale: str
     flags: list[str]
     protocol_lines: list[str] = field(default_factory=list)
+    construct: str = ""
+    """The design as its parts in assembly order (pathway campaigns), else empty."""
+
+
+@runtime_checkable
+class ConstructBuilder(TypingProtocol):
+    """A builder whose designs are genetic constructs."""
+
+    def construct(self, design: Mapping[str, ParameterValue], name: str = "") -> Construct:
+        """The construct of ``design``: its parts in assembly order."""
+        ...
 
 
 def parse_edits(edits: Sequence[str]) -> dict[str, str]:
@@ -116,12 +129,16 @@ class Reviewer:
         }
         flags = envelope_flags(experiment.parameters, spec.approval.envelope)
         lines: list[str] = []
+        construct = ""
         lab = stored_lab(campaign)
         if lab is not None:
             problem, lines = _protocol_check(spec, lab, experiment.parameters, experiment.number)
             flags += [problem] if problem else []
+            construct = _construct(spec, lab, experiment.parameters)
         rationale = explain(spec.objectives, predicted, best, experiment.predicted or {})
-        return ProposalView(experiment, campaign.name, predicted, rationale, flags, lines)
+        return ProposalView(
+            experiment, campaign.name, predicted, rationale, flags, lines, construct
+        )
 
     # ------------------------------------------------------------ deciding
     def approve(
@@ -254,6 +271,17 @@ def _protocol_check(
         return str(exc), []
     found = violations(protocol, lab.limits())
     return ("; ".join(found) if found else None), protocol.describe()
+
+
+def _construct(spec: CampaignSpec, lab: LabSpec, design: Mapping[str, ParameterValue]) -> str:
+    """The design's construct as its parts in order, when the campaign builds constructs."""
+    try:
+        builder = make_builder(spec, lab)
+        if isinstance(builder, ConstructBuilder):
+            return " > ".join(builder.construct(design).part_ids)
+    except (ProtocolError, BuildConfigError, KeyError):
+        return ""
+    return ""
 
 
 def _best_values(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -9,11 +10,13 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from lab.spec_hte import HteProtocolSpec
+from lab.spec_pathway import PathwayProtocolSpec, pathway_parameters
 from lab.spec_route import RouteProtocolSpec
 from planner import (
     Exclusion,
@@ -164,12 +167,26 @@ class CampaignSpec(BaseModel):
     strategy: StrategySpec = StrategySpec()
     lab: str = Field(description="lab file, relative to this campaign file")
     protocol: Annotated[
-        FlowProtocolSpec | HteProtocolSpec | StationProtocolSpec | RouteProtocolSpec,
+        FlowProtocolSpec
+        | HteProtocolSpec
+        | StationProtocolSpec
+        | RouteProtocolSpec
+        | PathwayProtocolSpec,
         Field(discriminator="builder"),
     ]
     approval: ApprovalSpec = ApprovalSpec()
     priority: int = Field(default=0, description="higher runs first when campaigns share devices")
     retry: RetrySpec = RetrySpec()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pathway_parameters(cls, data: Any, info: ValidationInfo) -> Any:
+        """A pathway campaign's parameters are its parts file's design space."""
+        protocol = data.get("protocol") if isinstance(data, dict) else None
+        if not isinstance(protocol, dict) or protocol.get("builder") != "pathway":
+            return data
+        base = (info.context or {}).get("base_dir")
+        return pathway_parameters(data, Path(base) if base is not None else None)
 
     @model_validator(mode="after")
     def _check(self) -> CampaignSpec:

@@ -134,15 +134,20 @@ def load_model(path: Path, model: type[M]) -> M:
     return load_model_and_tree(path, model)[0]
 
 
-def load_model_and_tree(path: Path, model: type[M]) -> tuple[M, yaml.Node | None]:
-    """Like :func:`load_model`, also returning the YAML node tree for later messages."""
+def load_model_and_tree(
+    path: Path, model: type[M], context: dict[str, Any] | None = None
+) -> tuple[M, yaml.Node | None]:
+    """Like :func:`load_model`, also returning the YAML node tree for later messages.
+
+    ``context`` is handed to the model's validators (e.g. the file's folder).
+    """
     data, tree = read_yaml(path)
     if not isinstance(data, dict):
         raise SpecError(
             f"{path}: expected a mapping of keys (name: ..., ...), got {type(data).__name__}"
         )
     try:
-        return model.model_validate(data), tree
+        return model.model_validate(data, context=context), tree
     except ValidationError as exc:
         errors = _without_cascades(exc.errors())
         raise SpecError("\n".join(format_error(path, tree, model, e) for e in errors)) from None
@@ -204,6 +209,7 @@ _UNION_TAGS = {
     "dict[str,str]",
     "flow_reactor",
     "hte_plate",
+    "pathway",
 }
 
 

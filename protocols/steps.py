@@ -152,6 +152,39 @@ class RunConditions(_Step):
         return f"run_conditions: {shown} ({self.device})"
 
 
+class RunRobotProgram(_Step):
+    """Run a compiled robot program whole (e.g. a Golden Gate batch on an OT-2 and its modules).
+
+    ``constructs`` names what the program builds, each as its parts in
+    assembly order, so the protocol can be reviewed without reading the program.
+    """
+
+    kind: Literal["run_robot_program"] = "run_robot_program"
+    device: str
+    filename: str
+    robot_type: str
+    text: str = Field(repr=False)
+    constructs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def summary(self) -> str:
+        """Return e.g. ``run_robot_program: golden_gate_x.py on ot2 (2 constructs: e1 = ...)``."""
+        shown = "; ".join(f"{name} = {' > '.join(parts)}" for name, parts in self.constructs[:3])
+        more = f"; and {len(self.constructs) - 3} more" if len(self.constructs) > 3 else ""
+        count = f" ({len(self.constructs)} construct(s): {shown}{more})" if self.constructs else ""
+        return f"run_robot_program: {self.filename} on {self.device}{count}"
+
+
+class Incubate(_Step):
+    """Grow plates in an incubator at a temperature, shaking, for a time."""
+
+    kind: Literal["incubate"] = "incubate"
+    device: str
+    labware: tuple[str, ...] = Field(min_length=1)
+    temperature_c: float = Field(gt=0, lt=80)
+    duration_h: float = Field(gt=0, le=240)
+    shaking_rpm: float = Field(default=0.0, ge=0, le=1500)
+
+
 Step = Annotated[
     SetTemperature
     | SetFlowRate
@@ -162,7 +195,9 @@ Step = Annotated[
     | Transfer
     | Mix
     | ReadPlate
-    | RunConditions,
+    | RunConditions
+    | RunRobotProgram
+    | Incubate,
     Field(discriminator="kind"),
 ]
 """Any protocol step."""
@@ -177,4 +212,6 @@ STEP_KINDS: tuple[str, ...] = (
     "transfer",
     "mix",
     "read_plate",
+    "run_robot_program",
+    "incubate",
 )

@@ -11,9 +11,11 @@ from protocols.errors import ProtocolValidationError
 from protocols.liquid_validation import plate_violations
 from protocols.protocol import Protocol
 from protocols.steps import (
+    Incubate,
     Mix,
     ReadPlate,
     RunConditions,
+    RunRobotProgram,
     SetFlowRate,
     SetTemperature,
     Step,
@@ -89,6 +91,8 @@ _EXPECTED_KIND = {
     Mix: "liquid_handler",
     ReadPlate: "plate_reader",
     RunConditions: "station",
+    RunRobotProgram: "liquid_handler",
+    Incubate: "incubator",
 }
 
 
@@ -115,6 +119,15 @@ def _step_problems(step: Step, limit: DeviceLimits) -> list[str]:
             return [
                 f"{step.device} setpoint {step.temperature_c:g} °C is below its limit "
                 f"{limit.min_temperature_c:g} °C"
+            ]
+    if isinstance(step, Incubate):
+        low, high = limit.min_temperature_c, limit.max_temperature_c
+        if (low is not None and step.temperature_c < low) or (
+            high is not None and step.temperature_c > high
+        ):
+            return [
+                f"{step.device} incubation at {step.temperature_c:g} °C is outside its limits "
+                f"{low if low is not None else '-'}-{high if high is not None else '-'} °C"
             ]
     if (
         isinstance(step, SwitchValve)

@@ -124,7 +124,10 @@ class PathwayWorld:
 
     def observe(self, design: Mapping[str, Any], well: str, key: str) -> WellReading:
         """A noisy plate-reader measurement of ``design`` grown in ``well``."""
-        true = self.truth([design])[0]
+        return self.noisy(self.truth([design])[0], well, key)
+
+    def noisy(self, true: WellReading, well: str, key: str) -> WellReading:
+        """What the plate reader reports of a well whose noiseless reading is ``true``."""
         rng = self._rng("assay", key)
         position = self.position_factor(well)
         titer = true.titer_mg_l * position * float(np.exp(rng.normal(0.0, self.noise_sd)))

@@ -1,0 +1,80 @@
+"""The simulated biofoundry's devices: driver ``simulated_biofoundry`` for three kinds.
+
+(and a ``station`` with driver ``pathway_world`` that runs each design whole, for benchmarks)
+
+A liquid handler (every program runs in the Opentrons simulator, and its
+command log sets up the bench), an incubator and a plate reader (Gen5 exports
+read back through allotropy) share one :class:`~simulators.pathway.biofoundry.Biofoundry`
+per lab, built from the lab file's ``biofoundry`` section. Importing this
+module registers the factories (see :func:`lab.devices.register_driver`).
+"""
+
+from __future__ import annotations
+
+from drivers.base import Device
+from drivers.errors import DeviceError
+from drivers.incubator import Incubator
+from drivers.liquid_handler import LiquidHandler
+from drivers.plate_reader import PlateReader
+from drivers.station import Station
+from lab.devices import DEFAULT_RUN_TIMEOUT_S, BuildContext, register_driver
+from lab.labspec import DeviceSpec
+from planner.pathway.parts import PartsFileError
+from simulators.opentrons_sim import OpentronsSimulateBackend
+from simulators.pathway.biofoundry import (
+    Biofoundry,
+    BiofoundryReader,
+    BiofoundryRobot,
+    SimulatedIncubator,
+)
+from simulators.pathway.station import PathwayStation
+
+DRIVER = "simulated_biofoundry"
+
+
+def bench_of(spec: DeviceSpec, context: BuildContext) -> Biofoundry:
+    """The lab's simulated biofoundry, created on first use.
+
+    Raises:
+        DeviceError: The lab's ``biofoundry`` section names a bad parts file.
+    """
+    bench = context.shared.get(DRIVER)
+    if isinstance(bench, Biofoundry):
+        return bench
+    section = context.lab.biofoundry
+    assert section is not None  # LabSpec requires it for this driver
+    try:
+        world = section.world()
+    except (PartsFileError, ValueError) as exc:
+        raise DeviceError(spec.name, f"biofoundry: {exc}") from None
+    bench = Biofoundry(world, death_rate=section.death_rate)
+    context.shared[DRIVER] = bench
+    return bench
+
+
+@register_driver("liquid_handler", DRIVER)
+def _robot(spec: DeviceSpec, context: BuildContext) -> Device:
+    assert spec.deck is not None  # guaranteed by DeviceSpec
+    backend = BiofoundryRobot(OpentronsSimulateBackend(), bench_of(spec, context))
+    timeout = spec.run_timeout_s or DEFAULT_RUN_TIMEOUT_S
+    return LiquidHandler(spec.name, backend, spec.deck.robot_type, timeout)
+
+
+@register_driver("incubator", DRIVER)
+def _incubator(spec: DeviceSpec, context: BuildContext) -> Device:
+    assert spec.max_temperature_c is not None  # guaranteed by DeviceSpec
+    low = spec.min_temperature_c if spec.min_temperature_c is not None else 4.0
+    return Incubator(
+        spec.name, SimulatedIncubator(bench_of(spec, context)), low, spec.max_temperature_c
+    )
+
+
+@register_driver("plate_reader", DRIVER)
+def _reader(spec: DeviceSpec, context: BuildContext) -> Device:
+    return PlateReader(spec.name, BiofoundryReader(bench_of(spec, context), spec.name))
+
+
+@register_driver("station", "pathway_world")
+def _station(spec: DeviceSpec, context: BuildContext) -> Device:
+    bench = bench_of(spec, context)
+    return Station(spec.name, PathwayStation(spec.name, bench.world, bench.death_rate))
