@@ -15,6 +15,7 @@ from typing import Protocol as TypingProtocol
 from pydantic import ValidationError
 
 from datastore.repository import MeasuredValue
+from lab.build_errors import BuildConfigError
 from lab.labspec import LabSpec
 from lab.spec import CampaignSpec, FlowProtocolSpec
 from planner.space import ParameterValue
@@ -22,19 +23,6 @@ from protocols.errors import ProtocolError
 from protocols.flow import BUILDER_INPUTS, Feed, FlowConditions, FlowSetup, build_flow_protocol
 from protocols.protocol import Protocol
 from protocols.reaction_metrics import METRIC_UNITS, flow_metrics, metric_names
-
-
-class BuildConfigError(Exception):
-    """The campaign's protocol section does not fit its lab.
-
-    Attributes:
-        where: YAML path in the campaign file (e.g. ``protocol.heater``), or "".
-    """
-
-    def __init__(self, where: str, message: str) -> None:
-        self.where = where
-        self.message = message
-        super().__init__(f"{where}: {message}" if where else message)
 
 
 class DesignBuilder(TypingProtocol):
@@ -176,7 +164,6 @@ def make_builder(spec: CampaignSpec, lab: LabSpec) -> DesignBuilder:
         BuildConfigError: Unknown builder, a mismatch with the lab, or an
             objective the runs cannot produce.
     """
-    # these import this module's BuildConfigError
     from lab.building_hte import HtePlateBuilder
     from lab.building_pathway import make_pathway_builder
     from lab.building_route import RouteBuilder

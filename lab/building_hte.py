@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from datastore.repository import MeasuredValue
-from lab.building import BuildConfigError
+from lab.build_errors import BuildConfigError
 from lab.labspec import LabSpec
 from lab.spec_hte import HteProtocolSpec
 from planner.space import ParameterValue

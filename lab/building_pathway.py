@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from datastore.repository import MeasuredValue
-from lab.building import BuildConfigError
+from lab.build_errors import BuildConfigError
 from lab.labspec import LabSpec
 from lab.spec_pathway import PathwayProtocolSpec
 from planner import CandidateSet, SearchSpace

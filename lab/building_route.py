@@ -21,7 +21,7 @@ import hashlib
 from collections.abc import Mapping
 
 from datastore.repository import MeasuredValue
-from lab.building import BuildConfigError
+from lab.build_errors import BuildConfigError
 from lab.labspec import LabSpec
 from lab.spec_route import ApprovedRoute, RouteProtocolSpec
 from planner import Parameter

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from datastore.repository import MeasuredValue
-from lab.building import BuildConfigError
+from lab.build_errors import BuildConfigError
 from lab.labspec import LabSpec
 from lab.spec import StationProtocolSpec
 from planner import CandidateSet, SearchSpace

@@ -23,6 +23,7 @@ from lab.bench.driver import (
     run_db_url,
 )
 from lab.bench.executors import ExecutorError, make_executor
+from lab.bench.outcome_report import outcome_table
 from lab.bench.pathway_scenario import PathwayScenario
 from lab.bench.plot import plot_best_so_far
 from lab.bench.report import criterion_table, summary_table
@@ -289,6 +290,7 @@ def _report(plan: BenchPlan, result: BenchResult, seconds: float) -> None:
     )
     title = f"{scenario.name}: {scenario.direction} {scenario.objective}, {plan.seeds} seeds"
     console.print(summary_table(result.summary, title=title, random_row=random_row))
+    console.print(outcome_table(result.summary, title=title, budget=plan.budget))
     for criterion in scenario.criteria:
         stats = criterion_summary(result.first_met, criterion.name)
         console.print(criterion_table(stats, f"{criterion.name}: {criterion.describe()}"))

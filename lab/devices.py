@@ -2,17 +2,16 @@
 
 A driver factory is registered for a ``(kind, driver)`` pair and receives the
 device's spec and a :class:`BuildContext`; it returns the frontend with its
-backend attached. Simulated devices share one simulated world per lab. The
-instrument drivers (serial, Modbus, result folders) register themselves in
-:mod:`lab.instrument_drivers`, imported at the end of this module.
+backend attached (see :mod:`lab.device_registry`). Simulated devices share one
+simulated world per lab and are defined here; the instrument drivers (serial,
+Modbus, result folders), the route world and the simulated biofoundry register
+theirs in their own modules, imported here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
-from typing import TypeVar
 
 from drivers.analyzer import Analyzer
 from drivers.base import Device
@@ -25,139 +24,45 @@ from drivers.plate_reader import PlateReader
 from drivers.pump import Pump
 from drivers.station import Station
 from drivers.valve import Valve
+from lab import devices_pathway, devices_route, instrument_drivers  # register their drivers
+from lab.device_registry import (
+    _FACTORIES,
+    DEFAULT_RUN_TIMEOUT_S,
+    BuildContext,
+    DeviceFactory,
+    DeviceSet,
+    known_drivers,
+    register_driver,
+    simulated_world,
+)
 from lab.labspec import DeviceSpec, LabSpec
 from simulators.experiment_table import ExperimentTable, ExperimentTableError
 from simulators.flow_reactor import (
     SimulatedAnalyzer,
-    SimulatedFlowReactor,
     SimulatedHeater,
     Stock,
 )
 from simulators.opentrons_sim import OpentronsSimulateBackend
-from simulators.plate_world import CompositionReader, PlateFillingBackend, PlateWorld
+from simulators.plate_world import CompositionReader, PlateFillingBackend
 from simulators.table_station import TableStation
 from simulators.valve import SimulatedValve
 from simulators.yield_reader import TableYieldReader
 from simulators.yield_table import YieldTable, YieldTableError
 
-D = TypeVar("D", bound=Device)
-
-
-@dataclass
-class BuildContext:
-    """What driver factories may use: the lab, its clock, its simulated world, other devices.
-
-    Attributes:
-        devices: The frontends built so far, by name; a factory that needs
-            another device (an analyzer's injection valve) looks it up when it
-            uses it, since the lab file may list it later.
-    """
-
-    lab: LabSpec
-    clock: Clock
-    devices: dict[str, Device] = field(default_factory=dict)
-    shared: dict[str, object] = field(default_factory=dict)
-    """Simulated worlds other modules' factories share between the lab's devices, by name."""
-    _world: SimulatedFlowReactor | None = None
-    _plates: PlateWorld | None = None
-
-    def plates(self) -> PlateWorld:
-        """Return the lab's simulated plates (stocks loaded from every deck), creating them."""
-        if self._plates is None:
-            self._plates = PlateWorld()
-            for spec in self.lab.devices:
-                if spec.deck is not None:
-                    self._plates.load_stocks(spec.deck)
-        return self._plates
-
-    def world(self) -> SimulatedFlowReactor:
-        """Return the lab's simulated flow reactor, creating it on first use."""
-        if self._world is None:
-            self._world = simulated_world(self.lab, self.clock)
-        return self._world
-
-    def device(self, name: str, kind: type[D]) -> D:
-        """Return another device of the lab (see :meth:`DeviceSet.get`)."""
-        return DeviceSet(self.devices).get(name, kind)
-
-
-def simulated_world(lab: LabSpec, clock: Clock) -> SimulatedFlowReactor:
-    """Create the simulated flow reactor of ``lab`` (for simulated devices and emulators).
-
-    Raises:
-        DeviceError: The lab has no 'simulation' or 'reactor' section.
-    """
-    if lab.simulation is None or lab.reactor is None:
-        raise DeviceError(
-            lab.name, "simulated flow devices need the lab's 'simulation' and 'reactor' sections"
-        )
-    return SimulatedFlowReactor(
-        clock,
-        lab.reactor.volume_ml,
-        noise_relative_sd=lab.simulation.noise_relative_sd,
-        ramp_c_per_min=_ramp(lab),
-    )
-
-
-DeviceFactory = Callable[[DeviceSpec, BuildContext], Device]
-_FACTORIES: dict[tuple[str, str], DeviceFactory] = {}
-
-
-def register_driver(kind: str, driver: str) -> Callable[[DeviceFactory], DeviceFactory]:
-    """Decorator: register the factory building ``kind`` devices with ``driver``.
-
-    Raises:
-        ValueError: Another factory already builds that ``(kind, driver)``.
-    """
-
-    def decorate(factory: DeviceFactory) -> DeviceFactory:
-        existing = _FACTORIES.get((kind, driver))
-        if existing is not None and existing is not factory:
-            raise ValueError(
-                f"driver {driver!r} of {kind!r} devices is registered twice "
-                f"({existing.__module__} and {factory.__module__})"
-            )
-        _FACTORIES[(kind, driver)] = factory
-        return factory
-
-    return decorate
-
-
-def known_drivers() -> list[tuple[str, str]]:
-    """Return every registered ``(kind, driver)`` pair."""
-    return sorted(_FACTORIES)
-
-
-@dataclass
-class DeviceSet:
-    """The frontends of one lab, by name."""
-
-    devices: dict[str, Device] = field(default_factory=dict)
-
-    def get(self, name: str, kind: type[D]) -> D:
-        """Return device ``name``, checking it is a ``kind``.
-
-        Raises:
-            DeviceError: Unknown device, or a device of another kind.
-        """
-        device = self.devices.get(name)
-        if device is None:
-            raise DeviceError(
-                name, f"no such device; the lab has: {', '.join(sorted(self.devices))}"
-            )
-        if not isinstance(device, kind):
-            raise DeviceError(name, f"is a {device.kind}, not a {kind.kind}")
-        return device
-
-    def safe_state(self) -> list[str]:
-        """Bring every device to its safe state; return the errors met (never raises)."""
-        problems = []
-        for device in self.devices.values():
-            try:
-                device.safe_state()
-            except DeviceError as exc:
-                problems.append(str(exc))
-        return problems
+__all__ = [
+    "DEFAULT_RUN_TIMEOUT_S",
+    "BuildContext",
+    "DeviceFactory",
+    "DeviceSet",
+    "build_devices",
+    "connected",
+    "devices_pathway",
+    "devices_route",
+    "instrument_drivers",
+    "known_drivers",
+    "register_driver",
+    "simulated_world",
+]
 
 
 def build_devices(lab: LabSpec, clock: Clock) -> DeviceSet:
@@ -215,11 +120,6 @@ def connected(devices: DeviceSet, on_failure: ConnectFailure | None = None) -> I
                 device.disconnect()
 
 
-def _ramp(lab: LabSpec) -> float:
-    ramps = [d.ramp_c_per_min for d in lab.devices if d.kind == "heater" and d.ramp_c_per_min]
-    return ramps[0] if ramps else 10.0
-
-
 # ------------------------------------------------------------- simulated drivers
 
 
@@ -255,12 +155,7 @@ def _simulated_valve(spec: DeviceSpec, context: BuildContext) -> Device:
     return Valve(spec.name, SimulatedValve(spec.positions), spec.positions)
 
 
-# The instrument drivers register themselves on import; imported last because
-# they use the registry above.
-from lab import instrument_drivers  # noqa: E402, F401
-
 # ------------------------------------------------------------ liquid handling
-DEFAULT_RUN_TIMEOUT_S = 4 * 3600.0
 
 
 @register_driver("liquid_handler", "opentrons_simulate")
@@ -313,7 +208,3 @@ def _table_station(spec: DeviceSpec, context: BuildContext) -> Device:
     except ExperimentTableError as exc:
         raise DeviceError(spec.name, str(exc)) from None
     return Station(spec.name, TableStation(spec.name, table))
-
-
-# the route world and the simulated biofoundry register themselves
-from lab import devices_pathway, devices_route  # noqa: E402, F401

@@ -6,7 +6,7 @@ A liquid handler (every program runs in the Opentrons simulator, and its
 command log sets up the bench), an incubator and a plate reader (Gen5 exports
 read back through allotropy) share one :class:`~simulators.pathway.biofoundry.Biofoundry`
 per lab, built from the lab file's ``biofoundry`` section. Importing this
-module registers the factories (see :func:`lab.devices.register_driver`).
+module registers the factories (see :func:`lab.device_registry.register_driver`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from drivers.incubator import Incubator
 from drivers.liquid_handler import LiquidHandler
 from drivers.plate_reader import PlateReader
 from drivers.station import Station
-from lab.devices import DEFAULT_RUN_TIMEOUT_S, BuildContext, register_driver
+from lab.device_registry import DEFAULT_RUN_TIMEOUT_S, BuildContext, register_driver
 from lab.labspec import DeviceSpec
 from planner.pathway.parts import PartsFileError
 from simulators.opentrons_sim import OpentronsSimulateBackend

@@ -1,13 +1,13 @@
 """The route world as a lab device: a ``station`` with driver ``route_world``.
 
-Importing this module registers the factory (see :func:`lab.devices.register_driver`).
+Importing this module registers the factory (see :func:`lab.device_registry.register_driver`).
 """
 
 from __future__ import annotations
 
 from drivers.base import Device
 from drivers.station import Station
-from lab.devices import BuildContext, register_driver
+from lab.device_registry import BuildContext, register_driver
 from lab.labspec import DeviceSpec
 from simulators.route_station import RouteWorldStation
 from simulators.route_world import RouteWorld

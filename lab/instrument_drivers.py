@@ -4,7 +4,7 @@ Each factory turns one device of the lab file into a frontend over a real
 backend. Serial links open ``spec.port`` with ``serial.serial_for_url``, so a
 device path, a serial device server (``socket://``) and an emulator are
 interchangeable. Importing this module registers the factories (see
-:func:`lab.devices.register_driver`).
+:func:`lab.device_registry.register_driver`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from drivers.modbus_heater import Framing, ModbusHeaterBackend, Register, Regist
 from drivers.pump import Pump
 from drivers.transport import RetryPolicy, SerialLink, serial_port
 from drivers.valve import Valve
-from lab.devices import BuildContext, register_driver
+from lab.device_registry import BuildContext, register_driver
 from lab.labspec import DeviceSpec, InjectorSpec, ModbusSpec
 
 DEFAULT_MIN_TEMPERATURE_C = -20.0

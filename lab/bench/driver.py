@@ -11,6 +11,7 @@ import pandas as pd
 
 from datastore import Datastore
 from lab.bench.executors import Executor
+from lab.bench.outcomes import outcome_summary
 from lab.bench.runs import TRACE_COLUMNS, BenchJob, JobResult
 from lab.bench.scenarios import Scenario
 from lab.bench.summary import random_expectation, summarize
@@ -134,6 +135,9 @@ def summarize_results(plan: BenchPlan, results: Sequence[JobResult]) -> BenchRes
     summary = summarize(traces, scenario.direction, reference=scenario.reference)
     values = scenario.table_values
     curve = None if values is None else random_expectation(values, plan.budget, scenario.direction)
+    summary = summary.merge(
+        outcome_summary(traces, scenario.direction, values), on="strategy", how="left"
+    )
     first_met = pd.DataFrame(
         [{"strategy": r.strategy, "seed": r.seed, **r.first_met} for r in results]
     )

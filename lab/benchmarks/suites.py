@@ -5,5 +5,6 @@ import lab.benchmarks.loop_overhead
 import lab.benchmarks.pathway_learn
 import lab.benchmarks.planner_latency
 import lab.benchmarks.planner_pareto
+import lab.benchmarks.planner_protocol
 import lab.benchmarks.planner_tables
 import lab.benchmarks.route_proposal  # noqa: F401

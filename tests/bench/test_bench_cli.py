@@ -40,6 +40,11 @@ def test_bench_writes_traces_summary_plot_and_a_datastore(
     assert list(summary["strategy"]) == ["bo", "random"]
     assert {"median_at_10", "q25_at_10", "q75_at_10", "median_suggest_seconds"} <= set(summary)
     assert "median_at_20" not in summary
+    assert {"mean_at_10", "se_at_10", "random_mean_at_10", "random_median_at_10"} <= set(summary)
+    assert {"reached_top1pct", "experiments_to_top1pct_km_median"} <= set(summary)
+    assert "random_experiments_to_top1pct_restricted_mean" in summary
+    assert summary["random_mean_at_10"].nunique() == 1  # the same table for both strategies
+    assert "mean @10" in printed and "to top 1 %" in printed
     png = (out / "best_so_far.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
 

@@ -1,0 +1,140 @@
+"""The defaults protocol: synthetic tables, the resumable cache, and the choosing arithmetic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from rich.console import Console
+
+from lab.benchmarks.planner_protocol import (
+    CACHE_COLUMNS,
+    Config,
+    DevTable,
+    build_report,
+    markdown,
+    read_cache,
+    run_protocol,
+)
+from lab.benchmarks.protocol_report import (
+    TableFacts,
+    gap_closed,
+    leave_one_table_out,
+    table_summary,
+)
+from lab.benchmarks.synthetic_tables import (
+    OBJECTIVE,
+    many_levels,
+    with_interactions,
+    zero_inflated,
+)
+
+
+def test_synthetic_tables_are_seeded_and_shaped_as_described() -> None:
+    for make, rows in ((zero_inflated, 3600), (with_interactions, 1152), (many_levels, 1440)):
+        table = make()
+        assert len(table) == rows
+        pd.testing.assert_frame_equal(table, make())  # same seed, same table
+        assert not table.equals(make(seed=1))
+        assert table[OBJECTIVE].between(0, 100).all()
+    assert 0.5 < (zero_inflated()[OBJECTIVE] == 0).mean() < 0.75
+    assert (with_interactions()[OBJECTIVE] == 0).mean() < 0.05
+    assert many_levels()["additive"].nunique() == 24
+
+
+def small_table() -> pd.DataFrame:
+    """Eight ligands × three bases of the interactions table at one solvent and temperature."""
+    table = with_interactions()
+    keep = (table["solvent"] == "solv01") & (table["temperature_c"] == 65.0)
+    return table[keep].drop(columns=["solvent", "temperature_c"]).reset_index(drop=True)
+
+
+TINY = DevTable("tiny", small_table, ["ligand", "base"], OBJECTIVE, budget=10)
+CONFIGS = (Config("default"), Config("block", {"prior": "block"}))
+
+
+@pytest.mark.slow
+def test_run_protocol_caches_each_campaign_and_resumes(tmp_path: Path) -> None:
+    cache = tmp_path / "protocol.csv"
+    console = Console(quiet=True)
+    run_protocol(cache, [TINY], CONFIGS, 2, console)
+    first = read_cache(cache)
+    assert list(first.columns) == list(CACHE_COLUMNS)
+    assert len(first) == 4
+    assert all(len(v.split(";")) == 10 for v in first["values"])
+    run_protocol(cache, [TINY], CONFIGS, 2, console)  # all done: nothing is run again
+    pd.testing.assert_frame_equal(read_cache(cache), first)
+    # a run killed while writing leaves a cut-off row: it is run again, the rest kept
+    text = cache.read_text().splitlines()
+    cut = text[-1].split(";")[0]
+    cache.write_text("\n".join([*text[:-1], cut]) + "\n")
+    run_protocol(cache, [TINY], CONFIGS, 3, console)
+    again = read_cache(cache)
+    complete = again[again["values"].str.count(";") == 9]
+    assert sorted(zip(complete["config"], complete["seed"], strict=True)) == [
+        (c.label, s) for c in sorted(CONFIGS, key=lambda c: c.label) for s in range(3)
+    ]
+    report = build_report(again, [TINY], CONFIGS, 3)
+    assert list(report.scores.columns) == ["default", "block"]
+    assert report.choice is None  # one table: nothing to leave out
+    text = markdown(report)
+    assert "tiny (48, 10, @10; 3 seeds)" in text
+    assert "nan" not in text
+
+
+def cache_rows(table: str, config: str, runs: list[list[float]]) -> list[dict[str, object]]:
+    return [
+        {
+            "table": table,
+            "config": config,
+            "seed": seed,
+            "budget": len(values),
+            "batch": 1,
+            "values": ";".join(str(v) for v in values),
+            "seconds": "0.5;0.25",
+        }
+        for seed, values in enumerate(runs)
+    ]
+
+
+def test_table_summary_pairs_seeds_and_scores_the_gap_closed() -> None:
+    facts = TableFacts("t", "maximize", 10, np.arange(1.0, 101.0))
+    base = [[10.0] * 10, [20.0] * 10, [30.0] * 10]
+    better = [[15.0] * 10, [26.0] * 10, [100.0] * 10]
+    cache = pd.DataFrame(
+        cache_rows("t", "default", base)
+        + cache_rows("t", "new", better)
+        + cache_rows("t", "new", [[1.0] * 9])  # a cut-off row is ignored
+    )
+    summary = table_summary(cache, facts, ["default", "new"], "default").set_index("config")
+    assert summary.loc["new", "seeds"] == 3
+    assert summary.loc["new", "mean_at_10"] == pytest.approx(47.0)
+    assert summary.loc["new", "delta_vs_default"] == pytest.approx((5 + 6 + 70) / 3)
+    assert summary.loc["new", "delta_se"] == pytest.approx(np.std([5, 6, 70], ddof=1) / np.sqrt(3))
+    random_at_10 = 10 * 101 / 11  # E[max of 10 draws from 1..100]
+    assert summary.loc["new", "random_mean_at_10"] == pytest.approx(random_at_10)
+    assert summary.loc["new", "p_top1pct_by_10"] == pytest.approx(1 / 3)
+    assert summary.loc["default", "p_top1pct_by_10"] == 0.0
+    assert summary.loc["new", "median_suggest_seconds"] == pytest.approx(0.375)
+    assert gap_closed(100.0, facts) == pytest.approx(1.0)
+    assert gap_closed(random_at_10, facts) == pytest.approx(0.0)
+
+
+def test_leave_one_table_out_chooses_on_the_other_tables() -> None:
+    scores = pd.DataFrame(
+        {"default": [0.5, 0.1, 0.1], "a": [0.0, 0.4, 0.3], "b": [0.2, 0.2, 0.5]},
+        index=["t1", "t2", "t3"],
+    )
+    choice = leave_one_table_out(scores, "default").set_index("held_out")
+    # without t1: a 0.35, b 0.35, default 0.1 -> a (first listed of the tie)
+    assert choice.loc["t1", "chosen"] == "a"
+    assert choice.loc["t1", "chosen_score"] == 0.0
+    assert choice.loc["t1", "best_config_on_table"] == "default"
+    # without t2: default 0.3, a 0.15, b 0.35 -> b; without t3: default 0.3, a 0.2, b 0.2
+    assert choice.loc["t2", "chosen"] == "b"
+    assert choice.loc["t3", "chosen"] == "default"
+    assert choice.loc["t3", "default_score"] == 0.1
+    with pytest.raises(ValueError, match="two complete tables"):
+        leave_one_table_out(scores.iloc[:1], "default")
