@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from datastore.repository import MeasuredValue
 from lab.build_errors import BuildConfigError
+from lab.capabilities import BuildsPlates
 from lab.labspec import LabSpec
 from lab.spec import CampaignSpec, FlowProtocolSpec
 from planner.space import ParameterValue
@@ -199,10 +200,9 @@ def make_builder(spec: CampaignSpec, lab: LabSpec) -> DesignBuilder:
 
 def _check_batch_fits_plate(spec: CampaignSpec, builder: DesignBuilder) -> None:
     """A builder that runs a batch as one plate must fit the whole batch on it."""
-    capacity = getattr(builder, "plate_capacity", None)
-    if capacity is None:
+    if not isinstance(builder, BuildsPlates):
         return
-    wells = int(capacity())
+    wells = int(builder.plate_capacity())
     if spec.batch_size > wells:
         raise BuildConfigError(
             "batch_size",

@@ -18,6 +18,7 @@ from datastore import repository as repo
 from datastore.models import Campaign
 from datastore.states import ExperimentStatus
 from lab.building import BuildConfigError, DesignBuilder, make_builder
+from lab.capabilities import OffersCandidates
 from lab.labfile import load_lab
 from lab.labspec import LabSpec
 from lab.limits_check import budget_problem, check_campaign
@@ -47,10 +48,9 @@ class LoadedCampaign:
         designs; other builders leave the space as the campaign declares it.
         """
         problem = self.spec.problem()
-        candidates = getattr(self.builder, "candidates", None)
-        if candidates is None:
+        if not isinstance(self.builder, OffersCandidates):
             return problem
-        return problem.model_copy(update={"candidates": candidates(problem.space)})
+        return problem.model_copy(update={"candidates": self.builder.candidates(problem.space)})
 
 
 def load_campaign(path: Path, budget: int | None = None) -> LoadedCampaign:

@@ -17,6 +17,7 @@ import itertools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from lab.capabilities import BuildsPlates
 from planner import Problem
 from planner.space import ParameterValue
 from protocols.errors import ProtocolError
@@ -133,7 +134,7 @@ def device_limit_problems(
             continue  # an impossible design fails its experiment; not a limit of the lab
         for violation in violations(protocol, limits):
             found.setdefault(_limit_of(violation), f"{violation} at {_describe(design)}")
-        if hasattr(builder, "build_plate") and batch_size > 1:
+        if isinstance(builder, BuildsPlates) and batch_size > 1:
             found.update(_plate_problems(builder, design, batch_size, found))
     return [
         ("parameters", f"{message}; narrow the bounds or fix the lab file")

@@ -9,6 +9,7 @@ from datastore import Datastore
 from datastore import repository as repo
 from drivers.clock import Clock, ScaledClock, SystemClock
 from lab.campaigns import LoadedCampaign, check_resumable, default_actor, open_campaign
+from lab.capabilities import ChecksRunnable
 from lab.devices import build_devices, connected
 from lab.labspec import LabSpec
 from lab.leasing import DeviceArbiter, LeaseKeeper, lab_resource
@@ -49,8 +50,8 @@ def refuse_unrunnable(loaded: LoadedCampaign) -> None:
     Raises:
         SpecError: Naming why (e.g. the lab's reader cannot measure the objective).
     """
-    check = getattr(loaded.builder, "run_problem", None)
-    problem = check() if check is not None else None
+    builder = loaded.builder
+    problem = builder.run_problem() if isinstance(builder, ChecksRunnable) else None
     if problem:
         raise SpecError(f"{loaded.path}: protocol.readout: {problem}")
 

@@ -1,0 +1,50 @@
+"""What a builder can do beyond building one design, declared as typed protocols.
+
+The loop and the loaders ask ``isinstance(builder, OffersCandidates)`` and so
+on instead of probing attribute names: a builder gains a capability by
+implementing the protocol's method with its signature, and mypy checks it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol, runtime_checkable
+
+from planner.candidates import CandidateSet
+from planner.space import ParameterValue, SearchSpace
+
+
+@runtime_checkable
+class OffersCandidates(Protocol):
+    """A builder that can run only some designs of the space (a replayed table, a library)."""
+
+    def candidates(self, space: SearchSpace) -> CandidateSet:
+        """The designs of ``space`` this builder can run."""
+        ...
+
+
+@runtime_checkable
+class ChecksRunnable(Protocol):
+    """A builder that can tell, before anything is stored, why its lab cannot run the campaign."""
+
+    def run_problem(self) -> str | None:
+        """Why the campaign cannot run on this lab, or ``None``.
+
+        For example: the lab's reader cannot measure the objective.
+        """
+        ...
+
+
+@runtime_checkable
+class BuildsPlates(Protocol):
+    """A builder that runs a whole batch as one plate of at most ``plate_capacity()`` wells."""
+
+    def plate_capacity(self) -> int:
+        """How many experiments one plate holds."""
+        ...
+
+    def build_plate(
+        self, designs: Sequence[tuple[int, Mapping[str, ParameterValue]]], name: str
+    ) -> object:
+        """The plate protocol of ``(experiment number, design)`` pairs."""
+        ...
