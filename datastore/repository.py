@@ -96,6 +96,19 @@ def list_campaigns(session: Session) -> list[Campaign]:
     return list(session.exec(select(Campaign).order_by(col(Campaign.id))))
 
 
+def set_campaign_budget(session: Session, campaign: Campaign, budget: int, actor: str) -> None:
+    """Change the campaign's budget, with a ``budget_changed`` event saying from what to what."""
+    append_event(
+        session,
+        campaign.id or 0,
+        "budget_changed",
+        actor=actor,
+        payload={"from": campaign.budget, "to": budget},
+    )
+    campaign.budget = budget
+    session.add(campaign)
+
+
 def set_campaign_status(
     session: Session, campaign: Campaign, status: str, *, actor: str, reason: str | None = None
 ) -> None:

@@ -162,16 +162,8 @@ def open_campaign(store: Datastore, loaded: LoadedCampaign, actor: str) -> tuple
         if existing.spec_hash != spec_fingerprint(spec):
             raise SpecError(_mismatch_message(existing, spec))
         if existing.budget != spec.budget:
-            repo.append_event(
-                session,
-                existing.id or 0,
-                "budget_changed",
-                actor=actor,
-                payload={"from": existing.budget, "to": spec.budget},
-            )
             grew = spec.budget > existing.budget
-            existing.budget = spec.budget
-            session.add(existing)
+            repo.set_campaign_budget(session, existing, spec.budget, actor=actor)
             if grew and existing.status == "completed":
                 repo.set_campaign_status(
                     session,
