@@ -29,6 +29,7 @@ from datastore.models import Experiment
 from datastore.repository import MeasuredValue
 from datastore.states import ExperimentStatus
 from drivers.errors import DeviceError
+from lab.capabilities import BuildsPlates
 from lab.outages import infrastructure_fault, settle_interrupted
 from lab.plates import dispense_plate, plate_handlers, read_plate
 from lab.provenance_capture import record_plate_readings, record_plate_run
@@ -52,12 +53,8 @@ Outcome = list[MeasuredValue] | str
 
 
 @runtime_checkable
-class PlateBuilder(TypingProtocol):
-    """A builder that runs a batch of designs as one plate."""
-
-    def plate_capacity(self) -> int:
-        """How many experiments one plate holds."""
-        ...
+class PlateBuilder(BuildsPlates, TypingProtocol):
+    """A builder that runs a batch of designs as one plate and reads each well's outcome."""
 
     def build_plate(
         self, designs: Sequence[tuple[int, Mapping[str, ParameterValue]]], name: str

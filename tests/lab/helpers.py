@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import sys
 from pathlib import Path
 
 from datastore import Datastore
@@ -118,3 +119,18 @@ def _table(spec):
     if spec.table not in _TABLES:
         _TABLES[spec.table] = YieldTable.load(spec)
     return _TABLES[spec.table]
+
+
+def run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    """Run ``dbtl ARGS`` in-process on a 200-column terminal; return exit code and output."""
+    from lab.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["dbtl", *args])
+    monkeypatch.setenv("COLUMNS", "200")
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err

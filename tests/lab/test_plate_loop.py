@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,6 @@ from drivers.errors import DeviceError
 from drivers.liquid_handler import LiquidHandler, RobotProgram, RunReport
 from lab import devices as lab_devices
 from lab.campaigns import LoadedCampaign, load_campaign, open_campaign
-from lab.cli import main
 from lab.devices import build_devices, connected
 from lab.orchestrator import Orchestrator
 from lab.plate_runs import plate_designs, plate_key, plate_name
@@ -30,7 +28,7 @@ from lab.spec import ApprovalSpec, RetrySpec, StrategySpec
 from lab.yamlio import SpecError
 from simulators.clock import SimulatedClock
 from simulators.opentrons_sim import OpentronsSimulateBackend
-from tests.lab.helpers import assert_valid_histories, suzuki_campaign, suzuki_truth
+from tests.lab.helpers import assert_valid_histories, run_cli, suzuki_campaign, suzuki_truth
 
 
 def spy_robot(monkeypatch, fail_first: int = 0) -> list[str]:
@@ -409,15 +407,7 @@ def test_dbtl_run_show_export_on_the_suzuki_example(
     db = f"sqlite:///{tmp_path / 'hte.db'}"
 
     def dbtl(*args: str) -> tuple[int, str]:
-        monkeypatch.setattr(sys, "argv", ["dbtl", *args])
-        monkeypatch.setenv("COLUMNS", "200")
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return code, captured.out + captured.err
+        return run_cli(monkeypatch, capsys, *args)
 
     code, text = dbtl("run", str(examples / "suzuki_hte.yaml"), "--db", db, "--budget", "6")
     assert code == 0, text

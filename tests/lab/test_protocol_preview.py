@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pandas as pd
 
-from lab.cli import main
 from tests.conftest import ROOT
-
-
-def _dbtl(monkeypatch, capsys, *args: str) -> tuple[int, str]:
-    monkeypatch.setattr(sys, "argv", ["dbtl", *args])
-    monkeypatch.setenv("COLUMNS", "200")
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
+from tests.lab.helpers import run_cli
 
 
 def _suzuki_with_options(examples: Path) -> Path:
@@ -41,14 +28,14 @@ def test_preview_is_the_plate_the_loop_runs(
     campaign = _suzuki_with_options(examples)
     db = f"sqlite:///{tmp_path / 'lab.db'}"
     preview = tmp_path / "preview.py"
-    code, text = _dbtl(
+    code, text = run_cli(
         monkeypatch, capsys, "protocol", "compile", str(campaign), "-o", str(preview), "--db", db
     )
     assert code == 0, text
-    code, text = _dbtl(monkeypatch, capsys, "run", str(campaign), "--db", db, "--budget", "8")
+    code, text = run_cli(monkeypatch, capsys, "run", str(campaign), "--db", db, "--budget", "8")
     assert code == 0, text
     table = tmp_path / "ran.csv"
-    code, text = _dbtl(
+    code, text = run_cli(
         monkeypatch, capsys, "export", "suzuki-hte-demo", "-o", str(table), "--db", db
     )
     assert code == 0, text
@@ -58,7 +45,7 @@ def test_preview_is_the_plate_the_loop_runs(
     designs = tmp_path / "ran_designs.csv"
     ran[parameters].to_csv(designs, index=False)
     compiled = tmp_path / "ran.py"
-    code, text = _dbtl(
+    code, text = run_cli(
         monkeypatch, capsys, "protocol", "compile", str(campaign), "-o", str(compiled),
         "--designs", str(designs),
     )  # fmt: skip
