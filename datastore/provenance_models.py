@@ -121,3 +121,7 @@ class RunExperiment(SQLModel, table=True):
 _EVENTS = Event.__table__  # type: ignore[attr-defined]
 EVENT_KEYSET_INDEX = Index("ix_event_campaign_id_id", _EVENTS.c.campaign_id, _EVENTS.c.id)
 """Reads a campaign's events in order, page by page (keyset pagination), without a sort."""
+EVENT_KIND_INDEX = Index(
+    "ix_event_campaign_kind_id", _EVENTS.c.campaign_id, _EVENTS.c.kind, _EVENTS.c.id
+)
+"""Reads a campaign's events of one kind, newest first (budget marks, status reasons)."""

@@ -148,7 +148,9 @@ def show(
         typer.Argument(help="Campaign name; without it, list the campaigns.", show_default=False),
     ] = None,
     db: DbOption = DEFAULT_URL,
-    limit: Annotated[int, typer.Option(help="Show the last N experiments (0: all).")] = 20,
+    limit: Annotated[
+        int, typer.Option(help="Show the last N experiments and cycles (0: all).")
+    ] = 20,
     events: Annotated[bool, typer.Option("--events", help="Also print the audit trail.")] = False,
 ) -> None:
     """Show a stored campaign: best result, progress per cycle, experiments (reads only)."""
@@ -163,7 +165,7 @@ def show(
             view = load_view(session, name, with_events=events)
         last = repo.last_event_of_kind(session, view.campaign.id or 0, "campaign_status")
     console.print(header(view, status_reason(view, last)))
-    for table in summary_tables(view):
+    for table in summary_tables(view, limit or None):
         console.print(table)
     console.print(experiments_table(view, limit or None))
     if events:

@@ -158,13 +158,18 @@ class LineReporter:
         self._say(f"[bold red]ALERT:[/bold red] {message}")
 
 
-def summary_tables(view: CampaignView) -> list[Table]:
-    """The tables ``dbtl run`` ends with and ``dbtl show`` starts with."""
+def summary_tables(view: CampaignView, last_cycles: int | None = None) -> list[Table]:
+    """The tables ``dbtl run`` ends with and ``dbtl show`` starts with.
+
+    Args:
+        view: The campaign.
+        last_cycles: Show only the last cycles of the progress table (all when ``None``).
+    """
     objectives = view.objectives
     if not objectives:
         return []
     tables = [best_table(view, objectives)]
-    tables.append(progress_table(view, objectives[0]))
+    tables.append(progress_table(view, objectives[0], last_cycles))
     return tables
 
 
@@ -187,13 +192,23 @@ def best_table(view: CampaignView, objectives: list[Objective]) -> Table:
     return table
 
 
-def progress_table(view: CampaignView, objective: Objective) -> Table:
-    """Per cycle: completed experiments, the cycle's best and the best so far."""
-    table = Table(title=f"Best-so-far per cycle ({objective.name})")
+def progress_table(
+    view: CampaignView, objective: Objective, last_cycles: int | None = None
+) -> Table:
+    """Per cycle: completed experiments, the cycle's best and the best so far.
+
+    With ``last_cycles``, only the last that many cycles (the title says of how many).
+    """
+    progress = view.best_so_far(objective)
+    title = f"Best-so-far per cycle ({objective.name})"
+    if last_cycles is not None and len(progress) > last_cycles:
+        title += f" (last {last_cycles:,} of {len(progress):,} cycles)"
+        progress = progress.tail(last_cycles)
+    table = Table(title=title)
     for column in ("cycle", "completed", "cycle best", "best so far", "planner", "fit R²"):
         table.add_column(column, justify="right")
     snapshots = {s.cycle: s for s in view.snapshots}
-    for _, row in view.best_so_far(objective).iterrows():
+    for _, row in progress.iterrows():
         snapshot = snapshots.get(int(row["cycle"]))
         generator = snapshot.diagnostics.get("generator", snapshot.strategy) if snapshot else "–"
         cv = (snapshot.diagnostics.get("cv") or {}).get(objective.name, {}) if snapshot else {}

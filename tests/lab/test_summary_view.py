@@ -43,7 +43,7 @@ def _seeded(tmp_path: Path, examples: Path, objectives: tuple[Objective, ...] | 
 def _printed(view: CampaignView, limit: int) -> str:
     console = Console(width=200, record=True, file=io.StringIO())
     console.print(header(view))
-    for table in summary_tables(view):
+    for table in summary_tables(view, limit):
         console.print(table)
     console.print(experiments_table(view, limit))
     return "\n".join(line.strip() for line in console.export_text().splitlines())
