@@ -31,7 +31,13 @@ from datastore.states import ExperimentStatus
 from drivers.errors import DeviceError
 from lab.capabilities import BuildsPlates
 from lab.outages import infrastructure_fault, settle_interrupted
-from lab.plates import dispense_plate, plate_handlers, read_plate
+from lab.plates import (
+    dispense_plate,
+    incubate_plate,
+    plate_handlers,
+    plate_incubators,
+    read_plate,
+)
 from lab.provenance_capture import record_plate_readings, record_plate_run
 from lab.spec import CampaignSpec
 from planner.space import ParameterValue
@@ -217,7 +223,10 @@ class PlateRuns:
         try:
             steps.append(f"1. pipette plate {key} ({', '.join(plate_handlers(plan.protocol))})")
             dispense_plate(plan.protocol, loop.loaded.lab, loop.devices, key)
-            steps.append(f"2. read plate {key}")
+            if incubations := plate_incubators(plan.protocol):
+                steps.append(f"{len(steps) + 1}. incubate plate {key} ({', '.join(incubations)})")
+                incubate_plate(plan.protocol, loop.devices, key)
+            steps.append(f"{len(steps) + 1}. read plate {key}")
             readings = read_plate(plan.protocol, loop.devices, key)
             outcomes = plate_outcomes(
                 self.builder, plan.protocol, readings, required_outcomes(loop.spec)

@@ -79,6 +79,11 @@ def plate_handlers(protocol: Protocol) -> list[str]:
     return sorted({s.device for s in protocol.steps if isinstance(s, steps)})
 
 
+def plate_incubators(protocol: Protocol) -> list[str]:
+    """The incubators a plate protocol uses, in order of first use."""
+    return list(dict.fromkeys(s.device for s in protocol.steps if isinstance(s, Incubate)))
+
+
 def incubation_key(key: str, step: Incubate) -> str:
     """The idempotency key of an incubation of the plate ``key``."""
     return f"{key}/{step.device}"
