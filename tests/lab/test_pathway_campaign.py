@@ -186,3 +186,13 @@ def test_an_unreadable_reader_export_fails_the_plate_and_stores_no_value(
     for experiment in experiments:
         assert experiment.status == "failed"
         assert "is not a readable agilent_gen5 export" in experiment.error
+
+
+def test_protocol_compile_resolves_the_parts_file_and_names_what_it_compiles(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    path = write_example(tmp_path, budget=8, batch=8)
+    output = str(tmp_path / "p.py")
+    code, printed = dbtl(monkeypatch, capsys, "protocol", "compile", str(path), "-o", output)
+    assert code != 0 and "compiles hte_plate campaigns" in printed
+    assert "cannot read" not in printed
