@@ -265,10 +265,10 @@ def overhang_clashes(space: PathwaySpace) -> str | None:
     refuses only the constructs that use the part). Order and operon choices
     move parts between positions, so those spaces are checked per construct only.
     """
-    for part in space.library.parts:  # a wrong declaration hides a part from the levels
-        declared = _five_prime(part)
-        if isinstance(declared, tuple):
-            return declared[0]
+    for part in space.library.parts:  # a wrong declaration would hide a part from the levels
+        problem = _declaration_problem(part)
+        if problem:
+            return problem
     if space.vary_order or space.allow_operon:
         return None
     positions: list[list[Part]] = [space.backbone_parts()]
@@ -279,8 +279,6 @@ def overhang_clashes(space: PathwaySpace) -> str | None:
     for index, parts in enumerate(positions):
         for part in parts:
             five = _five_prime(part)
-            if isinstance(five, tuple):
-                return five[0]
             if five is None:
                 continue
             other = used.setdefault(five, (index, part.id))
@@ -293,21 +291,31 @@ def overhang_clashes(space: PathwaySpace) -> str | None:
     return None
 
 
-def _five_prime(part: Part) -> str | tuple[str] | None:
-    """The part's 5' overhang, or a one-item tuple with why its declaration is wrong."""
+def _five_prime(part: Part) -> str | None:
+    """The 5' overhang the part leaves (as declared when its sequence cannot tell)."""
     if not part.sequence:
         return part.overhang_5
     try:
+        return excised_overhangs(part)[0]
+    except AssemblyRefused:  # an internal site: refused per construct
+        return part.overhang_5
+
+
+def _declaration_problem(part: Part) -> str | None:
+    """Why the part's declared overhangs differ from those its sequence leaves, if they do."""
+    if not part.sequence:
+        return None
+    try:
         five, three = excised_overhangs(part)
     except AssemblyRefused:
-        return part.overhang_5  # an internal site: refused per construct
+        return None
     for declared, found, side in ((part.overhang_5, five, "5'"), (part.overhang_3, three, "3'")):
         if declared is not None and declared != found:
             return (
                 f"part {part.id}: declared {side} overhang {declared} but its sequence "
-                f"leaves {found}; fix the parts file",
+                f"leaves {found}; fix the parts file"
             )
-    return five
+    return None
 
 
 def make_pathway_builder(

@@ -91,7 +91,9 @@ def compile_plate(
 
 def _load(spec_path: Path, lab_path: Path | None) -> tuple[LoadedCampaign, HtePlateBuilder]:
     """The campaign as the loop loads it (``load_lab``'s driver checks and relative paths)."""
-    spec, tree = load_model_and_tree(spec_path, CampaignSpec)
+    spec, tree = load_model_and_tree(
+        spec_path, CampaignSpec, {"base_dir": spec_path.resolve().parent}
+    )
     lab_file = lab_path or (spec_path.parent / spec.lab).resolve()
     if not lab_file.is_file():
         where = locate(spec_path, tree, "lab") if lab_path is None else "--lab"

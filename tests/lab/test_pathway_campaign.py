@@ -186,3 +186,28 @@ def test_an_unreadable_reader_export_fails_the_plate_and_stores_no_value(
     for experiment in experiments:
         assert experiment.status == "failed"
         assert "is not a readable agilent_gen5 export" in experiment.error
+
+
+def test_protocol_compile_resolves_the_parts_file_and_names_what_it_compiles(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    path = write_example(tmp_path, budget=8, batch=8)
+    output = str(tmp_path / "p.py")
+    code, printed = dbtl(monkeypatch, capsys, "protocol", "compile", str(path), "-o", output)
+    assert code != 0 and "compiles hte_plate campaigns" in printed
+    assert "cannot read" not in printed
+
+
+def test_parameters_come_from_the_parts_file_and_a_stored_spec_validates_again(
+    tmp_path: Path,
+) -> None:
+    path = write_example(tmp_path, budget=8, batch=8)
+    loaded = load_campaign(path)
+    names = [p.name for p in loaded.spec.parameters]
+    assert names[:2] == ["crtE_promoter", "crtE_rbs"] and names[-1] == "backbone"
+    again = type(loaded.spec).model_validate(loaded.spec.model_dump(mode="json"))
+    assert again.parameters == loaded.spec.parameters  # the stored form: parts file absolute
+    wrong = "lab: labs/biofoundry.yaml\nparameters: [{name: x, type: float, bounds: [0, 1]}]"
+    path.write_text(path.read_text().replace("lab: labs/biofoundry.yaml", wrong))
+    with pytest.raises(SpecError, match="come from its parts file"):
+        load_campaign(path)

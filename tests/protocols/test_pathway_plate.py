@@ -110,3 +110,28 @@ def test_a_missing_well_is_an_error_not_a_zero() -> None:
     del readings[plan.protocol.metadata["constructs"]["10"]["culture_wells"][0]]
     with pytest.raises(ProtocolError, match="no reading for well"):
         pathway_outcomes(plan.protocol, readings, AssaySettings())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("robot_type", ["OT-2", "Flex"])
+def test_the_build_and_inoculation_program_passes_the_opentrons_simulator(robot_type: str) -> None:
+    from dataclasses import replace
+
+    from simulators.opentrons_sim import simulate_run
+
+    space, library = small_space(), small_library()
+    rows = space.candidates().rows()[::7][:35]  # two culture plates
+    settings = replace(SETTINGS, robot_type=robot_type)
+    plan = build_pathway_plate(
+        list(enumerate(rows, start=1)), space, settings, "t", lambda c: preflight(c, library)
+    )
+    robot = plan.protocol.steps[0]
+    assert isinstance(robot, RunRobotProgram)
+    run = simulate_run(robot.text, robot.filename)
+    assert run.status == "succeeded", run.errors
+    comments = [c["params"]["message"] for c in run.commands if c["commandType"] == "comment"]
+    assert [m for m in comments if m.startswith("culture plate")] == [
+        f"culture plate culture_{k} in slot {'9' if robot_type == 'OT-2' else 'D2'}" for k in (1, 2)
+    ]
+    sources = [m for m in comments if m.startswith("parts source plate")]
+    assert len(sources) == len({p for r in rows for p in space.construct(r).part_ids})
