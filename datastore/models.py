@@ -144,5 +144,6 @@ class DeviceState(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+import datastore.account_models  # noqa: E402  (accounts and API tokens)
 import datastore.provenance_models  # noqa: E402, F401  (provenance tables)
 from datastore import route_models  # noqa: E402, F401  (route versions and decisions)

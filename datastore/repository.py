@@ -97,9 +97,15 @@ def list_campaigns(session: Session) -> list[Campaign]:
 
 
 def set_campaign_status(
-    session: Session, campaign: Campaign, status: str, *, actor: str, reason: str | None = None
+    session: Session,
+    campaign: Campaign,
+    status: str,
+    *,
+    actor: str,
+    reason: str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> None:
-    """Change a campaign's status, with a ``campaign_status`` event."""
+    """Change a campaign's status, with a ``campaign_status`` event (``extra`` in its payload)."""
     previous = campaign.status
     campaign.status = status
     campaign.updated_at = utcnow()
@@ -109,7 +115,7 @@ def set_campaign_status(
         _id(campaign),
         "campaign_status",
         actor=actor,
-        payload={"from": previous, "to": status, "reason": reason},
+        payload={**(extra or {}), "from": previous, "to": status, "reason": reason},
     )
 
 
@@ -334,8 +340,11 @@ def update_parameters(
     *,
     actor: str,
     comment: str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Experiment:
     """Replace an experiment's parameters before it runs, recording before and after.
+
+    ``extra`` is added to the event's payload (where the edit came from).
 
     Raises:
         IllegalTransitionError: The experiment is no longer awaiting approval.
@@ -356,7 +365,12 @@ def update_parameters(
         "edited",
         actor=actor,
         experiment_id=experiment_id,
-        payload={"before": before, "after": dict(parameters), "comment": comment},
+        payload={
+            **(extra or {}),
+            "before": before,
+            "after": dict(parameters),
+            "comment": comment,
+        },
     )
     return experiment
 

@@ -27,6 +27,7 @@ from lab.cli_provenance import export_ord_command, provenance
 from lab.cli_review import approve, reject, resolve, review
 from lab.cli_route import route_app
 from lab.cli_tables import export_experiments, export_table_command
+from lab.cli_user import user_app
 from lab.console import RichReporter, events_table, experiments_table, summary_tables
 from lab.review import ReviewError
 from lab.runner import run_campaign
@@ -216,6 +217,7 @@ app.add_typer(lab_app, name="lab")
 app.add_typer(protocol_app, name="protocol")
 app.add_typer(route_app, name="route")
 app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
 
 
 def main() -> None:

@@ -77,17 +77,22 @@ def stored_lab(campaign: Campaign) -> LabSpec | None:
 class Reviewer:
     """Applies review decisions to one datastore, as one person."""
 
-    def __init__(self, store: Datastore, person: str) -> None:
+    def __init__(
+        self, store: Datastore, person: str, audit: Mapping[str, str] | None = None
+    ) -> None:
         """Create a reviewer.
 
         Args:
             store: The datastore.
             person: Who decides (recorded on every event); must not look like a policy.
+            audit: Where the decision came from, added to each event's payload
+                (e.g. ``{"source": "web"}`` or ``{"source": "cli", "os_user": "ana"}``).
         """
         if not is_person(person):
             raise ReviewError(f"{person!r} is reserved for policies; give a person's name")
         self.store = store
         self.person = person
+        self.audit = dict(audit or {})
 
     # ------------------------------------------------------------- reading
     def pending(self, campaign: str | None = None) -> list[ProposalView]:
@@ -143,14 +148,19 @@ class Reviewer:
                 if edits:
                     design = self._edited(campaign, experiment, edits)
                     repo.update_parameters(
-                        session, experiment_id, design, actor=self.person, comment=comment
+                        session,
+                        experiment_id,
+                        design,
+                        actor=self.person,
+                        comment=comment,
+                        extra=self.audit,
                     )
                 repo.transition(
                     session,
                     experiment_id,
                     _S.APPROVED,
                     actor=self.person,
-                    payload={"comment": comment} if comment else None,
+                    payload={**self.audit, **({"comment": comment} if comment else {})},
                 )
             session.expire_all()
             return [repo.get_experiment(session, i) for i in experiment_ids]
@@ -172,7 +182,7 @@ class Reviewer:
                     _S.REJECTED,
                     actor=self.person,
                     error=reason,
-                    payload={"reason": reason},
+                    payload={**self.audit, "reason": reason},
                 )
             session.expire_all()
             return [repo.get_experiment(session, i) for i in experiment_ids]
