@@ -37,6 +37,23 @@ class ReviewError(Exception):
     """A review decision cannot be taken; nothing was changed."""
 
 
+class UnknownExperimentError(ReviewError):
+    """The experiment named does not exist."""
+
+
+class AlreadyDecidedError(ReviewError):
+    """The experiment no longer awaits approval (or its campaign is closed)."""
+
+
+class EditRefusedError(ReviewError):
+    """An edit names an unknown parameter, leaves the space, or breaks the lab's limits."""
+
+    def __init__(self, message: str, field: str) -> None:
+        """Create the error; ``field`` names what was refused (``edits.<parameter>``)."""
+        super().__init__(message)
+        self.field = field
+
+
 @dataclass(frozen=True)
 class ProposalView:
     """What a reviewer sees about one proposal awaiting approval."""
@@ -47,6 +64,8 @@ class ProposalView:
     rationale: str
     flags: list[str]
     protocol_lines: list[str] = field(default_factory=list)
+    preflight: str = "not checked (no lab stored with the campaign)"
+    """``passed``, or the problem the protocol's pre-flight check found."""
 
 
 def parse_edits(edits: Sequence[str]) -> dict[str, str]:
@@ -121,12 +140,16 @@ class Reviewer:
         }
         flags = envelope_flags(experiment.parameters, spec.approval.envelope)
         lines: list[str] = []
+        preflight = ProposalView.preflight
         lab = stored_lab(campaign)
         if lab is not None:
             problem, lines = _protocol_check(spec, lab, experiment.parameters, experiment.number)
             flags += [problem] if problem else []
+            preflight = problem or "passed"
         rationale = explain(spec.objectives, predicted, best, experiment.predicted or {})
-        return ProposalView(experiment, campaign.name, predicted, rationale, flags, lines)
+        return ProposalView(
+            experiment, campaign.name, predicted, rationale, flags, lines, preflight
+        )
 
     # ------------------------------------------------------------ deciding
     def approve(
@@ -207,16 +230,18 @@ class Reviewer:
     def _decidable(self, session: Session, experiment_id: int) -> tuple[Experiment, Campaign]:
         experiment = session.get(Experiment, experiment_id)
         if experiment is None:
-            raise ReviewError(f"no experiment with id {experiment_id}; see `dbtl review`")
+            raise UnknownExperimentError(
+                f"no experiment with id {experiment_id}; see `dbtl review`"
+            )
         campaign = session.get(Campaign, experiment.campaign_id)
         assert campaign is not None
         if campaign.status in ("aborted", "completed"):
-            raise ReviewError(
+            raise AlreadyDecidedError(
                 f"experiment {experiment_id} belongs to campaign {campaign.name!r}, "
                 f"which is {campaign.status}; nothing to decide"
             )
         if experiment.status != _S.AWAITING_APPROVAL.value:
-            raise ReviewError(
+            raise AlreadyDecidedError(
                 f"experiment {experiment_id} (#{experiment.number} of "
                 f"{campaign.name}) is {experiment.status}, not awaiting approval; "
                 "it was already decided"
@@ -234,20 +259,28 @@ class Reviewer:
         try:
             design = space.validate_design(design)
         except ValueError as exc:
-            raise ReviewError(f"edit refused: {exc}") from None
+            raise EditRefusedError(f"edit refused: {exc}", _field(edits, str(exc))) from None
         lab = stored_lab(campaign)
         if lab is not None:
             problem, _ = _protocol_check(spec, lab, design, experiment.number)
             if problem:
-                raise ReviewError(f"edit refused by the lab's safety limits: {problem}")
+                raise EditRefusedError(
+                    f"edit refused by the lab's safety limits: {problem}", _field(edits, problem)
+                )
         return design
+
+
+def _field(edits: Mapping[str, str], message: str) -> str:
+    """``edits.<name>`` for the edited parameter a message names (else the first edited)."""
+    named = [name for name in edits if name in message]
+    return f"edits.{(named or list(edits))[0]}"
 
 
 def _typed_value(space: SearchSpace, name: str, text: str) -> Any:
     try:
         space.parameter(name)
     except KeyError as exc:
-        raise ReviewError(f"edit refused: {exc.args[0]}") from None
+        raise EditRefusedError(f"edit refused: {exc.args[0]}", f"edits.{name}") from None
     try:
         return float(text)
     except ValueError:
