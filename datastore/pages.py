@@ -67,3 +67,14 @@ def device_states(session: Session, lab: str) -> dict[str, DeviceState]:
     """The stored state of each device of ``lab`` that has one (read only: none is created)."""
     rows = session.exec(select(DeviceState).where(DeviceState.lab_name == lab))
     return {row.device: row for row in rows}
+
+
+def recent_events(session: Session, campaign_id: int, limit: int) -> list[Event]:
+    """The campaign's newest ``limit`` events, newest first."""
+    query = (
+        select(Event)
+        .where(col(Event.campaign_id) == campaign_id)
+        .order_by(col(Event.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(query))

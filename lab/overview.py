@@ -135,6 +135,11 @@ def device_rows(store: Datastore) -> list[DeviceRow]:
         return rows
 
 
+def find_device(store: Datastore, lab: str, device: str) -> DeviceRow | None:
+    """The device ``device`` of lab ``lab``, or ``None`` if no stored lab has it."""
+    return next((r for r in device_rows(store) if r.lab == lab and r.device == device), None)
+
+
 def _lab_or_none(campaign: Campaign) -> LabSpec | None:
     try:
         return stored_lab(campaign)

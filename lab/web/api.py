@@ -24,7 +24,12 @@ from lab.accounts import Role, User, list_users
 from lab.attention import resolve
 from lab.control import change_campaign, set_device_service
 from lab.exporting import export_experiments
-from lab.overview import campaign_summaries, campaign_summary, device_rows, summarize
+from lab.overview import (
+    campaign_summaries,
+    campaign_summary,
+    device_rows,
+    summarize,
+)
 from lab.review import Reviewer
 from lab.views import load_view
 from lab.web import convert
