@@ -26,6 +26,7 @@ from lab.cli_protocol import protocol_app
 from lab.cli_provenance import export_ord_command, provenance
 from lab.cli_review import approve, reject, resolve, review
 from lab.cli_route import route_app
+from lab.cli_serve import serve
 from lab.cli_tables import export_experiments, export_table_command
 from lab.cli_user import user_app
 from lab.console import RichReporter, events_table, experiments_table, summary_tables
@@ -208,6 +209,7 @@ app.command()(review)
 app.command()(approve)
 app.command()(reject)
 app.command()(resolve)
+app.command()(serve)
 app.command()(bench)
 app.command()(provenance)
 app.command("export-table")(export_table_command)
