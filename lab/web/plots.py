@@ -18,6 +18,7 @@ import matplotlib
 matplotlib.use("Agg")
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from datastore.models import ModelSnapshot
 from lab.views import best_so_far_by_cycle, completed_rows, pareto_rows
@@ -45,6 +46,7 @@ def best_so_far_svg(table: pd.DataFrame, objective: Objective) -> str | None:
     ax.step(frame["cycle"], frame["best_so_far"], where="post", color=_COLOR, label="best so far")
     ax.plot(frame["cycle"], frame["cycle_best"], "o", color="#dd6b20", label="cycle best")
     ax.set_xlabel("cycle")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(objective.name)
     ax.legend(loc="best", fontsize="small")
     ax.grid(alpha=0.3)
@@ -122,6 +124,7 @@ def diagnostics_svg(
         left.plot(cycles, coverage, "s--", label="95 % coverage")
         left.axhline(0.95, color="#718096", lw=0.8, ls=":")
         left.set_xlabel("cycle")
+        left.xaxis.set_major_locator(MaxNLocator(integer=True))
         left.set_ylim(min(0.0, *(v for v in r2 if v is not None)) if any(r2) else 0.0, 1.05)
         left.legend(fontsize="small")
     left.set_title("leave-one-out, per cycle", fontsize="small")
