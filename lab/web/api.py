@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
@@ -45,6 +46,8 @@ Admin = Annotated[User, Depends(require(Role.admin))]
 Limit = Annotated[int, Query(ge=1, le=s.MAX_PAGE, description="page size")]
 Offset = Annotated[int, Query(ge=0, le=10**9, description="rows to skip")]
 CampaignName = Annotated[str, Query(max_length=200, description="only this campaign")]
+ExperimentId = Annotated[int, PathParam(ge=1, le=2**53, description="experiment id")]
+Name = Annotated[str, PathParam(max_length=200, description="campaign name")]
 WEB = {"source": "api"}
 
 
@@ -63,7 +66,7 @@ def campaigns(request: Request, _: Viewer, limit: Limit = 50, offset: Offset = 0
 
 
 @router.get("/campaigns/{name}", response_model=s.CampaignDetail, tags=["campaigns"])
-def campaign(request: Request, name: str, _: Viewer) -> s.CampaignDetail:
+def campaign(request: Request, name: Name, _: Viewer) -> s.CampaignDetail:
     """One campaign, with the first objective's best-so-far per cycle."""
     with store_of(request).session() as session:
         view = load_view(session, name, with_events=False)
@@ -74,7 +77,7 @@ def campaign(request: Request, name: str, _: Viewer) -> s.CampaignDetail:
 @router.get("/campaigns/{name}/experiments", response_model=s.ExperimentPage, tags=["experiments"])
 def experiments(
     request: Request,
-    name: str,
+    name: Name,
     _: Viewer,
     status: Annotated[list[ExperimentStatus] | None, Query()] = None,
     limit: Limit = 50,
@@ -96,7 +99,7 @@ def experiments(
 )
 def export(
     request: Request,
-    name: str,
+    name: Name,
     _: Viewer,
     format: Annotated[Literal["csv", "parquet"], Query()] = "csv",
 ) -> FileResponse:
@@ -131,19 +134,19 @@ ControlBody = Annotated[s.ControlIn | None, Body()]
 
 
 @router.post("/campaigns/{name}/pause", response_model=s.ControlOut, tags=["control"])
-def pause(request: Request, name: str, user: Operator, body: ControlBody = None) -> s.ControlOut:
+def pause(request: Request, name: Name, user: Operator, body: ControlBody = None) -> s.ControlOut:
     """Pause: the running experiment finishes, then the campaign waits."""
     return _control(request, name, "pause", user, body)
 
 
 @router.post("/campaigns/{name}/resume", response_model=s.ControlOut, tags=["control"])
-def resume(request: Request, name: str, user: Operator, body: ControlBody = None) -> s.ControlOut:
+def resume(request: Request, name: Name, user: Operator, body: ControlBody = None) -> s.ControlOut:
     """Resume a paused campaign."""
     return _control(request, name, "resume", user, body)
 
 
 @router.post("/campaigns/{name}/abort", response_model=s.ControlOut, tags=["control"])
-def abort(request: Request, name: str, user: Operator, body: ControlBody = None) -> s.ControlOut:
+def abort(request: Request, name: Name, user: Operator, body: ControlBody = None) -> s.ControlOut:
     """Abort: every experiment not yet started is abandoned."""
     return _control(request, name, "abort", user, body)
 
@@ -169,7 +172,7 @@ def proposals(
 
 
 @router.get("/experiments/{experiment_id}", response_model=s.ExperimentOut, tags=["experiments"])
-def experiment(request: Request, experiment_id: int, _: Viewer) -> s.ExperimentOut:
+def experiment(request: Request, experiment_id: ExperimentId, _: Viewer) -> s.ExperimentOut:
     """One experiment."""
     return _decided(request, experiment_id)
 
@@ -185,7 +188,7 @@ def _decided(request: Request, experiment_id: int) -> s.ExperimentOut:
     "/experiments/{experiment_id}/approve", response_model=s.ExperimentOut, tags=["approvals"]
 )
 def approve(
-    request: Request, experiment_id: int, user: Chemist, body: s.ApproveIn
+    request: Request, experiment_id: ExperimentId, user: Chemist, body: s.ApproveIn
 ) -> s.ExperimentOut:
     """Approve a proposal, with ``edits`` applied first (checked against bounds and limits)."""
     edits = {k: str(v) for k, v in body.edits.items()}
@@ -197,7 +200,7 @@ def approve(
     "/experiments/{experiment_id}/reject", response_model=s.ExperimentOut, tags=["approvals"]
 )
 def reject(
-    request: Request, experiment_id: int, user: Chemist, body: s.RejectIn
+    request: Request, experiment_id: ExperimentId, user: Chemist, body: s.RejectIn
 ) -> s.ExperimentOut:
     """Reject a proposal for a reason; the planner will not propose it again."""
     if not body.reason.strip():
@@ -210,7 +213,7 @@ def reject(
     "/campaigns/{name}/approve-cycle", response_model=list[s.ExperimentOut], tags=["approvals"]
 )
 def approve_cycle(
-    request: Request, name: str, user: Chemist, body: s.CycleApproveIn
+    request: Request, name: Name, user: Chemist, body: s.CycleApproveIn
 ) -> list[s.ExperimentOut]:
     """Approve every proposal of one cycle of a campaign, all or none."""
     reviewer = Reviewer(store_of(request), user.name, WEB)
@@ -223,7 +226,7 @@ def approve_cycle(
     "/experiments/{experiment_id}/resolve", response_model=s.ExperimentOut, tags=["attention"]
 )
 def settle(
-    request: Request, experiment_id: int, user: Chemist, body: s.ResolveIn
+    request: Request, experiment_id: ExperimentId, user: Chemist, body: s.ResolveIn
 ) -> s.ExperimentOut:
     """Settle an experiment that needs attention: completed (with values), failed or abandoned."""
     resolve(store_of(request), user.name, experiment_id, body.outcome, body.values, body.note, WEB)

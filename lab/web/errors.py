@@ -60,6 +60,8 @@ async def validation_handler(_request: Request, exc: Exception) -> JSONResponse:
     """A request that does not match the schema: 422 naming the first bad field."""
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+    if first.get("type") == "json_invalid":
+        return error_response(422, f"body: not valid JSON ({first.get('msg')})", "body")
     loc = [
         str(part)
         for part in first.get("loc", ())
@@ -73,6 +75,8 @@ async def validation_handler(_request: Request, exc: Exception) -> JSONResponse:
 async def http_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     """Starlette's own errors (unknown route, wrong method) in the same JSON shape."""
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:  # FastAPI's "error parsing the body": bad input like any other
+        return error_response(422, "body: not valid JSON", "body")
     return error_response(exc.status_code, str(exc.detail))
 
 

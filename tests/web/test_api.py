@@ -319,3 +319,13 @@ def test_openapi_documents_every_route_with_response_models(web: Web) -> None:
             "$ref"
         ].endswith("ErrorBody")
     assert "HTTPBearer" in schema["components"]["securitySchemes"]
+
+
+def test_a_body_that_is_not_json_is_422(web: Web) -> None:
+    first = web.ids()[0]
+    response = web.client.post(
+        f"/api/v1/experiments/{first}/approve",
+        content=b"{not json",
+        headers={**web.auth("chemist"), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422 and response.json()["field"] == "body"
