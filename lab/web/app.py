@@ -18,6 +18,7 @@ from lab.control import ControlError
 from lab.review import AlreadyDecidedError, EditRefusedError, ReviewError, UnknownExperimentError
 from lab.web import actions, api, errors, live, pages
 from lab.web.auth import LoginLimiter, SessionSigner
+from lab.web.plots import PlotCache
 from lab.web.render import PageError, page
 
 log = logging.getLogger("dbtl.web")
@@ -101,6 +102,7 @@ def create_app(store: Datastore, secret_key: str | None = None) -> FastAPI:
     app.state.store = store
     app.state.signer = SessionSigner(secret_key or secrets.token_urlsafe(32))
     app.state.limiter = LoginLimiter()
+    app.state.plots = PlotCache()
     app.add_exception_handler(errors.ApiError, errors.api_error_handler)
     app.add_exception_handler(RequestValidationError, errors.validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)

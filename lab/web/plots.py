@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import matplotlib
@@ -26,6 +26,30 @@ from planner import Objective
 
 _LOCK = threading.Lock()  # the SVG backend's font cache is shared
 _COLOR = "#2b6cb0"
+RASTER_POINTS = 300
+"""Above this many points a scatter is embedded as an image inside the SVG (small, fast)."""
+
+
+class PlotCache:
+    """The SVGs of recent campaign states: plots change only when results or reports arrive."""
+
+    def __init__(self, size: int = 32) -> None:
+        """Keep the plots of up to ``size`` campaign states."""
+        self.size = size
+        self._plots: dict[tuple, dict[str, str | None]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, draw: Callable[[], dict[str, str | None]]) -> dict[str, str | None]:
+        """The plots for ``key``, drawn by ``draw`` the first time."""
+        with self._lock:
+            if key in self._plots:
+                return self._plots[key]
+        plots = draw()
+        with self._lock:
+            self._plots[key] = plots
+            while len(self._plots) > self.size:
+                self._plots.pop(next(iter(self._plots)))
+        return plots
 
 
 def _svg(figure: Figure) -> str:
@@ -69,7 +93,14 @@ def parameters_svg(
         x = rows[name]
         if not pd.api.types.is_numeric_dtype(x):
             x = x.astype(str)
-        ax.scatter(x, rows[objective.name].astype(float), s=14, color=_COLOR, alpha=0.8)
+        ax.scatter(
+            x,
+            rows[objective.name].astype(float),
+            s=14,
+            color=_COLOR,
+            alpha=0.8,
+            rasterized=len(rows) > RASTER_POINTS,
+        )
         ax.set_xlabel(name, fontsize="small")
         ax.set_ylabel(objective.name, fontsize="small")
         ax.tick_params(labelsize="x-small", labelrotation=0)
@@ -90,7 +121,14 @@ def pareto_svg(table: pd.DataFrame, objectives: Sequence[Objective]) -> str | No
     front = pareto_rows(table, list(objectives)).sort_values(first.name)
     figure = Figure(figsize=(4.5, 3.5))
     ax = figure.subplots()
-    ax.scatter(done[first.name], done[second.name], s=12, color="#a0aec0", label="experiments")
+    ax.scatter(
+        done[first.name],
+        done[second.name],
+        s=12,
+        color="#a0aec0",
+        label="experiments",
+        rasterized=len(done) > RASTER_POINTS,
+    )
     ax.plot(front[first.name], front[second.name], "o-", color="#c53030", label="Pareto front")
     ax.set_xlabel(f"{first.name} ({first.direction})")
     ax.set_ylabel(f"{second.name} ({second.direction})")
@@ -130,7 +168,16 @@ def diagnostics_svg(
     left.set_title("leave-one-out, per cycle", fontsize="small")
     if parity is not None:
         measured, mean, sd = parity
-        right.errorbar(mean, measured, xerr=sd, fmt="o", ms=3, color=_COLOR, alpha=0.8)
+        right.errorbar(
+            mean,
+            measured,
+            xerr=sd,
+            fmt="o",
+            ms=3,
+            color=_COLOR,
+            alpha=0.8,
+            rasterized=len(mean) > RASTER_POINTS,
+        )
         low, high = min(*measured, *mean), max(*measured, *mean)
         right.plot([low, high], [low, high], color="#718096", lw=0.8)
         right.set_xlabel(f"predicted {objective.name}")
