@@ -58,6 +58,12 @@ def event_page(session: Session, campaign_id: int | None, after: int, limit: int
     return list(session.exec(query.order_by(col(Event.id)).limit(limit)))
 
 
+def last_campaign_event_id(session: Session, campaign_id: int) -> int:
+    """The id of the campaign's newest event (0 when there is none): changes with any change."""
+    query = select(func.max(Event.id)).where(col(Event.campaign_id) == campaign_id)
+    return int(session.exec(query).one() or 0)
+
+
 def last_event_id(session: Session) -> int:
     """The id of the newest event (0 when there is none)."""
     return int(session.exec(select(func.max(Event.id))).one() or 0)

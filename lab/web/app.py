@@ -16,9 +16,10 @@ from datastore import Datastore, DatastoreError, IllegalTransitionError, NotFoun
 from datastore.accounts import AccountError
 from lab.control import ControlError
 from lab.review import AlreadyDecidedError, EditRefusedError, ReviewError, UnknownExperimentError
+from lab.views import CampaignView
 from lab.web import actions, api, errors, live, pages
 from lab.web.auth import LoginLimiter, SessionSigner
-from lab.web.plots import PlotCache
+from lab.web.cache import StateCache
 from lab.web.render import PageError, page
 
 log = logging.getLogger("dbtl.web")
@@ -102,7 +103,8 @@ def create_app(store: Datastore, secret_key: str | None = None) -> FastAPI:
     app.state.store = store
     app.state.signer = SessionSigner(secret_key or secrets.token_urlsafe(32))
     app.state.limiter = LoginLimiter()
-    app.state.plots = PlotCache()
+    app.state.plots = StateCache[dict]()
+    app.state.views = StateCache[CampaignView](size=8)  # a view of 100,000 rows is big
     app.add_exception_handler(errors.ApiError, errors.api_error_handler)
     app.add_exception_handler(RequestValidationError, errors.validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)

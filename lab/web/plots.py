@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import math
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import matplotlib
@@ -28,28 +28,6 @@ _LOCK = threading.Lock()  # the SVG backend's font cache is shared
 _COLOR = "#2b6cb0"
 RASTER_POINTS = 300
 """Above this many points a scatter is embedded as an image inside the SVG (small, fast)."""
-
-
-class PlotCache:
-    """The SVGs of recent campaign states: plots change only when results or reports arrive."""
-
-    def __init__(self, size: int = 32) -> None:
-        """Keep the plots of up to ``size`` campaign states."""
-        self.size = size
-        self._plots: dict[tuple, dict[str, str | None]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple, draw: Callable[[], dict[str, str | None]]) -> dict[str, str | None]:
-        """The plots for ``key``, drawn by ``draw`` the first time."""
-        with self._lock:
-            if key in self._plots:
-                return self._plots[key]
-        plots = draw()
-        with self._lock:
-            self._plots[key] = plots
-            while len(self._plots) > self.size:
-                self._plots.pop(next(iter(self._plots)))
-        return plots
 
 
 def _svg(figure: Figure) -> str:

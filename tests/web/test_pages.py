@@ -213,3 +213,12 @@ def test_the_campaign_page_plots_results(store: Datastore, examples: Path) -> No
 @pytest.mark.parametrize("path", ["/static/live.js", "/static/style.css"])
 def test_static_files_ship_with_the_package(web: Web, path: str) -> None:
     assert web.client.get(path).status_code == 200
+
+
+def test_the_campaign_page_follows_every_change(web: Web) -> None:
+    csrf = login(web.client, "chemist")
+    assert web.client.get("/campaigns/chem").text.count("status awaiting_approval") == 3
+    first = web.ids()[0]
+    web.client.post(f"/proposals/{first}/reject", data={"csrf": csrf, "reason": "no"})
+    page = web.client.get("/campaigns/chem").text  # a new event: not the cached view
+    assert page.count("status awaiting_approval") == 2 and "status rejected" in page
