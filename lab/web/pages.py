@@ -14,7 +14,7 @@ from datastore import repository as repo
 from lab.accounts import Role, authenticate
 from lab.overview import campaign_summaries, device_rows, molecules, summarize
 from lab.review import ProposalView, Reviewer
-from lab.views import load_view
+from lab.views import CampaignView, load_view
 from lab.web import plots
 from lab.web.auth import SESSION_COOKIE, SESSION_MAX_AGE_S, Session, SessionSigner, store_of
 from lab.web.chemdraw import molecule_svg
@@ -101,19 +101,21 @@ def campaign(request: Request, name: str) -> Response:
     session = signed_in(request)
     if not isinstance(session, Session):
         return session
-    with store_of(request).session() as db:
-        view = load_view(db, name, with_events=False)
-        summary = summarize(db, view.campaign)
-        events = pages.recent_events(db, view.campaign.id or 0, TABLE_ROWS)
-    return page(
-        request,
-        "campaign.html",
-        session,
-        summary=summary,
-        view=view,
-        events=events,
-        plots=_plots(view),
-    )
+    store = store_of(request)
+    with store.session() as db:
+        c = repo.get_campaign(db, name)
+        key = (c.id, pages.last_campaign_event_id(db, c.id or 0))  # changes with any change
+        summary = summarize(db, c)
+        events = pages.recent_events(db, c.id or 0, TABLE_ROWS)
+
+    def read() -> CampaignView:
+        with store.session() as db:
+            return load_view(db, name, with_events=False)
+
+    view = request.app.state.views.get(key, read)
+    drawn = request.app.state.plots.get(key, lambda: _plots(view))
+    context = {"summary": summary, "view": view, "events": events, "plots": drawn}
+    return page(request, "campaign.html", session, **context)
 
 
 def _plots(view: Any) -> dict[str, str | None]:
