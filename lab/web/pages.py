@@ -74,7 +74,8 @@ def _login_again(request: Request, status: int, message: str, target: str) -> Re
 
 def _local(target: str) -> str:
     """Only redirect within this site."""
-    return target if target.startswith("/") and not target.startswith("//") else "/"
+    local = target.startswith("/") and not target.startswith("//") and "\\" not in target
+    return target if local else "/"
 
 
 @router.post("/logout")

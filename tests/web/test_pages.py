@@ -222,3 +222,15 @@ def test_the_campaign_page_follows_every_change(web: Web) -> None:
     web.client.post(f"/proposals/{first}/reject", data={"csrf": csrf, "reason": "no"})
     page = web.client.get("/campaigns/chem").text  # a new event: not the cached view
     assert page.count("status awaiting_approval") == 2 and "status rejected" in page
+
+
+@pytest.mark.parametrize("target", ["https://evil.example", "//evil.example", "/\\evil.example"])
+def test_sign_in_never_redirects_off_site(web: Web, target: str) -> None:
+    form = web.client.get(f"/login?next={target}")
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+    response = web.client.post(
+        "/login",
+        data={"name": "viewer", "password": PASSWORD, "csrf": token, "next": target},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/"
