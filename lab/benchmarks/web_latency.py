@@ -116,18 +116,17 @@ def web_latency(console: Console) -> None:
             with served(url) as base:
                 browser = signed_in(base, "bench")
                 api = httpx.Client(base_url=base, headers=bearer, timeout=120.0)
-                for name, call in (
-                    ("campaign page", lambda b=browser: b.get(f"/campaigns/{NAME}")),
-                    (
-                        "GET /api/v1/proposals",
-                        lambda a=api: a.get(f"/api/v1/proposals?campaign={NAME}"),
-                    ),
-                    (
-                        "export csv",
-                        lambda a=api: a.get(f"/api/v1/campaigns/{NAME}/export?format=csv"),
-                    ),
+                store = Datastore(url, migrate=False)
+                page, proposals = f"/campaigns/{NAME}", f"/api/v1/proposals?campaign={NAME}"
+                export = f"/api/v1/campaigns/{NAME}/export?format=csv"
+                for name, client, path, before in (
+                    ("campaign page", browser, page, _nothing),
+                    ("campaign page, after a change", browser, page, lambda s=store: _change(s)),
+                    ("GET /api/v1/proposals", api, proposals, _nothing),
+                    ("export csv", api, export, _nothing),
                 ):
-                    p50, p95 = percentiles_ms(call, requests)
+                    call = lambda c=client, p=path: c.get(p)  # noqa: E731
+                    p50, p95 = percentiles_ms(call, requests, before)
                     table.add_row(label, name, f"{p50:.0f}", f"{p95:.0f}")
     console.print(table)
     console.print(

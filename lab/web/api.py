@@ -29,6 +29,7 @@ from lab.overview import (
     campaign_summaries,
     campaign_summary,
     device_rows,
+    find_device,
     summarize,
 )
 from lab.review import Reviewer
@@ -279,12 +280,12 @@ def service(
 ) -> s.DeviceOut:
     """Put a device back in service (resetting its failure count) or take it out."""
     store = store_of(request)
-    if not any(r.lab == lab and r.device == device for r in device_rows(store)):
-        raise ApiError(
-            404, f"no device {device!r} in lab {lab!r}; see GET /api/v1/devices", "device"
-        )
+    if find_device(store, lab, device) is None:
+        message = f"no device {device!r} in lab {lab!r}; see GET /api/v1/devices"
+        raise ApiError(404, message, "device")
     set_device_service(store, lab, device, body.in_service, user.name, body.note)
-    row = next(r for r in device_rows(store) if r.lab == lab and r.device == device)
+    row = find_device(store, lab, device)
+    assert row is not None
     return convert.device_out(row)
 
 
