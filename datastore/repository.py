@@ -110,9 +110,15 @@ def set_campaign_budget(session: Session, campaign: Campaign, budget: int, actor
 
 
 def set_campaign_status(
-    session: Session, campaign: Campaign, status: str, *, actor: str, reason: str | None = None
+    session: Session,
+    campaign: Campaign,
+    status: str,
+    *,
+    actor: str,
+    reason: str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> None:
-    """Change a campaign's status, with a ``campaign_status`` event."""
+    """Change a campaign's status, with a ``campaign_status`` event (``extra`` in its payload)."""
     previous = campaign.status
     campaign.status = status
     campaign.updated_at = utcnow()
@@ -122,7 +128,7 @@ def set_campaign_status(
         _id(campaign),
         "campaign_status",
         actor=actor,
-        payload={"from": previous, "to": status, "reason": reason},
+        payload={**(extra or {}), "from": previous, "to": status, "reason": reason},
     )
 
 
@@ -347,8 +353,11 @@ def update_parameters(
     *,
     actor: str,
     comment: str | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Experiment:
     """Replace an experiment's parameters before it runs, recording before and after.
+
+    ``extra`` is added to the event's payload (where the edit came from).
 
     Raises:
         IllegalTransitionError: The experiment is no longer awaiting approval.
@@ -369,7 +378,12 @@ def update_parameters(
         "edited",
         actor=actor,
         experiment_id=experiment_id,
-        payload={"before": before, "after": dict(parameters), "comment": comment},
+        payload={
+            **(extra or {}),
+            "before": before,
+            "after": dict(parameters),
+            "comment": comment,
+        },
     )
     return experiment
 

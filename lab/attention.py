@@ -45,8 +45,11 @@ def resolve(
     outcome: Outcome,
     values: Mapping[str, float],
     note: str,
+    audit: Mapping[str, str] | None = None,
 ) -> Experiment:
     """Record what really happened to an experiment that needs attention.
+
+    ``audit`` (where the decision came from) is added to the event's payload.
 
     Raises:
         ReviewError: Not flagged, missing note, or (for ``completed``) missing or
@@ -65,7 +68,7 @@ def resolve(
             )
         campaign = session.get(Campaign, experiment.campaign_id)
         assert campaign is not None
-        payload = {"note": note, "resolved_by": person}
+        payload = {**(audit or {}), "note": note, "resolved_by": person}
         if outcome == "completed":
             measured = _measured(
                 campaign, values, repo.units_of_measurements(session, campaign.id or 0)

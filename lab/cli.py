@@ -27,7 +27,9 @@ from lab.cli_protocol import protocol_app
 from lab.cli_provenance import export_ord_command, provenance
 from lab.cli_review import approve, reject, resolve, review
 from lab.cli_route import route_app
+from lab.cli_serve import serve
 from lab.cli_tables import export_experiments, export_table_command
+from lab.cli_user import user_app
 from lab.console import RichReporter, events_table, experiments_table, summary_tables
 from lab.limits_check import poll_problem
 from lab.outages import OUTAGE_EXIT_CODE, DeviceOutageError
@@ -233,6 +235,7 @@ app.command()(review)
 app.command()(approve)
 app.command()(reject)
 app.command()(resolve)
+app.command()(serve)
 app.command()(bench)
 app.command()(provenance)
 app.command("export-table")(export_table_command)
@@ -242,6 +245,7 @@ app.add_typer(lab_app, name="lab")
 app.add_typer(protocol_app, name="protocol")
 app.add_typer(route_app, name="route")
 app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
 
 
 def main() -> None:

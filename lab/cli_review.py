@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 from typing import Annotated
 
 import typer
@@ -13,7 +15,6 @@ from datastore.engine import DEFAULT_URL
 from lab.approvals import is_person
 from lab.attention import parse_values
 from lab.attention import resolve as resolve_experiment
-from lab.campaigns import default_actor
 from lab.console import fmt
 from lab.review import ProposalView, Reviewer, ReviewError, parse_edits
 
@@ -22,7 +23,10 @@ console = Console()
 Db = Annotated[str, typer.Option("--db", envvar="DBTL_DB", help="Database URL.")]
 By = Annotated[
     str | None,
-    typer.Option("--by", help="Your name, recorded in the audit trail (default: user@host)."),
+    typer.Option(
+        "--by",
+        help="Your name, recorded in the audit trail next to the OS user (default: the OS user).",
+    ),
 ]
 CampaignOpt = Annotated[str | None, typer.Option("--campaign", "-c", help="Only this campaign.")]
 CycleOpt = Annotated[int | None, typer.Option("--cycle", help="Only proposals of this cycle.")]
@@ -77,7 +81,7 @@ def approve(
     db: Db = DEFAULT_URL,
 ) -> None:
     """Approve proposals (optionally edited); they then run as approved."""
-    reviewer = Reviewer(Datastore(db), person(by))
+    reviewer = Reviewer(Datastore(db), person(by), cli_audit())
     chosen = chosen_ids(reviewer, ids, all_, campaign, cycle)
     decided = reviewer.approve(chosen, parse_edits(edit or []), comment)
     for e in decided:
@@ -96,7 +100,7 @@ def reject(
     db: Db = DEFAULT_URL,
 ) -> None:
     """Reject proposals with a reason; the planner will not propose them again."""
-    reviewer = Reviewer(Datastore(db), person(by))
+    reviewer = Reviewer(Datastore(db), person(by), cli_audit())
     chosen = chosen_ids(reviewer, ids, all_, campaign, cycle)
     for e in reviewer.reject(chosen, reason):
         console.print(f"rejected id {e.id} (#{e.number}): {reason}")
@@ -127,6 +131,7 @@ def resolve(
         outcome,  # type: ignore[arg-type]
         parse_values(value or []),
         note,
+        cli_audit(),
     )
     console.print(f"experiment {e.id} (#{e.number}) is now {e.status}")
 
@@ -144,9 +149,22 @@ def chosen_ids(
     return ids
 
 
+def os_user() -> str:
+    """The operating-system user running this command."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        return os.environ.get("USER") or "unknown"
+
+
+def cli_audit() -> dict[str, str]:
+    """What every decision taken in a terminal records besides the name: source and OS user."""
+    return {"source": "cli", "os_user": os_user()}
+
+
 def person(by: str | None) -> str:
-    """The reviewer's name: --by, else user@host (without the process id)."""
-    name = by or default_actor().rsplit(":", 1)[0]
+    """The reviewer's name: --by (the OS user is recorded beside it), else the OS user."""
+    name = by or os_user()
     if not is_person(name):
         raise ReviewError(f"--by {name!r}: names starting with 'policy:' are reserved")
     return name

@@ -8,20 +8,19 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
-import yaml
 from rich.console import Console
 
 from datastore import Datastore
 from datastore import repository as repo
 from datastore.engine import DEFAULT_URL
-from datastore.exports import model_reports_table, write_events, write_experiments, write_table
-from lab.spec import CampaignSpec
+from datastore.exports import model_reports_table, write_events, write_table
+from lab.exporting import TableFormat, export_experiments, outcome_names
 
 console = Console()
-TableFormat = Literal["csv", "parquet"]
+__all__ = ["TableFormat", "export_experiments", "export_table", "outcome_names"]
 
 
 class TableName(StrEnum):
@@ -37,22 +36,6 @@ class TableFormatOption(StrEnum):
 
     csv = "csv"
     parquet = "parquet"
-
-
-def outcome_names(spec_yaml: str) -> list[str] | None:
-    """The campaign's objective and constraint names, or ``None`` if its spec is unreadable."""
-    try:
-        return CampaignSpec.model_validate(yaml.safe_load(spec_yaml)).problem().outcome_names
-    except Exception:  # a spec stored by another version: export every measurement
-        return None
-
-
-def export_experiments(store: Datastore, name: str, fmt: TableFormat, output: Path) -> int:
-    """Stream one row per experiment of ``name`` to ``output``; return the row count."""
-    with store.session() as session:
-        campaign = repo.get_campaign(session, name)
-        names = outcome_names(campaign.spec_yaml)
-        return write_experiments(session, campaign, names, fmt, output)
 
 
 def export_table(store: Datastore, name: str, table: TableName, fmt: TableFormat, out: Path) -> int:

@@ -8,6 +8,8 @@ then waits; an aborted one abandons every experiment that has not started.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from datastore import Datastore, DatastoreError
 from datastore import leases as lease_repo
 from datastore import repository as repo
@@ -27,9 +29,16 @@ class ControlError(DatastoreError):
 
 
 def change_campaign(
-    store: Datastore, name: str, action: str, actor: str, reason: str | None = None
+    store: Datastore,
+    name: str,
+    action: str,
+    actor: str,
+    reason: str | None = None,
+    audit: Mapping[str, str] | None = None,
 ) -> list[int]:
     """Pause, resume or abort campaign ``name``.
+
+    ``audit`` (where the command came from) is added to the events' payloads.
 
     Returns:
         Numbers of the experiments abandoned (abort only).
@@ -46,12 +55,19 @@ def change_campaign(
                 f"cannot {action} campaign {name!r}: it is {campaign.status} "
                 f"({action} applies to {' or '.join(sorted(allowed))} campaigns)"
             )
-        repo.set_campaign_status(session, campaign, target, actor=actor, reason=reason)
+        repo.set_campaign_status(session, campaign, target, actor=actor, reason=reason, extra=audit)
         abandoned: list[int] = []
         if action == "abort":
             note = f"campaign aborted{': ' + reason if reason else ''}"
             for experiment in repo.list_experiments(session, campaign.id or 0, NOT_STARTED):
-                repo.transition(session, experiment.id or 0, _S.ABANDONED, actor=actor, error=note)
+                repo.transition(
+                    session,
+                    experiment.id or 0,
+                    _S.ABANDONED,
+                    actor=actor,
+                    error=note,
+                    payload=dict(audit or {}),
+                )
                 abandoned.append(experiment.number)
         return abandoned
 

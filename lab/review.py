@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, runtime_checkable
 from typing import Protocol as TypingProtocol
 
@@ -39,6 +40,23 @@ class ReviewError(Exception):
     """A review decision cannot be taken; nothing was changed."""
 
 
+class UnknownExperimentError(ReviewError):
+    """The experiment named does not exist."""
+
+
+class AlreadyDecidedError(ReviewError):
+    """The experiment no longer awaits approval (or its campaign is closed)."""
+
+
+class EditRefusedError(ReviewError):
+    """An edit names an unknown parameter, leaves the space, or breaks the lab's limits."""
+
+    def __init__(self, message: str, field: str) -> None:
+        """Create the error; ``field`` names what was refused (``edits.<parameter>``)."""
+        super().__init__(message)
+        self.field = field
+
+
 @dataclass(frozen=True)
 class ProposalView:
     """What a reviewer sees about one proposal awaiting approval."""
@@ -49,6 +67,8 @@ class ProposalView:
     rationale: str
     flags: list[str]
     protocol_lines: list[str] = field(default_factory=list)
+    preflight: str = "not checked (no lab stored with the campaign)"
+    """``passed``, or the problem the protocol's pre-flight check found."""
     construct: str = ""
     """The design as its parts in assembly order (pathway campaigns), else empty."""
 
@@ -77,30 +97,48 @@ def parse_edits(edits: Sequence[str]) -> dict[str, str]:
     return out
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
+
+
+@lru_cache(maxsize=64)
+def _spec_from(text: str) -> CampaignSpec:
+    return CampaignSpec.model_validate(yaml.load(text, Loader=_LOADER))
+
+
+@lru_cache(maxsize=64)
+def _lab_from(text: str) -> LabSpec:
+    return LabSpec.model_validate(yaml.load(text, Loader=_LOADER))
+
+
 def stored_spec(campaign: Campaign) -> CampaignSpec:
-    """The spec a campaign was started with."""
-    return CampaignSpec.model_validate(yaml.safe_load(campaign.spec_yaml))
+    """The spec a campaign was started with (parsed once per text: specs are frozen)."""
+    return _spec_from(campaign.spec_yaml)
 
 
 def stored_lab(campaign: Campaign) -> LabSpec | None:
-    """The lab a campaign was started on, as stored with it."""
-    return LabSpec.model_validate(yaml.safe_load(campaign.lab_yaml)) if campaign.lab_yaml else None
+    """The lab a campaign was started on, as stored with it (parsed once per text)."""
+    return _lab_from(campaign.lab_yaml) if campaign.lab_yaml else None
 
 
 class Reviewer:
     """Applies review decisions to one datastore, as one person."""
 
-    def __init__(self, store: Datastore, person: str) -> None:
+    def __init__(
+        self, store: Datastore, person: str, audit: Mapping[str, str] | None = None
+    ) -> None:
         """Create a reviewer.
 
         Args:
             store: The datastore.
             person: Who decides (recorded on every event); must not look like a policy.
+            audit: Where the decision came from, added to each event's payload
+                (e.g. ``{"source": "web"}`` or ``{"source": "cli", "os_user": "ana"}``).
         """
         if not is_person(person):
             raise ReviewError(f"{person!r} is reserved for policies; give a person's name")
         self.store = store
         self.person = person
+        self.audit = dict(audit or {})
 
     # ------------------------------------------------------------- reading
     def pending(self, campaign: str | None = None) -> list[ProposalView]:
@@ -113,14 +151,19 @@ class Reviewer:
             )
             views = []
             for c in campaigns:
-                spec = stored_spec(c)
+                spec, lab = stored_spec(c), stored_lab(c)  # parsed once per campaign
                 best = _best_values(session, c, spec.objectives)
                 for e in repo.list_experiments(session, c.id or 0, [_S.AWAITING_APPROVAL]):
-                    views.append(self._view(c, spec, e, best))
+                    views.append(self._view(c, spec, lab, e, best))
         return views
 
     def _view(
-        self, campaign: Campaign, spec: CampaignSpec, experiment: Experiment, best: dict[str, float]
+        self,
+        campaign: Campaign,
+        spec: CampaignSpec,
+        lab: LabSpec | None,
+        experiment: Experiment,
+        best: dict[str, float],
     ) -> ProposalView:
         predicted = {
             k: v
@@ -129,15 +172,23 @@ class Reviewer:
         }
         flags = envelope_flags(experiment.parameters, spec.approval.envelope)
         lines: list[str] = []
+        preflight = ProposalView.preflight
         construct = ""
-        lab = stored_lab(campaign)
         if lab is not None:
             problem, lines = _protocol_check(spec, lab, experiment.parameters, experiment.number)
             flags += [problem] if problem else []
+            preflight = problem or "passed"
             construct = _construct(spec, lab, experiment.parameters)
         rationale = explain(spec.objectives, predicted, best, experiment.predicted or {})
         return ProposalView(
-            experiment, campaign.name, predicted, rationale, flags, lines, construct
+            experiment,
+            campaign.name,
+            predicted,
+            rationale,
+            flags,
+            lines,
+            preflight=preflight,
+            construct=construct,
         )
 
     # ------------------------------------------------------------ deciding
@@ -160,14 +211,19 @@ class Reviewer:
                 if edits:
                     design = self._edited(campaign, experiment, edits)
                     repo.update_parameters(
-                        session, experiment_id, design, actor=self.person, comment=comment
+                        session,
+                        experiment_id,
+                        design,
+                        actor=self.person,
+                        comment=comment,
+                        extra=self.audit,
                     )
                 repo.transition(
                     session,
                     experiment_id,
                     _S.APPROVED,
                     actor=self.person,
-                    payload={"comment": comment} if comment else None,
+                    payload={**self.audit, **({"comment": comment} if comment else {})},
                 )
             session.expire_all()
             return [repo.get_experiment(session, i) for i in experiment_ids]
@@ -189,7 +245,7 @@ class Reviewer:
                     _S.REJECTED,
                     actor=self.person,
                     error=reason,
-                    payload={"reason": reason},
+                    payload={**self.audit, "reason": reason},
                 )
             session.expire_all()
             return [repo.get_experiment(session, i) for i in experiment_ids]
@@ -214,16 +270,18 @@ class Reviewer:
     def _decidable(self, session: Session, experiment_id: int) -> tuple[Experiment, Campaign]:
         experiment = session.get(Experiment, experiment_id)
         if experiment is None:
-            raise ReviewError(f"no experiment with id {experiment_id}; see `dbtl review`")
+            raise UnknownExperimentError(
+                f"no experiment with id {experiment_id}; see `dbtl review`"
+            )
         campaign = session.get(Campaign, experiment.campaign_id)
         assert campaign is not None
         if campaign.status in ("aborted", "completed"):
-            raise ReviewError(
+            raise AlreadyDecidedError(
                 f"experiment {experiment_id} belongs to campaign {campaign.name!r}, "
                 f"which is {campaign.status}; nothing to decide"
             )
         if experiment.status != _S.AWAITING_APPROVAL.value:
-            raise ReviewError(
+            raise AlreadyDecidedError(
                 f"experiment {experiment_id} (#{experiment.number} of "
                 f"{campaign.name}) is {experiment.status}, not awaiting approval; "
                 "it was already decided"
@@ -241,20 +299,28 @@ class Reviewer:
         try:
             design = space.validate_design(design)
         except ValueError as exc:
-            raise ReviewError(f"edit refused: {exc}") from None
+            raise EditRefusedError(f"edit refused: {exc}", _field(edits, str(exc))) from None
         lab = stored_lab(campaign)
         if lab is not None:
             problem, _ = _protocol_check(spec, lab, design, experiment.number)
             if problem:
-                raise ReviewError(f"edit refused by the lab's safety limits: {problem}")
+                raise EditRefusedError(
+                    f"edit refused by the lab's safety limits: {problem}", _field(edits, problem)
+                )
         return design
+
+
+def _field(edits: Mapping[str, str], message: str) -> str:
+    """``edits.<name>`` for the edited parameter a message names (else the first edited)."""
+    named = [name for name in edits if name in message]
+    return f"edits.{(named or list(edits))[0]}"
 
 
 def _typed_value(space: SearchSpace, name: str, text: str) -> Any:
     try:
         space.parameter(name)
     except KeyError as exc:
-        raise ReviewError(f"edit refused: {exc.args[0]}") from None
+        raise EditRefusedError(f"edit refused: {exc.args[0]}", f"edits.{name}") from None
     try:
         return float(text)
     except ValueError:

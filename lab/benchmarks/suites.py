@@ -7,4 +7,5 @@ import lab.benchmarks.planner_latency
 import lab.benchmarks.planner_pareto
 import lab.benchmarks.planner_protocol
 import lab.benchmarks.planner_tables
-import lab.benchmarks.route_proposal  # noqa: F401
+import lab.benchmarks.route_proposal
+import lab.benchmarks.web_latency  # noqa: F401

@@ -1,0 +1,226 @@
+"""The workbench at scale: latency of its pages and API, and live-update clients.
+
+``python -m lab.benchmarks web-latency`` seeds a Suzuki HTE campaign of
+``DBTL_BENCH_EXPERIMENTS`` experiments (default 10,000) and 10 events each
+(as ``datastore-scale``) on SQLite and, when the test server answers, on
+PostgreSQL, serves it with uvicorn on loopback, and times
+``DBTL_BENCH_REQUESTS`` (default 20) sequential requests of the campaign page
+(signed in), ``GET /api/v1/proposals`` and the CSV export: p50 and p95 in ms
+(target p95 < 300 ms). ``web-live`` then holds ``DBTL_BENCH_LIVE_CLIENTS``
+(default 50) server-sent-event clients for ``DBTL_BENCH_LIVE_S`` seconds
+(default 60) while events are written, and counts the events each missed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+
+from datastore import Datastore
+from datastore import repository as repo
+from lab.accounts import add_user, issue_token
+from lab.benchmarks.datastore_scale import EXAMPLE, NAME, _postgres_url, scale, seeded
+from lab.benchmarks.registry import benchmark
+from lab.campaigns import load_campaign
+from lab.runner import with_spec
+
+PASSWORD = "bench password"
+
+
+@contextmanager
+def served(url: str) -> Iterator[str]:
+    """Serve the datastore at ``url`` with uvicorn in a thread on a free loopback port."""
+    import socket
+
+    import uvicorn
+
+    from lab.web import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(Datastore(url, migrate=False)), port=port, log_level="error")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def signed_in(base: str, name: str) -> httpx.Client:
+    """A client with a browser session of account ``name``."""
+    client = httpx.Client(base_url=base, timeout=60.0)
+    form = client.get("/login").text
+    token = re.search(r'name="csrf" value="([^"]+)"', form)
+    assert token is not None
+    client.post("/login", data={"name": name, "password": PASSWORD, "csrf": token.group(1)})
+    return client
+
+
+def percentiles_ms(
+    call: Callable[[], httpx.Response], n: int, before: Callable[[], None] = lambda: None
+) -> tuple[float, float]:
+    """p50 and p95 of ``n`` sequential calls (after one warm-up), in ms; ``before`` is untimed."""
+    call().raise_for_status()
+    times = []
+    for _ in range(n):
+        before()
+        started = time.perf_counter()
+        call().raise_for_status()
+        times.append(1000.0 * (time.perf_counter() - started))
+    times.sort()
+    return statistics.median(times), times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+
+
+def _prepare(url: str, experiments: int, events: int) -> tuple[float, str]:
+    loaded = with_spec(load_campaign(EXAMPLE), name=NAME, budget=experiments + 100)
+    seconds = seeded(url, loaded, experiments, events)
+    store = Datastore(url, migrate=False)
+    add_user(store, "bench", "chemist", PASSWORD)
+    return seconds, issue_token(store, "bench")
+
+
+@benchmark("web-latency")
+def web_latency(console: Console) -> None:
+    """p50/p95 of the campaign page, the proposals API and the CSV export."""
+    experiments, events = scale()
+    requests = int(os.environ.get("DBTL_BENCH_REQUESTS", "20"))
+    table = Table(title=f"Workbench latency, {experiments:,} experiments / {events:,} events")
+    for column in ("database", "request", "p50 ms", "p95 ms"):
+        table.add_column(column, justify="right")
+    with tempfile.TemporaryDirectory() as folder:
+        urls = [("SQLite", f"sqlite:///{Path(folder) / 'web.db'}")]
+        postgres = _postgres_url()
+        if postgres:
+            urls.append(("PostgreSQL", postgres))
+        for label, url in urls:
+            _seconds, token = _prepare(url, experiments, events)
+            bearer = {"Authorization": f"Bearer {token}"}
+            with served(url) as base:
+                browser = signed_in(base, "bench")
+                api = httpx.Client(base_url=base, headers=bearer, timeout=120.0)
+                store = Datastore(url, migrate=False)
+                page, proposals = f"/campaigns/{NAME}", f"/api/v1/proposals?campaign={NAME}"
+                export = f"/api/v1/campaigns/{NAME}/export?format=csv"
+                for name, client, path, before in (
+                    ("campaign page", browser, page, _nothing),
+                    ("campaign page, after a change", browser, page, lambda s=store: _change(s)),
+                    ("GET /api/v1/proposals", api, proposals, _nothing),
+                    ("export csv", api, export, _nothing),
+                ):
+                    call = lambda c=client, p=path: c.get(p)  # noqa: E731
+                    p50, p95 = percentiles_ms(call, requests, before)
+                    table.add_row(label, name, f"{p50:.0f}", f"{p95:.0f}")
+    console.print(table)
+    console.print(
+        "target: p95 < 300 ms (sequential requests on loopback, server in-process); "
+        "'after a change' re-reads the whole campaign and redraws its plots"
+    )
+
+
+def _nothing() -> None:
+    """No preparation before a request."""
+
+
+def _change(store: Datastore) -> None:
+    """Append an event, as any change of the campaign does (the page cannot be reused)."""
+    with store.session() as session:
+        campaign_id = repo.get_campaign(session, NAME).id or 0
+        repo.append_event(session, campaign_id, "bench_tick", actor="bench")
+
+
+@benchmark("web-live")
+def web_live(console: Console) -> None:
+    """Many live-update clients at once: does any miss an event?"""
+    clients = int(os.environ.get("DBTL_BENCH_LIVE_CLIENTS", "50"))
+    seconds = float(os.environ.get("DBTL_BENCH_LIVE_S", "60"))
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'live.db'}"
+        _prepare(url, 100, 1000)
+        store = Datastore(url, migrate=False)
+        with store.session() as session:
+            campaign_id = repo.get_campaign(session, NAME).id or 0
+        with served(url) as base:
+            cookies = signed_in(base, "bench").cookies
+            start_id = _last_event(store)
+            received: list[set[int]] = [set() for _ in range(clients)]
+            stop = threading.Event()
+            readers = [
+                threading.Thread(
+                    target=_listen, args=(base, cookies, start_id, received[i], stop), daemon=True
+                )
+                for i in range(clients)
+            ]
+            for reader in readers:
+                reader.start()
+            written = _write_events(store, campaign_id, seconds)
+            time.sleep(3.0)  # the last poll reaches every client
+            stop.set()
+            for reader in readers:
+                reader.join(timeout=10)
+    missed = [len(written - got) for got in received]
+    table = Table(title=f"{clients} live-update clients for {seconds:.0f} s (SQLite, loopback)")
+    for column in ("events written", "clients", "clients that missed any", "most missed"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        str(len(written)), str(clients), str(sum(1 for m in missed if m)), str(max(missed))
+    )
+    console.print(table)
+    console.print("target: no client misses an event")
+
+
+def _last_event(store: Datastore) -> int:
+    from datastore import pages
+
+    with store.session() as session:
+        return pages.last_event_id(session)
+
+
+def _write_events(store: Datastore, campaign_id: int, seconds: float) -> set[int]:
+    """Append an event about every 0.1 s for ``seconds``; return their ids."""
+    ids: set[int] = set()
+    ends = time.monotonic() + seconds
+    while time.monotonic() < ends:
+        with store.session() as session:
+            event = repo.append_event(session, campaign_id, "bench_tick", actor="bench")
+            session.flush()
+            ids.add(event.id or 0)
+        time.sleep(0.1)
+    return ids
+
+
+def _listen(
+    base: str, cookies: httpx.Cookies, after: int, got: set[int], stop: threading.Event
+) -> None:
+    """Follow ``/live`` (reconnecting with Last-Event-ID like a browser) until ``stop``."""
+    last = after
+    with httpx.Client(base_url=base, cookies=cookies, timeout=None) as client:
+        while not stop.is_set():
+            try:
+                headers = {"Last-Event-ID": str(last)}
+                with client.stream("GET", f"/live?after={last}", headers=headers) as response:
+                    for line in response.iter_lines():
+                        if line.startswith("id: "):
+                            last = int(line[4:])
+                            got.add(last)
+                        if stop.is_set():
+                            return
+            except httpx.HTTPError:
+                time.sleep(0.5)

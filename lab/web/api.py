@@ -1,0 +1,298 @@
+"""The REST API, ``/api/v1``: every route calls the same service functions as the CLI.
+
+Roles: any account reads; ``operator`` pauses, resumes and aborts campaigns
+and sets devices in or out of service; ``chemist`` approves, edits, rejects
+and resolves; ``admin`` lists accounts. Lists take ``limit`` (at most
+:data:`~lab.web.schemas.MAX_PAGE`) and ``offset``; events take an ``after`` cursor.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
+
+from datastore import ExperimentStatus, pages
+from datastore import repository as repo
+from datastore.models import Campaign
+from lab.accounts import Role, User, list_users
+from lab.attention import resolve
+from lab.control import change_campaign, set_device_service
+from lab.exporting import export_experiments
+from lab.overview import (
+    campaign_summaries,
+    campaign_summary,
+    device_rows,
+    find_device,
+    summarize,
+)
+from lab.review import Reviewer
+from lab.views import load_view
+from lab.web import convert
+from lab.web import schemas as s
+from lab.web.auth import api_user, require, store_of
+from lab.web.errors import ERROR_RESPONSES, ApiError
+
+router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
+Viewer = Annotated[User, Depends(api_user)]
+Operator = Annotated[User, Depends(require(Role.operator))]
+Chemist = Annotated[User, Depends(require(Role.chemist))]
+Admin = Annotated[User, Depends(require(Role.admin))]
+Limit = Annotated[int, Query(ge=1, le=s.MAX_PAGE, description="page size")]
+Offset = Annotated[int, Query(ge=0, le=10**9, description="rows to skip")]
+CampaignName = Annotated[str, Query(max_length=200, description="only this campaign")]
+ExperimentId = Annotated[int, PathParam(ge=1, le=2**53, description="experiment id")]
+Name = Annotated[str, PathParam(max_length=200, description="campaign name")]
+WEB = {"source": "api"}
+
+
+@router.get("/me", response_model=s.Me, tags=["accounts"])
+def me(user: Viewer) -> s.Me:
+    """The account of the token."""
+    return s.Me(name=user.name, role=user.role.name)
+
+
+@router.get("/campaigns", response_model=s.CampaignPage, tags=["campaigns"])
+def campaigns(request: Request, _: Viewer, limit: Limit = 50, offset: Offset = 0) -> s.CampaignPage:
+    """Every campaign: status, progress and best so far."""
+    summaries = campaign_summaries(store_of(request))
+    items = [convert.campaign_out(x) for x in summaries[offset : offset + limit]]
+    return s.CampaignPage(items=items, total=len(summaries), limit=limit, offset=offset)
+
+
+@router.get("/campaigns/{name}", response_model=s.CampaignDetail, tags=["campaigns"])
+def campaign(request: Request, name: Name, _: Viewer) -> s.CampaignDetail:
+    """One campaign, with the first objective's best-so-far per cycle."""
+    with store_of(request).session() as session:
+        view = load_view(session, name, with_events=False)
+        summary = summarize(session, view.campaign)
+    return convert.campaign_detail(summary, view.table)
+
+
+@router.get("/campaigns/{name}/experiments", response_model=s.ExperimentPage, tags=["experiments"])
+def experiments(
+    request: Request,
+    name: Name,
+    _: Viewer,
+    status: Annotated[list[ExperimentStatus] | None, Query()] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> s.ExperimentPage:
+    """A campaign's experiments in number order, optionally of some statuses."""
+    with store_of(request).session() as session:
+        c = repo.get_campaign(session, name)
+        rows, total = pages.experiment_page(session, c.id or 0, status, limit, offset)
+        items = convert.experiment_outs(session, c.name, rows)
+    return s.ExperimentPage(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get(
+    "/campaigns/{name}/export",
+    response_class=FileResponse,
+    tags=["campaigns"],
+    responses={200: {"content": {"text/csv": {}, "application/vnd.apache.parquet": {}}}},
+)
+def export(
+    request: Request,
+    name: Name,
+    _: Viewer,
+    format: Annotated[Literal["csv", "parquet"], Query()] = "csv",
+) -> FileResponse:
+    """One row per experiment (columns: docs/exports.md), as CSV or Parquet."""
+    folder = Path(tempfile.mkdtemp(prefix="dbtl-export-"))
+    path = folder / f"{name}.{format}"
+    try:
+        export_experiments(store_of(request), name, format, path)
+    except Exception:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    media = "text/csv" if format == "csv" else "application/vnd.apache.parquet"
+    return FileResponse(
+        path,
+        media_type=media,
+        filename=path.name,
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    )
+
+
+def _control(
+    request: Request, name: str, action: str, user: User, body: s.ControlIn | None
+) -> s.ControlOut:
+    abandoned = change_campaign(
+        store_of(request), name, action, user.name, body.reason if body else None, WEB
+    )
+    summary = campaign_summary(store_of(request), name)
+    return s.ControlOut(name=name, status=summary.campaign.status, abandoned=abandoned)
+
+
+ControlBody = Annotated[s.ControlIn | None, Body()]
+
+
+@router.post("/campaigns/{name}/pause", response_model=s.ControlOut, tags=["control"])
+def pause(request: Request, name: Name, user: Operator, body: ControlBody = None) -> s.ControlOut:
+    """Pause: the running experiment finishes, then the campaign waits."""
+    return _control(request, name, "pause", user, body)
+
+
+@router.post("/campaigns/{name}/resume", response_model=s.ControlOut, tags=["control"])
+def resume(request: Request, name: Name, user: Operator, body: ControlBody = None) -> s.ControlOut:
+    """Resume a paused campaign."""
+    return _control(request, name, "resume", user, body)
+
+
+@router.post("/campaigns/{name}/abort", response_model=s.ControlOut, tags=["control"])
+def abort(request: Request, name: Name, user: Operator, body: ControlBody = None) -> s.ControlOut:
+    """Abort: every experiment not yet started is abandoned."""
+    return _control(request, name, "abort", user, body)
+
+
+@router.get("/proposals", response_model=s.ProposalPage, tags=["approvals"])
+def proposals(
+    request: Request,
+    user: Viewer,
+    campaign: CampaignName | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> s.ProposalPage:
+    """Proposals awaiting approval: prediction ± sd, why, flags, protocol and pre-flight."""
+    store = store_of(request)
+    views = Reviewer(store, user.name).pending(campaign)
+    page = views[offset : offset + limit]
+    with store.session() as session:
+        summaries = {
+            v.campaign: summarize(session, repo.get_campaign(session, v.campaign)) for v in page
+        }
+        items = [convert.proposal_out(session, v, summaries[v.campaign]) for v in page]
+    return s.ProposalPage(items=items, total=len(views), limit=limit, offset=offset)
+
+
+@router.get("/experiments/{experiment_id}", response_model=s.ExperimentOut, tags=["experiments"])
+def experiment(request: Request, experiment_id: ExperimentId, _: Viewer) -> s.ExperimentOut:
+    """One experiment."""
+    return _decided(request, experiment_id)
+
+
+def _decided(request: Request, experiment_id: int) -> s.ExperimentOut:
+    with store_of(request).session() as session:
+        e = repo.get_experiment(session, experiment_id)
+        c = session.get(Campaign, e.campaign_id)
+        return convert.experiment_outs(session, c.name if c else "", [e])[0]
+
+
+@router.post(
+    "/experiments/{experiment_id}/approve", response_model=s.ExperimentOut, tags=["approvals"]
+)
+def approve(
+    request: Request, experiment_id: ExperimentId, user: Chemist, body: s.ApproveIn
+) -> s.ExperimentOut:
+    """Approve a proposal, with ``edits`` applied first (checked against bounds and limits)."""
+    edits = {k: str(v) for k, v in body.edits.items()}
+    Reviewer(store_of(request), user.name, WEB).approve([experiment_id], edits, body.comment)
+    return _decided(request, experiment_id)
+
+
+@router.post(
+    "/experiments/{experiment_id}/reject", response_model=s.ExperimentOut, tags=["approvals"]
+)
+def reject(
+    request: Request, experiment_id: ExperimentId, user: Chemist, body: s.RejectIn
+) -> s.ExperimentOut:
+    """Reject a proposal for a reason; the planner will not propose it again."""
+    if not body.reason.strip():
+        raise ApiError(422, "reason: a rejection needs a reason", "reason")
+    Reviewer(store_of(request), user.name, WEB).reject([experiment_id], body.reason)
+    return _decided(request, experiment_id)
+
+
+@router.post(
+    "/campaigns/{name}/approve-cycle", response_model=list[s.ExperimentOut], tags=["approvals"]
+)
+def approve_cycle(
+    request: Request, name: Name, user: Chemist, body: s.CycleApproveIn
+) -> list[s.ExperimentOut]:
+    """Approve every proposal of one cycle of a campaign, all or none."""
+    reviewer = Reviewer(store_of(request), user.name, WEB)
+    ids = reviewer.select(name, body.cycle)
+    reviewer.approve(ids, None, body.comment)
+    return [_decided(request, i) for i in ids]
+
+
+@router.post(
+    "/experiments/{experiment_id}/resolve", response_model=s.ExperimentOut, tags=["attention"]
+)
+def settle(
+    request: Request, experiment_id: ExperimentId, user: Chemist, body: s.ResolveIn
+) -> s.ExperimentOut:
+    """Settle an experiment that needs attention: completed (with values), failed or abandoned."""
+    resolve(store_of(request), user.name, experiment_id, body.outcome, body.values, body.note, WEB)
+    return _decided(request, experiment_id)
+
+
+@router.get("/attention", response_model=s.ExperimentPage, tags=["attention"])
+def attention(
+    request: Request, _: Viewer, limit: Limit = 50, offset: Offset = 0
+) -> s.ExperimentPage:
+    """Experiments that need a person to say what happened (after a crash)."""
+    flagged = [ExperimentStatus.NEEDS_ATTENTION]
+    with store_of(request).session() as session:
+        items: list[s.ExperimentOut] = []
+        for c in repo.list_campaigns(session):
+            rows, _total = pages.experiment_page(session, c.id or 0, flagged, 10**6, 0)
+            items += convert.experiment_outs(session, c.name, rows)
+    page = items[offset : offset + limit]
+    return s.ExperimentPage(items=page, total=len(items), limit=limit, offset=offset)
+
+
+@router.get("/events", response_model=s.EventPage, tags=["events"])
+def events(
+    request: Request,
+    _: Viewer,
+    campaign: CampaignName | None = None,
+    after: Annotated[int, Query(ge=0, le=2**62, description="last event id seen")] = 0,
+    limit: Limit = 100,
+) -> s.EventPage:
+    """The audit trail after event ``after``, oldest first."""
+    with store_of(request).session() as session:
+        names = {c.id: c.name for c in repo.list_campaigns(session)}
+        campaign_id = repo.get_campaign(session, campaign).id if campaign else None
+        rows = pages.event_page(session, campaign_id, after, limit)
+    items = [convert.event_out(e, names.get(e.campaign_id, "")) for e in rows]
+    return s.EventPage(items=items, next_after=items[-1].id if items else after)
+
+
+@router.get("/devices", response_model=s.DevicePage, tags=["devices"])
+def devices(request: Request, _: Viewer, limit: Limit = 100, offset: Offset = 0) -> s.DevicePage:
+    """Devices of the labs campaigns run on: service state and leases."""
+    rows = device_rows(store_of(request))
+    items = [convert.device_out(r) for r in rows[offset : offset + limit]]
+    return s.DevicePage(items=items, total=len(rows), limit=limit, offset=offset)
+
+
+@router.post("/devices/{lab}/{device}/service", response_model=s.DeviceOut, tags=["devices"])
+def service(
+    request: Request, lab: str, device: str, user: Operator, body: s.ServiceIn
+) -> s.DeviceOut:
+    """Put a device back in service (resetting its failure count) or take it out."""
+    store = store_of(request)
+    if find_device(store, lab, device) is None:
+        message = f"no device {device!r} in lab {lab!r}; see GET /api/v1/devices"
+        raise ApiError(404, message, "device")
+    set_device_service(store, lab, device, body.in_service, user.name, body.note)
+    row = find_device(store, lab, device)
+    assert row is not None
+    return convert.device_out(row)
+
+
+@router.get("/accounts", response_model=list[s.AccountOut], tags=["accounts"])
+def accounts(request: Request, _: Admin) -> list[s.AccountOut]:
+    """Every account with its role (admin only)."""
+    return [
+        s.AccountOut(name=u.name, role=u.role.name, disabled=d)
+        for u, d in list_users(store_of(request))
+    ]

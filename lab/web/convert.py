@@ -1,0 +1,124 @@
+"""Rows and views of the service layer turned into API models."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session
+
+from datastore import pages
+from datastore.models import Event, Experiment
+from lab.overview import CampaignSummary, DeviceRow, molecules
+from lab.review import ProposalView
+from lab.views import best_so_far_by_cycle
+from lab.web import schemas as s
+
+
+def campaign_out(summary: CampaignSummary) -> s.CampaignOut:
+    """A campaign summary as the API shows it."""
+    c = summary.campaign
+    objectives = list(summary.spec.objectives) if summary.spec else []
+    return s.CampaignOut(
+        name=c.name,
+        status=c.status,
+        strategy=c.strategy,
+        budget=c.budget,
+        batch_size=c.batch_size,
+        approval_policy=c.approval_policy,
+        lab=c.lab_name,
+        objectives=[s.ObjectiveOut(name=o.name, direction=o.direction) for o in objectives],
+        counts=summary.counts,
+        completed=summary.completed,
+        awaiting_approval=summary.awaiting,
+        progress=round(summary.progress, 4),
+        best=summary.best,
+        created_at=c.created_at,
+    )
+
+
+def campaign_detail(summary: CampaignSummary, table: object) -> s.CampaignDetail:
+    """A campaign with parameters and the first objective's best-so-far per cycle."""
+    import pandas as pd
+
+    assert isinstance(table, pd.DataFrame)
+    base = campaign_out(summary)
+    cycles: list[s.CycleBest] = []
+    if summary.spec is not None:
+        frame = best_so_far_by_cycle(table, summary.spec.objectives[0])
+        cycles = [
+            s.CycleBest(
+                cycle=int(r["cycle"]),
+                completed=int(r["completed"]),
+                cycle_best=float(r["cycle_best"]),
+                best_so_far=float(r["best_so_far"]),
+            )
+            for r in frame.to_dict("records")
+        ]
+    names = [p.name for p in summary.spec.parameters] if summary.spec else []
+    return s.CampaignDetail(**base.model_dump(), parameters=names, best_so_far=cycles)
+
+
+def predictions(experiment: Experiment) -> dict[str, s.Prediction]:
+    """The stored predictions that have a mean and an sd."""
+    out = {}
+    for name, value in (experiment.predicted or {}).items():
+        if isinstance(value, dict) and "mean" in value and "sd" in value:
+            out[name] = s.Prediction(mean=float(value["mean"]), sd=float(value["sd"]))
+    return out
+
+
+def experiment_outs(
+    session: Session, campaign: str, experiments: Sequence[Experiment]
+) -> list[s.ExperimentOut]:
+    """Experiments with their measured values."""
+    results = pages.measurements_of(session, [e.id or 0 for e in experiments])
+    return [
+        s.ExperimentOut(
+            id=e.id or 0,
+            campaign=campaign,
+            number=e.number,
+            cycle=e.cycle,
+            status=e.status,
+            parameters=dict(e.parameters),
+            predicted=predictions(e),
+            results=results.get(e.id or 0, {}),
+            error=e.error,
+            attempt=e.attempt,
+            created_at=e.created_at,
+            updated_at=e.updated_at,
+        )
+        for e in experiments
+    ]
+
+
+def proposal_out(session: Session, view: ProposalView, summary: CampaignSummary) -> s.ProposalOut:
+    """A proposal as a reviewer sees it."""
+    (experiment,) = experiment_outs(session, view.campaign, [view.experiment])
+    return s.ProposalOut(
+        experiment=experiment,
+        rationale=view.rationale,
+        flags=view.flags,
+        preflight=view.preflight,
+        protocol=view.protocol_lines,
+        molecules=molecules(summary.spec, view.experiment.parameters),
+    )
+
+
+def event_out(event: Event, campaign: str) -> s.EventOut:
+    """One event."""
+    return s.EventOut(
+        id=event.id or 0,
+        campaign=campaign,
+        experiment_id=event.experiment_id,
+        kind=event.kind,
+        from_status=event.from_status,
+        to_status=event.to_status,
+        actor=event.actor,
+        payload=dict(event.payload),
+        created_at=event.created_at,
+    )
+
+
+def device_out(row: DeviceRow) -> s.DeviceOut:
+    """One device."""
+    return s.DeviceOut(**row.__dict__)

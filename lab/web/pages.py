@@ -1,0 +1,183 @@
+"""The pages: sign-in, campaigns, one campaign, the approval queue, devices, attention."""
+
+from __future__ import annotations
+
+import secrets
+from itertools import groupby
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from datastore import ExperimentStatus, pages
+from datastore import repository as repo
+from lab.accounts import Role, authenticate
+from lab.overview import campaign_summaries, device_rows, molecules, summarize
+from lab.review import ProposalView, Reviewer
+from lab.views import CampaignView, load_view
+from lab.web import plots
+from lab.web.auth import SESSION_COOKIE, SESSION_MAX_AGE_S, Session, SessionSigner, store_of
+from lab.web.chemdraw import molecule_svg
+from lab.web.render import form_of, page, signed_in
+
+router = APIRouter(include_in_schema=False)
+LOGIN_CSRF_COOKIE = "dbtl_login_csrf"
+TABLE_ROWS = 200
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/") -> Response:
+    """The sign-in form (with its own CSRF token, as there is no session yet)."""
+    token = secrets.token_urlsafe(24)
+    response = page(request, "login.html", None, next=_local(next), login_csrf=token)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax", max_age=3600)
+    return response
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(request: Request) -> Response:
+    """Check the password (rate-limited per account and address) and start a session."""
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    name, target = form.get("name", "").strip(), _local(form.get("next", "/"))
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not secrets.compare_digest(expected, form.get("csrf", "")):
+        return _login_again(request, 403, "the form expired; try again", target)
+    limiter = request.app.state.limiter
+    client = request.client.host if request.client else "?"
+    if limiter.blocked(name, client):
+        return _login_again(request, 429, "too many failed attempts; wait a few minutes", target)
+    user = authenticate(store_of(request), name, form.get("password", ""))
+    if user is None:
+        limiter.failed(name, client)
+        return _login_again(
+            request, 401, "wrong name or password (or the account is disabled)", target
+        )
+    limiter.succeeded(name, client)
+    signer: SessionSigner = request.app.state.signer
+    cookie, _csrf = signer.cookie(user.name)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, cookie, httponly=True, samesite="lax", max_age=SESSION_MAX_AGE_S
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+def _login_again(request: Request, status: int, message: str, target: str) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = page(
+        request, "login.html", None, status, next=target, login_csrf=token, error=message
+    )
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax", max_age=3600)
+    return response
+
+
+def _local(target: str) -> str:
+    """Only redirect within this site."""
+    local = target.startswith("/") and not target.startswith("//") and "\\" not in target
+    return target if local else "/"
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    """End the session."""
+    await form_of(request, Role.viewer)  # a forged sign-out is refused too
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def campaigns(request: Request) -> Response:
+    """Every campaign with status, progress and best so far."""
+    session = signed_in(request)
+    if not isinstance(session, Session):
+        return session
+    return page(request, "campaigns.html", session, summaries=campaign_summaries(store_of(request)))
+
+
+@router.get("/campaigns/{name}", response_class=HTMLResponse)
+def campaign(request: Request, name: str) -> Response:
+    """One campaign: plots, experiments and the event log."""
+    session = signed_in(request)
+    if not isinstance(session, Session):
+        return session
+    store = store_of(request)
+    with store.session() as db:
+        c = repo.get_campaign(db, name)
+        key = (c.id, pages.last_campaign_event_id(db, c.id or 0))  # changes with any change
+        summary = summarize(db, c)
+        events = pages.recent_events(db, c.id or 0, TABLE_ROWS)
+
+    def read() -> CampaignView:
+        with store.session() as db:
+            return load_view(db, name, with_events=False)
+
+    view = request.app.state.views.get(key, read)
+    drawn = request.app.state.plots.get(key, lambda: _plots(view))
+    context = {"summary": summary, "view": view, "events": events, "plots": drawn}
+    return page(request, "campaign.html", session, **context)
+
+
+def _plots(view: Any) -> dict[str, str | None]:
+    objectives = view.objectives
+    if not objectives:
+        return {}
+    first = objectives[0]
+    return {
+        "best": plots.best_so_far_svg(view.table, first),
+        "parameters": plots.parameters_svg(view.table, view.parameter_names, first),
+        "pareto": plots.pareto_svg(view.table, objectives),
+        "diagnostics": plots.diagnostics_svg(view.snapshots, view.table, first),
+    }
+
+
+@router.get("/proposals", response_class=HTMLResponse)
+def proposals(request: Request, campaign: str | None = None) -> Response:
+    """The approval queue, grouped by campaign and cycle."""
+    session = signed_in(request)
+    if not isinstance(session, Session):
+        return session
+    store = store_of(request)
+    views = Reviewer(store, session.user.name).pending(campaign or None)
+    with store.session() as db:
+        specs = {v.campaign: summarize(db, repo.get_campaign(db, v.campaign)).spec for v in views}
+    cards = [_card(v, specs[v.campaign]) for v in views]
+    groups = [
+        (key, list(items))
+        for key, items in groupby(
+            cards, key=lambda c: (c["view"].campaign, c["view"].experiment.cycle)
+        )
+    ]
+    return page(request, "proposals.html", session, groups=groups, campaign=campaign)
+
+
+def _card(view: ProposalView, spec: Any) -> dict[str, Any]:
+    drawn = {
+        name: (smiles, molecule_svg(smiles))
+        for name, smiles in molecules(spec, view.experiment.parameters).items()
+    }
+    return {"view": view, "molecules": drawn}
+
+
+@router.get("/devices", response_class=HTMLResponse)
+def devices(request: Request) -> Response:
+    """Devices of the labs, their service state and leases."""
+    session = signed_in(request)
+    if not isinstance(session, Session):
+        return session
+    return page(request, "devices.html", session, rows=device_rows(store_of(request)))
+
+
+@router.get("/attention", response_class=HTMLResponse)
+def attention(request: Request) -> Response:
+    """Experiments a person must settle after a crash."""
+    session = signed_in(request)
+    if not isinstance(session, Session):
+        return session
+    flagged = []
+    with store_of(request).session() as db:
+        for c in repo.list_campaigns(db):
+            rows = repo.list_experiments(db, c.id or 0, [ExperimentStatus.NEEDS_ATTENTION])
+            flagged += [(c.name, e) for e in rows]
+    return page(request, "attention.html", session, flagged=flagged)
