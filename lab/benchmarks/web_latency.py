@@ -121,7 +121,7 @@ def web_latency(console: Console) -> None:
                 export = f"/api/v1/campaigns/{NAME}/export?format=csv"
                 for name, client, path, before in (
                     ("campaign page", browser, page, _nothing),
-                    ("campaign page, after a change", browser, page, lambda s=store: _change(s)),
+                    ("campaign page, after an event", browser, page, lambda s=store: _change(s)),
                     ("GET /api/v1/proposals", api, proposals, _nothing),
                     ("export csv", api, export, _nothing),
                 ):
@@ -131,7 +131,7 @@ def web_latency(console: Console) -> None:
     console.print(table)
     console.print(
         "target: p95 < 300 ms (sequential requests on loopback, server in-process); "
-        "'after a change' re-reads the whole campaign and redraws its plots"
+        "'after an event' (no new result) re-reads the whole campaign; plots redraw with results"
     )
 
 

@@ -108,13 +108,15 @@ def campaign(request: Request, name: str) -> Response:
         key = (c.id, pages.last_campaign_event_id(db, c.id or 0))  # changes with any change
         summary = summarize(db, c)
         events = pages.recent_events(db, c.id or 0, TABLE_ROWS)
+        cycle = repo.last_cycle(db, c.id or 0)
+    results = (c.id, summary.completed, summary.counts.get("failed", 0), cycle, c.spec_hash)
 
     def read() -> CampaignView:
         with store.session() as db:
             return load_view(db, name, with_events=False)
 
     view = request.app.state.views.get(key, read)
-    drawn = request.app.state.plots.get(key, lambda: _plots(view))
+    drawn = request.app.state.plots.get(results, lambda: _plots(view))  # redrawn with results
     context = {"summary": summary, "view": view, "events": events, "plots": drawn}
     return page(request, "campaign.html", session, **context)
 

@@ -188,6 +188,7 @@ def test_live_events_stream_new_changes(web: Web) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_molecules_are_drawn_in_the_queue(store: Datastore, examples: Path) -> None:
     loaded = suzuki_campaign(examples, budget=4, batch=4)
     run_campaign(store, with_spec(loaded, approval=ApprovalSpec(policy="chemist")), wait=False)
@@ -199,6 +200,7 @@ def test_molecules_are_drawn_in_the_queue(store: Datastore, examples: Path) -> N
     assert len(figures) >= 4 * 5 and "Approve all of cycle" in queue
 
 
+@pytest.mark.slow
 def test_the_campaign_page_plots_results(store: Datastore, examples: Path) -> None:
     run_campaign(store, small_campaign(examples, budget=4, batch=2), wait=True)
     accounts(store)
