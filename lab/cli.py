@@ -19,7 +19,7 @@ from drivers.errors import DeviceError
 from lab.building import BuildConfigError
 from lab.campaigns import check_resumable, load_campaign
 from lab.cli_bench import BenchInputError, bench
-from lab.cli_campaign import campaign_app
+from lab.cli_campaign import AllowPaths, campaign_app
 from lab.cli_db import db_app
 from lab.cli_import import import_command
 from lab.cli_lab import lab_app
@@ -95,11 +95,14 @@ def run(
         ),
     ] = True,
     poll: Annotated[float, typer.Option(help="Seconds between looks for approvals.")] = 2.0,
+    allow_path: AllowPaths = None,
 ) -> None:
     """Run a campaign to its budget, or resume it if it was stopped or killed.
 
     Experiments are stored as they go; running the same command again continues
     where the campaign stopped, without repeating or losing any experiment.
+    The lab file, and the folders its instruments write to, must be inside
+    the campaign file's folder (or a folder given with --allow-path).
     Under an approval policy other than auto, proposals wait for `dbtl approve`
     (from any terminal sharing the database); devices are not held meanwhile.
     A device that stops answering is waited for (the lab's outage_timeout_s,
@@ -109,7 +112,7 @@ def run(
     """
     if problem := poll_problem(poll):
         raise SpecError(f"--poll {problem}")
-    loaded = load_campaign(spec, budget)
+    loaded = load_campaign(spec, budget, allow_path or ())
     store = Datastore(db)
     check_resumable(store, loaded)
     with store.session() as session:

@@ -27,7 +27,10 @@ def load_lab(path: Path) -> LabSpec:
     if problems:
         raise SpecError("\n".join(problems))
     lab, _ = load_model_and_tree(path, LabSpec)
-    return lab.relative_to(path.resolve().parent)
+    try:
+        return lab.relative_to(path.resolve().parent)
+    except ValueError as exc:  # a package: table of a package that is not installed
+        raise SpecError(f"{path}: {exc}") from None
 
 
 def unknown_drivers(path: Path, tree: yaml.Node | None, data: Any) -> list[str]:
