@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from enum import StrEnum
+from importlib import metadata
 from pathlib import Path
 from typing import Annotated
 
@@ -33,6 +35,8 @@ from lab.limits_check import poll_problem
 from lab.outages import OUTAGE_EXIT_CODE, DeviceOutageError
 from lab.review import ReviewError
 from lab.runner import run_campaign
+from lab.show_json import campaign_json, campaigns_json
+from lab.table_layout import fit
 from lab.views import CampaignView, load_view
 from lab.yamlio import SpecError
 from planner import PlannerError
@@ -58,6 +62,33 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 console = Console()
+
+
+def dbtl_version() -> str:
+    """The installed version of dbtl ("unknown" when run from a tree that is not installed)."""
+    try:
+        return metadata.version("dbtl")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"dbtl {dbtl_version()}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Run closed-loop Design-Build-Test-Learn campaigns on real instruments or simulators."""
+
 
 DbOption = Annotated[
     str,
@@ -135,7 +166,7 @@ def run(
     with store.session() as session:
         view = load_view(session, loaded.spec.name)
     for table in summary_tables(view):
-        console.print(table)
+        console.print(fit(table, console))
     console.print(
         f"{result.reason}: {result.experiments_run} experiment(s) run now, "
         f"{len(view.table)} stored. See [bold]dbtl show {loaded.spec.name}[/bold]."
@@ -153,21 +184,28 @@ def show(
     db: DbOption = DEFAULT_URL,
     limit: Annotated[int, typer.Option(help="Show the last N experiments (0: all).")] = 20,
     events: Annotated[bool, typer.Option("--events", help="Also print the audit trail.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON with stable keys (see lab/show_json.py).")
+    ] = False,
 ) -> None:
     """Show a stored campaign: best result, progress per cycle, experiments (reads only)."""
     store = Datastore.for_reading(db)
     with store.session() as session:
         if name is None:
-            console.print(campaigns_table(session))
+            if as_json:
+                return print_json(campaigns_json(session))
+            console.print(fit(campaigns_table(session), console))
             return
         view = load_view(session, name, with_events=events)
         last = repo.last_event_of_kind(session, view.campaign.id or 0, "campaign_status")
-    console.print(header(view, status_reason(view, last)))
-    for table in summary_tables(view):
-        console.print(table)
-    console.print(experiments_table(view, limit or None))
+        if as_json:
+            return print_json(campaign_json(session, view, status_reason(view, last)))
+    tables = [header(view, status_reason(view, last)), *summary_tables(view)]
+    tables.append(experiments_table(view, limit or None))
     if events:
-        console.print(events_table(view))
+        tables.append(events_table(view))
+    for table in tables:
+        console.print(fit(table, console))
 
 
 @app.command()
@@ -189,6 +227,11 @@ def export(
         store, name, "csv" if fmt_ is ExportFormat.csv else "parquet", output
     )
     console.print(f"wrote {count} experiment(s) to {output}")
+
+
+def print_json(data: object) -> None:
+    """Print ``data`` as JSON on stdout, unstyled."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def status_reason(view: CampaignView, last: Event | None) -> str:
