@@ -30,6 +30,7 @@ import serial
 from drivers.errors import (
     DeviceConnectionError,
     DeviceError,
+    DeviceNoReplyError,
     DeviceProtocolError,
     DeviceTimeoutError,
     DeviceUnreachableError,
@@ -297,7 +298,7 @@ class SerialLink:
         try:
             connection.write(request)
         except serial.SerialTimeoutException as exc:
-            raise DeviceTimeoutError(
+            raise DeviceNoReplyError(
                 self.device, f"sending {label} to {self.port} timed out"
             ) from exc
         except IO_ERRORS as exc:
@@ -333,7 +334,7 @@ class SerialLink:
                 f"incomplete reply to {label}: {buffer!r} (no end of frame within "
                 f"{self.timeout_s:g} s)",
             )
-        return DeviceTimeoutError(
+        return DeviceNoReplyError(
             self.device, f"no reply to {label} within {self.timeout_s:g} s on {self.port}"
         )
 
