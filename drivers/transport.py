@@ -178,6 +178,8 @@ class SerialLink:
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self._connection: Connection | None = None
+        self.connections = 0
+        """How many times the connection was opened (a change means it dropped and reopened)."""
 
     # ------------------------------------------------------------ connection
     @property
@@ -202,6 +204,7 @@ class SerialLink:
             ) from exc
         connection.timeout = READ_SLICE_S
         self._connection = connection
+        self.connections += 1
 
     def close(self) -> None:
         """Close the connection; never raises."""
