@@ -19,8 +19,10 @@ import yaml
 
 from datastore import Datastore
 from datastore import repository as repo
+from datastore.states import ExperimentStatus
 from lab.emulation import EmulatedLab, start_emulators
 from lab.labfile import load_lab
+from lab.learn import INFRASTRUCTURE_MARK
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 REPLY_TIMEOUT_S = 0.5
@@ -95,24 +97,25 @@ class Tally:
     """What became of one campaign's experiments."""
 
     finished: bool = False
+    """The campaign reached its budget (as the budget counts: see lab.learn.budget_used)."""
     statuses: Counter[str] = field(default_factory=Counter)
     lost: int = 0
     duplicated: int = 0
-
-    @property
-    def charged(self) -> int:
-        """Experiments failed: every failure in these runs is an injected fault."""
-        return self.statuses["failed"]
+    charged: int = 0
+    """Experiments the budget counts that a fault failed or left unknown (goal: 0)."""
 
 
-def tally(store: Datastore, name: str, budget: int) -> Tally:
-    """Count finished, lost (left open, or numbers missing) and run-twice experiments."""
+def tally(store: Datastore, name: str) -> Tally:
+    """Count finished (budget reached), lost (left open, or numbers missing), run-twice ones."""
     with store.session() as session:
         campaign = repo.find_campaign(session, name)
         if campaign is None:
             return Tally()
         experiments = repo.list_experiments(session, campaign.id or 0)
         events = repo.list_events(session, campaign.id or 0)
+        marked = repo.count_marked(
+            session, campaign.id or 0, ExperimentStatus.NEEDS_ATTENTION, INFRASTRUCTURE_MARK
+        )
     statuses = Counter(e.status for e in experiments)
     numbers = sorted(e.number for e in experiments)
     gaps = len(set(range(1, (numbers[-1] if numbers else 0) + 1)) - set(numbers))
@@ -123,12 +126,12 @@ def tally(store: Datastore, name: str, budget: int) -> Tally:
                 runs[event.experiment_id] += 1
             elif (event.from_status, event.to_status) == ("running", "queued"):
                 runs[event.experiment_id] -= 1
-    done = statuses["completed"] + statuses["failed"]
     return Tally(
-        finished=campaign.status == "completed" and done >= budget,
+        finished=campaign.status == "completed",
         statuses=statuses,
         lost=sum(statuses[s] for s in OPEN) + gaps,
         duplicated=sum(1 for count in runs.values() if count > 1),
+        charged=statuses["failed"] + statuses["needs_attention"] - marked,
     )
 
 

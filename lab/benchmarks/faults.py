@@ -156,7 +156,7 @@ def resume_until_finished(
         except DeviceOutageError:
             if on_outage is not None:
                 on_outage()
-    return tally(store, loaded.spec.name, loaded.spec.budget)
+    return tally(store, loaded.spec.name)
 
 
 def emulated_with_faults(folder: Path, budget: int) -> Row:
@@ -174,7 +174,7 @@ def emulated_with_faults(folder: Path, budget: int) -> Row:
                     break
             except DeviceOutageError:
                 bench.restart()
-        result = tally(store, loaded.spec.name, budget)
+        result = tally(store, loaded.spec.name)
     finally:
         bench.kill()
         store.dispose()
@@ -268,9 +268,9 @@ def kill_at(campaign: Path, db_path: Path, thresholds: list[int]) -> int:
 def with_kills(name: str, campaign: Path, db_path: Path, budget: int, kills: int) -> Row:
     """Kill ``dbtl run`` at ``kills`` points spread over the campaign, then finish it."""
     started = time.monotonic()
-    done = kill_at(campaign, db_path, spread(kills, 3, 8 * budget))
+    done = kill_at(campaign, db_path, spread(kills, 3, 6 * budget))
     store = Datastore(f"sqlite:///{db_path}")
-    result = tally(store, load_campaign(campaign).spec.name, budget)
+    result = tally(store, load_campaign(campaign).spec.name)
     store.dispose()
     return Row(name, f"{done} SIGKILLs", result, time.monotonic() - started)
 
@@ -307,13 +307,13 @@ def faults(console: Console) -> None:
         root = Path(folder)
         rows = [emulated_with_faults(root / "emulated", budget=20)]
         rows.append(hte_with_faults(root / "hte", budget=24, plate=4))
-        bench = emulated_bench(root / "emulated-kills", budget=6)
+        bench = emulated_bench(root / "emulated-kills", budget=10)
         try:
             rows.append(
-                with_kills("SnAr, emulated bench", bench.campaign_path, root / "ek.db", 6, 25)
+                with_kills("SnAr, emulated bench", bench.campaign_path, root / "ek.db", 10, 30)
             )
         finally:
             bench.kill()
-        campaign = hte_campaign(root / "hte-kills", budget=16, plate=4)
-        rows.append(with_kills("Suzuki HTE plates", campaign, root / "hk.db", 16, 25))
+        campaign = hte_campaign(root / "hte-kills", budget=24, plate=4)
+        rows.append(with_kills("Suzuki HTE plates", campaign, root / "hk.db", 24, 30))
     console.print(fault_table(rows))
