@@ -24,6 +24,10 @@ class DeviceTimeoutError(DeviceError):
     """A device did not answer (or did not reach a state) in time."""
 
 
+class DeviceNoReplyError(DeviceTimeoutError):
+    """No (complete) reply arrived on the wire in time: the line, not the device's state."""
+
+
 class DeviceLimitError(DeviceError):
     """A command would take a device outside its safe limits; it was not sent."""
 

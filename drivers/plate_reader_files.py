@@ -7,7 +7,8 @@ detection and wavelength, e.g. ``absorbance_600nm``, ``fluorescence_485_528nm``.
 Agilent (BioTek) Gen5 text exports are the tested format; every vendor that
 allotropy reads as a plate-reader document works the same way.
 
-An unreadable file (missing, another vendor's format, a truncated plate)
+An unreadable file (missing, larger than :data:`MAX_EXPORT_BYTES`, another
+vendor's format, a truncated plate)
 raises :class:`PlateExportError` with the file named, and nothing is read.
 """
 
@@ -41,6 +42,10 @@ class PlateExport:
     source: str
 
 
+MAX_EXPORT_BYTES = 20_000_000
+"""Largest export read (a 1536-well plate with kinetics is far smaller)."""
+
+
 def read_export(path: Path, vendor: str = "agilent_gen5") -> PlateExport:
     """Read a plate-reader export file.
 
@@ -58,6 +63,11 @@ def read_export(path: Path, vendor: str = "agilent_gen5") -> PlateExport:
         )
     if not path.is_file():
         raise PlateExportError(f"plate-reader export {path} does not exist")
+    size = path.stat().st_size
+    if size > MAX_EXPORT_BYTES:
+        raise PlateExportError(
+            f"{path.name} is {size:,} bytes, more than {MAX_EXPORT_BYTES:,}: not one plate's export"
+        )
     document = _convert(path, vendor)
     readings = _readings(document, path)
     plates = sorted({plate for plate, _, _, _ in readings})

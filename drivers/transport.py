@@ -30,6 +30,7 @@ import serial
 from drivers.errors import (
     DeviceConnectionError,
     DeviceError,
+    DeviceNoReplyError,
     DeviceProtocolError,
     DeviceTimeoutError,
     DeviceUnreachableError,
@@ -177,6 +178,8 @@ class SerialLink:
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self._connection: Connection | None = None
+        self.connections = 0
+        """How many times the connection was opened (a change means it dropped and reopened)."""
 
     # ------------------------------------------------------------ connection
     @property
@@ -201,6 +204,7 @@ class SerialLink:
             ) from exc
         connection.timeout = READ_SLICE_S
         self._connection = connection
+        self.connections += 1
 
     def close(self) -> None:
         """Close the connection; never raises."""
@@ -297,7 +301,7 @@ class SerialLink:
         try:
             connection.write(request)
         except serial.SerialTimeoutException as exc:
-            raise DeviceTimeoutError(
+            raise DeviceNoReplyError(
                 self.device, f"sending {label} to {self.port} timed out"
             ) from exc
         except IO_ERRORS as exc:
@@ -333,7 +337,7 @@ class SerialLink:
                 f"incomplete reply to {label}: {buffer!r} (no end of frame within "
                 f"{self.timeout_s:g} s)",
             )
-        return DeviceTimeoutError(
+        return DeviceNoReplyError(
             self.device, f"no reply to {label} within {self.timeout_s:g} s on {self.port}"
         )
 

@@ -179,14 +179,23 @@ class ViciValveBackend(ValveBackend):
     def switch_to(self, position: int, key: str) -> None:
         """Send ``GO`` once, then poll ``CP`` until the valve is there.
 
+        If the connection dropped and was reopened while polling, ``GO`` is
+        sent again (it may have died with the old connection; moving to an
+        absolute position twice is harmless).
+
         Raises:
             DeviceTimeoutError: Not there within ``move_timeout_s``.
         """
         argument = go_argument(position, self.two_position)
         request = build_command(Command.GO, argument, self.device_id)
         self.link.send(request, label=f"GO{argument}", key=key)
+        connections = self.link.connections
         deadline = time.monotonic() + self.move_timeout_s
         while (now := self.position()) != position:
+            if self.link.connections != connections:  # the line dropped: GO may be lost
+                connections = self.link.connections
+                self.link.send(request, label=f"GO{argument} (after a reconnect)", key=key)
+                continue
             if time.monotonic() >= deadline:
                 raise DeviceTimeoutError(
                     self.name,

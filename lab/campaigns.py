@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +20,7 @@ from datastore.models import Campaign
 from datastore.states import ExperimentStatus
 from lab.building import BuildConfigError, DesignBuilder, make_builder
 from lab.capabilities import OffersCandidates
+from lab.confinement import allowed_roots, refuse_lab_outside, refuse_outside
 from lab.labfile import load_lab
 from lab.labspec import LabSpec
 from lab.limits_check import budget_problem, check_campaign
@@ -53,15 +55,20 @@ class LoadedCampaign:
         return problem.model_copy(update={"candidates": self.builder.candidates(problem.space)})
 
 
-def load_campaign(path: Path, budget: int | None = None) -> LoadedCampaign:
+def load_campaign(
+    path: Path, budget: int | None = None, allow_paths: Sequence[Path] = ()
+) -> LoadedCampaign:
     """Read and check a campaign file and the lab file it names.
 
     Args:
         path: The campaign YAML.
         budget: Overrides the file's budget when given.
+        allow_paths: Folders outside the campaign's own that its ``lab:`` and
+            the lab's ``results_dir`` may resolve into (see :mod:`lab.confinement`).
 
     Raises:
-        SpecError: Either file is malformed, or they do not fit together.
+        SpecError: Either file is malformed, they do not fit together, or a
+            path leaves the allowed folders.
     """
     spec, tree = load_model_and_tree(path, CampaignSpec, {"base_dir": path.resolve().parent})
     if budget is not None:
@@ -69,10 +76,13 @@ def load_campaign(path: Path, budget: int | None = None) -> LoadedCampaign:
             raise SpecError(f"--budget {problem}")
         spec = spec.with_budget(budget)
     lab_path = (path.parent / spec.lab).resolve()
+    roots = allowed_roots(path, allow_paths)
+    refuse_outside(lab_path, roots, f"{locate(path, tree, 'lab')} {spec.lab!r}")
     if not lab_path.is_file():
         where = locate(path, tree, "lab")
         raise SpecError(f"{where}: lab file {spec.lab!r} not found (looked at {lab_path})")
     lab = load_lab(lab_path)
+    refuse_lab_outside(lab_path, lab, roots)
     try:
         builder = make_builder(spec, lab)
         loaded = LoadedCampaign(path, path.read_text(encoding="utf-8"), spec, lab, builder)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from enum import StrEnum
+from importlib import metadata
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +21,7 @@ from drivers.errors import DeviceError
 from lab.building import BuildConfigError
 from lab.campaigns import check_resumable, load_campaign
 from lab.cli_bench import BenchInputError, bench
-from lab.cli_campaign import campaign_app
+from lab.cli_campaign import AllowPaths, campaign_app
 from lab.cli_db import db_app
 from lab.cli_import import import_command
 from lab.cli_lab import lab_app
@@ -35,6 +37,8 @@ from lab.limits_check import poll_problem
 from lab.outages import OUTAGE_EXIT_CODE, DeviceOutageError
 from lab.review import ReviewError
 from lab.runner import run_campaign
+from lab.show_json import campaign_json, campaigns_json
+from lab.table_layout import fit
 from lab.views import CampaignView, load_summary_view, load_view
 from lab.yamlio import SpecError
 from planner import PlannerError
@@ -60,6 +64,33 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 console = Console()
+
+
+def dbtl_version() -> str:
+    """The installed version of dbtl ("unknown" when run from a tree that is not installed)."""
+    try:
+        return metadata.version("dbtl")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"dbtl {dbtl_version()}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Run closed-loop Design-Build-Test-Learn campaigns on real instruments or simulators."""
+
 
 DbOption = Annotated[
     str,
@@ -97,11 +128,14 @@ def run(
         ),
     ] = True,
     poll: Annotated[float, typer.Option(help="Seconds between looks for approvals.")] = 2.0,
+    allow_path: AllowPaths = None,
 ) -> None:
     """Run a campaign to its budget, or resume it if it was stopped or killed.
 
     Experiments are stored as they go; running the same command again continues
     where the campaign stopped, without repeating or losing any experiment.
+    The lab file, and the folders its instruments write to, must be inside
+    the campaign file's folder (or a folder given with --allow-path).
     Under an approval policy other than auto, proposals wait for `dbtl approve`
     (from any terminal sharing the database); devices are not held meanwhile.
     A device that stops answering is waited for (the lab's outage_timeout_s,
@@ -111,7 +145,7 @@ def run(
     """
     if problem := poll_problem(poll):
         raise SpecError(f"--poll {problem}")
-    loaded = load_campaign(spec, budget)
+    loaded = load_campaign(spec, budget, allow_path or ())
     store = Datastore(db)
     check_resumable(store, loaded)
     with store.session() as session:
@@ -134,7 +168,7 @@ def run(
     with store.session() as session:
         view = load_view(session, loaded.spec.name)
     for table in summary_tables(view):
-        console.print(table)
+        console.print(fit(table, console))
     console.print(
         f"{result.reason}: {result.experiments_run} experiment(s) run now, "
         f"{len(view.table)} stored. See [bold]dbtl show {loaded.spec.name}[/bold]."
@@ -154,24 +188,31 @@ def show(
         int, typer.Option(help="Show the last N experiments and cycles (0: all).")
     ] = 20,
     events: Annotated[bool, typer.Option("--events", help="Also print the audit trail.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON with stable keys (see lab/show_json.py).")
+    ] = False,
 ) -> None:
     """Show a stored campaign: best result, progress per cycle, experiments (reads only)."""
     store = Datastore.for_reading(db)
     with store.session() as session:
         if name is None:
-            console.print(campaigns_table(session))
+            if as_json:
+                return print_json(campaigns_json(session))
+            console.print(fit(campaigns_table(session), console))
             return
         if limit:  # a summary: counts, bests and progress in SQL, only the last rows read
             view = load_summary_view(session, name, limit, with_events=events)
         else:
             view = load_view(session, name, with_events=events)
         last = repo.last_event_of_kind(session, view.campaign.id or 0, "campaign_status")
-    console.print(header(view, status_reason(view, last)))
-    for table in summary_tables(view, limit or None):
-        console.print(table)
-    console.print(experiments_table(view, limit or None))
+        if as_json:
+            return print_json(campaign_json(session, view, status_reason(view, last)))
+    tables = [header(view, status_reason(view, last)), *summary_tables(view, limit or None)]
+    tables.append(experiments_table(view, limit or None))
     if events:
-        console.print(events_table(view))
+        tables.append(events_table(view))
+    for table in tables:
+        console.print(fit(table, console))
 
 
 @app.command()
@@ -193,6 +234,11 @@ def export(
         store, name, "csv" if fmt_ is ExportFormat.csv else "parquet", output
     )
     console.print(f"wrote {count} experiment(s) to {output}")
+
+
+def print_json(data: object) -> None:
+    """Print ``data`` as JSON on stdout, unstyled."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def status_reason(view: CampaignView, last: Event | None) -> str:

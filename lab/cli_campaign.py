@@ -19,6 +19,15 @@ campaign_app = typer.Typer(help="Create, pause, resume or abort campaigns.", no_
 Db = Annotated[str, typer.Option("--db", envvar="DBTL_DB", help="Database URL.")]
 Name = Annotated[str, typer.Argument(help="Campaign name.", show_default=False)]
 Reason = Annotated[str | None, typer.Option(help="Why (kept in the audit trail).")]
+AllowPaths = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--allow-path",
+        help="A folder outside the campaign file's own that its lab file and the lab's "
+        "results_dir may be in (repeatable).",
+        show_default=False,
+    ),
+]
 
 
 @campaign_app.command("create")
@@ -26,9 +35,10 @@ def create(
     spec: Annotated[Path, typer.Argument(help="Campaign YAML file.", show_default=False)],
     db: Db = DEFAULT_URL,
     budget: Annotated[int | None, typer.Option(help="Override the file's budget.")] = None,
+    allow_path: AllowPaths = None,
 ) -> None:
     """Store a campaign without running it; `dbtl lab up` on its lab will serve it."""
-    loaded = load_campaign(spec, budget)
+    loaded = load_campaign(spec, budget, allow_path or ())
     campaign, existed = open_campaign(Datastore(db), loaded, default_actor())
     verb = "already stored" if existed else "created"
     console.print(

@@ -27,7 +27,10 @@ def load_lab(path: Path) -> LabSpec:
     if problems:
         raise SpecError("\n".join(problems))
     lab, _ = load_model_and_tree(path, LabSpec)
-    return lab.relative_to(path.resolve().parent)
+    try:
+        return lab.relative_to(path.resolve().parent)
+    except ValueError as exc:  # a package: table of a package that is not installed
+        raise SpecError(f"{path}: {exc}") from None
 
 
 def unknown_drivers(path: Path, tree: yaml.Node | None, data: Any) -> list[str]:
@@ -42,8 +45,10 @@ def unknown_drivers(path: Path, tree: yaml.Node | None, data: Any) -> list[str]:
         if not isinstance(device, dict):
             continue
         kind, driver = device.get("kind"), device.get("driver")
-        if kind not in kinds or not isinstance(driver, str) or (kind, driver) in registered:
+        if not isinstance(kind, str) or kind not in kinds or not isinstance(driver, str):
             continue  # the model reports a bad kind or a missing driver
+        if (kind, driver) in registered:
+            continue
         options = sorted(d for k, d in registered if k == kind)
         problems.append(
             f"{locate(path, tree, f'devices[{index}].driver')}: {kind} "

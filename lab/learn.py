@@ -52,16 +52,18 @@ def planner_inputs(
 
 BUDGET_STATUSES = frozenset(ExperimentStatus) - {_S.REJECTED, _S.ABANDONED}
 """Experiments that use the budget: all but rejected and abandoned ones..."""
-INFRASTRUCTURE_MARK = "interrupted_by_outage"
-"""...and but those flagged because a device stopped answering mid-run (see lab.outages)."""
+INFRASTRUCTURE_MARK = "interrupted_by_infrastructure"
+"""...and but those flagged because infrastructure interrupted them mid-run: a device that
+stopped answering (lab.outages) or the orchestrator itself stopping (lab.reconcile)."""
 
 
 def budget_used(session: Session, campaign_id: int) -> int:
     """Count the campaign's experiments that use the budget.
 
     Completed, failed and still open experiments count; rejected and abandoned
-    ones do not, nor those a device outage interrupted (``needs_attention``
-    with an ``interrupted_by_outage`` event) until a person settles them:
+    ones do not, nor those infrastructure interrupted (``needs_attention``
+    with an ``interrupted_by_infrastructure`` event: a device outage, or a
+    crash of the orchestrator mid-run) until a person settles them:
     infrastructure never spends the budget.
     """
     counted = repo.count_experiments(session, campaign_id, BUDGET_STATUSES)

@@ -37,12 +37,12 @@ from lab.devices import DeviceSet
 from lab.executor import ExecutionError, execute
 from lab.learn import budget_used, planner_inputs, propose
 from lab.leasing import DeviceArbiter
+from lab.loop_failures import FailureHandling
 from lab.outages import (
     OutageWatch,
     devices_involved,
     infrastructure_fault,
     resume_after_outage,
-    settle_interrupted,
     silent_devices,
 )
 from lab.plate_runs import PlateBuilder, PlateRuns
@@ -80,7 +80,7 @@ class LoopResult:
     reason: str
 
 
-class CampaignLoop:
+class CampaignLoop(FailureHandling):
     """Runs one campaign on one lab, step by step."""
 
     def __init__(
@@ -339,29 +339,6 @@ class CampaignLoop:
         allowed = [a for a in approvers if self.policy.may_approve(a)]
         return allowed[-1] if allowed else None
 
-    def refuse(self, experiment: Experiment, problem: str) -> None:
-        """Abandon a queued experiment that must not run, with the reason."""
-        with self.store.session() as session:
-            repo.transition(
-                session,
-                _eid(experiment),
-                _S.ABANDONED,
-                actor=self.actor,
-                error=f"refused before running: {problem}",
-            )
-
-    def refuse_unapproved(self, experiment: Experiment) -> None:
-        """Abandon a queued experiment that has no approval the policy accepts."""
-        with self.store.session() as session:
-            repo.transition(
-                session,
-                _eid(experiment),
-                _S.ABANDONED,
-                actor=self.actor,
-                error="refused: no approval record allowed by the "
-                f"{self.policy.name!r} policy; it never reached a device",
-            )
-
     def _execute(self, experiment: Experiment, protocol: Protocol, approval: str) -> None:
         with self.store.session() as session:
             repo.transition(
@@ -399,95 +376,6 @@ class CampaignLoop:
                 lease_repo.record_device_outcome(session, self.loaded.lab.name, device, ok=True)
         self.count_ran(1)
         self.reporter.experiment_finished(experiment, {m.name: m.value for m in measured}, None)
-
-    def _fail(self, experiment: Experiment, protocol: Protocol, exc: Exception) -> None:
-        message = f"{type(exc).__name__}: {exc}"
-        problems = self.devices.safe_state()
-        device = getattr(exc, "device", None)
-        with self.store.session() as session:
-            repo.transition(
-                session,
-                _eid(experiment),
-                _S.FAILED,
-                actor=self.actor,
-                error=message,
-                payload={"safe_state_errors": problems},
-            )
-            if device in protocol.devices():
-                self.count_device_failure(session, device, message)
-            self.maybe_retry(session, experiment, exc)
-        self.count_ran(1)
-        self.reporter.experiment_finished(experiment, {}, message)
-
-    def _interrupted(
-        self, experiment: Experiment, exc: DeviceError, steps: list[str], silent: dict[str, str]
-    ) -> None:
-        """A device stopped answering mid-run: flag (or requeue) the experiment, wait it out.
-
-        A lost measurement of a device that still answers (``silent`` empty)
-        counts as one failure of that device, so a broken exporter takes it out
-        of service instead of flagging experiment after experiment.
-        """
-        self.devices.safe_state()
-        with self.store.session() as session:
-            settle_interrupted(session, experiment, exc, steps, self.actor)
-            if not silent:
-                self.count_device_failure(session, exc.device, f"{type(exc).__name__}: {exc}")
-        self.reporter.experiment_finished(experiment, {}, f"interrupted by an outage: {exc}")
-        if silent:
-            self.outages.wait(silent)
-
-    def count_ran(self, count: int) -> None:
-        """Note that ``count`` experiments ran (completed or failed) in this process."""
-        self.ran += count
-        self._idle_cycles = 0
-
-    def count_device_failure(self, session: Session, device: str, message: str) -> None:
-        """Record a device's failure; take it out of service after too many in a row."""
-        lab = self.loaded.lab.name
-        state = lease_repo.record_device_outcome(session, lab, device, ok=False, note=message)
-        if state.in_service and state.consecutive_failures >= self.spec.retry.out_of_service_after:
-            note = (
-                f"out of service after {state.consecutive_failures} consecutive failures; "
-                f"last: {message}"
-            )
-            lease_repo.set_in_service(session, lab, device, False, note)
-            repo.append_event(
-                session,
-                self.campaign_id,
-                "device_out_of_service",
-                actor=self.actor,
-                payload={"lab": lab, "device": device, "note": note},
-            )
-            self.reporter.alert(
-                f"device {device} of lab {lab} is out of service: {note}. "
-                f"Put it back with `dbtl lab service {lab} {device} --on`"
-            )
-
-    def maybe_retry(self, session: Session, experiment: Experiment, exc: Exception) -> None:
-        """Queue the same approved design again, if the retry policy allows and budget remains.
-
-        The retry carries the original approval (recorded with the approver's name and
-        ``retry_of``): the design a person approved is exactly what runs again.
-        """
-        if not isinstance(exc, DeviceError) or experiment.attempt >= self.spec.retry.max_attempts:
-            return
-        if budget_used(session, self.campaign_id) >= self.spec.budget:
-            return
-        campaign = repo.get_campaign(session, self.spec.name)
-        retry = repo.NewExperiment(
-            experiment.parameters,
-            experiment.predicted,
-            attempt=experiment.attempt + 1,
-            retry_of=experiment.number,
-        )
-        (stored,) = repo.add_proposals(
-            session, campaign, experiment.cycle, [retry], None, actor=self.actor
-        )
-        approvals = repo.approvers(session, _eid(experiment))
-        note = {"retry_of": experiment.number, "attempt": experiment.attempt + 1}
-        repo.transition(session, _eid(stored), _S.AWAITING_APPROVAL, actor=self.actor, payload=note)
-        repo.transition(session, _eid(stored), _S.APPROVED, actor=approvals[-1], payload=note)
 
     def out_of_service(self, protocol: Protocol) -> str:
         """Which devices of ``protocol`` are out of service, and why ("" if none)."""

@@ -6,7 +6,8 @@ connection dropped) or a :class:`~drivers.errors.DeviceTimeoutError` (no reply
 in time). Before an experiment (or a plate) starts, every device it uses is
 probed (``identify``, a query that changes nothing); a device that does not
 answer keeps the experiment in the queue. When a device stops answering
-mid-run (or a measuring device's result never comes), the experiment is
+mid-run (or a reply is lost or garbled on the line, or a measuring device's
+result never comes), the experiment is
 flagged ``needs_attention`` with the steps that were sent (never failed, never
 re-run, never counted in the budget); if nothing had reached a device yet, it
 goes back to the queue.
@@ -39,6 +40,8 @@ from drivers.base import Device
 from drivers.errors import (
     DeviceConnectionError,
     DeviceError,
+    DeviceNoReplyError,
+    DeviceProtocolError,
     DeviceTimeoutError,
     DeviceUnreachableError,
 )
@@ -51,6 +54,8 @@ log = logging.getLogger(__name__)
 
 OUTAGE_ERRORS: tuple[type[DeviceError], ...] = (DeviceConnectionError, DeviceTimeoutError)
 """Failures that may mean a device stopped answering (confirmed by a probe)."""
+LINE_ERRORS: tuple[type[DeviceError], ...] = (*OUTAGE_ERRORS, DeviceProtocolError)
+"""Failures of the line or instrument, not of the experiment (see infrastructure_fault)."""
 OUTAGE_EXIT_CODE = 4
 """Exit code of ``dbtl run`` when a device stayed silent past ``outage_timeout_s``."""
 OUTAGE_REASON = "device outage:"
@@ -305,16 +310,19 @@ def infrastructure_fault(
         ``None`` if the failure is the experiment's own (fail it as usual);
         otherwise the silent devices to wait for, possibly none. A dropped
         connection is infrastructure even if the device answers again at once
-        (the command's fate is unknown); a timeout is infrastructure if a probe
-        finds a silent device, or if it is a measuring device's (its result
-        never came); a timeout of a device that still answers (a heater that
-        did not stabilize) is the experiment's own failure.
+        (the command's fate is unknown), and so are a reply lost or garbled
+        on the wire (line noise) and a measuring device's timeout (its result
+        never came); another timeout (a heater that did not stabilize) is
+        infrastructure only if a probe finds a silent device, else it is the
+        experiment's own failure.
     """
-    if not is_outage_error(exc):
+    if not isinstance(exc, LINE_ERRORS):
         return None
     silent = silent_devices(devices, names)
     if isinstance(exc, DeviceConnectionError):
         silent.setdefault(exc.device, exc.message)
+        return silent
+    if isinstance(exc, DeviceNoReplyError | DeviceProtocolError):
         return silent
     if silent or isinstance(devices.devices.get(exc.device), MEASURING_DEVICES):
         return silent

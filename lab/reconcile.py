@@ -4,7 +4,8 @@ For each experiment left ``running``, the devices are asked whether they
 still hold its result (an analyzer that kept the analysis run under the
 step's idempotency key). If every measurement step can be recalled, the
 experiment is completed from the instrument's record; otherwise it is flagged
-``needs_attention`` for a person. It is never silently re-run.
+``needs_attention`` for a person (marked as interrupted by infrastructure, so
+it does not count in the budget until settled). It is never silently re-run.
 
 Experiments that ran on a plate are settled a plate at a time. If every liquid
 handler of the plate remembers its run by key (waiting, if a clock is given,
@@ -32,6 +33,7 @@ from drivers.liquid_handler import TERMINAL_STATUSES, LiquidHandler, RunReport
 from drivers.station import Station
 from lab.campaigns import LoadedCampaign
 from lab.devices import DeviceSet
+from lab.learn import INFRASTRUCTURE_MARK
 from lab.plate_runs import (
     PlateBuilder,
     plate_designs,
@@ -164,6 +166,7 @@ def _complete_from_devices(
 
 
 def _flag(store: Datastore, experiment: Experiment, actor: str, error: str = INTERRUPTED) -> None:
+    """Flag for a person, marked as interrupted by infrastructure (not counted in the budget)."""
     with store.session() as session:
         repo.transition(
             session,
@@ -171,6 +174,14 @@ def _flag(store: Datastore, experiment: Experiment, actor: str, error: str = INT
             ExperimentStatus.NEEDS_ATTENTION,
             actor=actor,
             error=error,
+        )
+        repo.append_event(
+            session,
+            experiment.campaign_id,
+            INFRASTRUCTURE_MARK,
+            actor=actor,
+            experiment_id=experiment.id,
+            payload={"cause": "the orchestrator stopped while it ran"},
         )
 
 

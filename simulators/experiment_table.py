@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from simulators.data_files import resolve_table_path
+
 SMILES_SUFFIX = "_smiles"
 
 
@@ -53,10 +55,8 @@ class ExperimentTableSpec(BaseModel):
         return self
 
     def resolved(self, base_dir: Path) -> ExperimentTableSpec:
-        """Return the spec with ``table`` resolved against ``base_dir``."""
-        if self.table.is_absolute():
-            return self
-        return self.model_copy(update={"table": (base_dir / self.table).resolve()})
+        """Return the spec with ``table`` resolved against ``base_dir`` (or a ``package:`` path)."""
+        return self.model_copy(update={"table": resolve_table_path(self.table, base_dir)})
 
 
 def read_table(path: Path) -> pd.DataFrame:

@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from simulators.data_files import resolve_table_path
+
 NOTHING_ADDED = ""
 """An empty SMILES cell: the table's reaction had nothing in this role."""
 
@@ -83,10 +85,8 @@ class YieldTableSpec(BaseModel):
         return self.reagent_columns() + ([self.solvent] if self.solvent else [])
 
     def resolved(self, folder: Path) -> YieldTableSpec:
-        """The spec with a relative ``table`` made absolute from ``folder``."""
-        if self.table.is_absolute():
-            return self
-        return self.model_copy(update={"table": (folder / self.table).resolve()})
+        """The spec with ``table`` made absolute from ``folder`` (see ``simulators.data_files``)."""
+        return self.model_copy(update={"table": resolve_table_path(self.table, folder)})
 
 
 @lru_cache(maxsize=4096)

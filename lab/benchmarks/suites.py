@@ -1,6 +1,7 @@
 """Imports every benchmark module so that each registers itself."""
 
 import lab.benchmarks.datastore_scale
+import lab.benchmarks.faults
 import lab.benchmarks.loop_overhead
 import lab.benchmarks.pathway_learn
 import lab.benchmarks.planner_latency

@@ -56,6 +56,8 @@ class HplcEmulator:
         self.lock = lock or threading.RLock()
         self.injections = 0
         self.injection_ids: list[str] = []
+        self.drop_reports = 0
+        """Reports still to lose (their runs end without a file, as a crashed export would)."""
         self.session = time.strftime("%Y%m%d-%H%M%S")
         self._runs: list[threading.Thread] = []
         self._stopped = threading.Event()
@@ -108,7 +110,10 @@ class HplcEmulator:
             step = min(remaining, 5.0)
             self.clock.sleep(step)
             remaining -= step
-        if not self._stopped.is_set():
+        with self.lock:
+            lost = self.drop_reports > 0
+            self.drop_reports -= 1 if lost else 0
+        if not self._stopped.is_set() and not lost:
             self._write(number, sample, injection)
 
     def report(self, sample: Mapping[str, float]) -> str:

@@ -135,6 +135,15 @@ class TcpServer:
             thread.join(timeout=2.0)
         self._listener.close()
 
+    def drop_connections(self) -> int:
+        """Close every open connection, as a flaky cable would; keep listening. Return how many."""
+        with self._lock:
+            clients = list(self._clients)
+        for client in clients:
+            with contextlib.suppress(OSError):
+                client.shutdown(socket.SHUT_RDWR)
+        return len(clients)
+
     def _spawn(self, target: object, what: str, *args: object) -> None:
         thread = threading.Thread(
             target=target,  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ from drivers.vici import (
     parse_setting,
 )
 from simulators.valve import SimulatedValve
-from tests.drivers.fakes import ScriptedPort, scripted_link
+from tests.drivers.fakes import VANISHED, ScriptedPort, scripted_link
 
 
 def actuator(mode: int = 3, device_id: int | None = None) -> tuple[ViciValveBackend, ScriptedPort]:
@@ -133,3 +133,14 @@ def test_frontend_refuses_a_valve_with_another_number_of_positions() -> None:
     valve = Valve("selector", SimulatedValve(positions=10), positions=6)
     with pytest.raises(DeviceError, match="declares 6 positions but the valve reports 10"):
         valve.connect()
+
+
+def test_a_go_lost_with_a_dropped_connection_is_sent_again_after_the_reconnect() -> None:
+    backend, port = actuator()
+    port.expect(b"GO3\r")
+    port.expect(b"CP\r", error=VANISHED)  # the line dropped: GO died with it
+    port.expect(b"CP\r", b"CP01\r")  # reconnected (same scripted port): still at 1
+    port.expect(b"GO3\r")
+    port.expect(b"CP\r", b"CP03\r")
+    backend.switch_to(3, key="run/4")
+    assert port.written[2:] == [b"GO3\r", b"CP\r", b"CP\r", b"GO3\r", b"CP\r"]

@@ -119,7 +119,8 @@ def test_kill_during_a_dry_run_plate_flags_it_and_the_campaign_goes_on(
             assert experiment.status == "completed"
             truth = suzuki_truth(loaded, experiment.parameters)
             assert values[experiment.id]["yield_pct"] == pytest.approx(truth)
-    assert sum(e.status != "rejected" for e in experiments) == 12
+    # flagged plates are the orchestrator's crash, not chemistry: they cost no budget
+    assert sum(e.status not in ("rejected", "needs_attention") for e in experiments) == 12
 
 
 def test_kill_while_the_robot_runs_a_plate_then_resume_completes_it_from_the_robot(

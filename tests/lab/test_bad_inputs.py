@@ -120,7 +120,7 @@ def test_poll_must_be_positive(
 def test_a_run_that_fails_before_its_first_experiment_leaves_no_campaign(
     examples: Path, tmp_path: Path, monkeypatch, capsys
 ) -> None:
-    data = emulated_lab_data(tmp_path / "hplc", 600.0)
+    data = emulated_lab_data(examples / "hplc", 600.0)
     data["outage_timeout_s"] = 0.2
     for device in data["devices"]:
         if "port" in device:
@@ -135,7 +135,7 @@ def test_a_run_that_fails_before_its_first_experiment_leaves_no_campaign(
         "--db",
         f"sqlite:///{db_path}",
     )
-    assert code == 4 and "pump_dfnb" in out
+    assert code == 4 and "pump_dfnb" in out, out
     rows = dump(db_path)
     assert rows["campaign"] == [] and rows["event"] == [] and rows["experiment"] == []
 

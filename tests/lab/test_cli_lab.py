@@ -109,7 +109,7 @@ def test_run_refuses_a_campaign_whose_lab_names_an_unknown_driver(
 def test_run_with_no_emulators_waits_the_outage_out_then_fails_naming_the_device(
     examples: Path, monkeypatch, capsys, tmp_path: Path
 ) -> None:
-    data = emulated_lab_data(tmp_path / "hplc", 600.0)
+    data = emulated_lab_data(examples / "hplc", 600.0)
     data["outage_timeout_s"] = 0.5
     for device in data["devices"]:
         if "port" in device:

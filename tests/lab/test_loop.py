@@ -196,7 +196,9 @@ def test_recover_flags_running_experiments_and_never_reruns_them(
     result = run_campaign(store, loaded)
     assert result.finished
     statuses = [e.status for e in experiments(store, "small")]
-    assert statuses[0] == "needs_attention" and statuses.count("completed") == 3
+    # the crash is infrastructure: the flagged experiment costs no budget
+    assert statuses[0] == "needs_attention"
+    assert statuses.count("completed") == loaded.spec.budget
     assert_valid_histories(store, "small")
 
 

@@ -14,6 +14,8 @@ from datastore.states import ExperimentStatus
 from drivers.errors import (
     DeviceCommandError,
     DeviceConnectionError,
+    DeviceNoReplyError,
+    DeviceProtocolError,
     DeviceTimeoutError,
     DeviceUnreachableError,
 )
@@ -184,5 +186,9 @@ def test_which_failures_are_infrastructure(store: Datastore, examples: Path) -> 
         assert infrastructure_fault(devices, dropped, names) == {
             "reactor_heater": "connection lost"
         }
+        garbled = DeviceProtocolError("reactor_heater", "garbled reply")
+        assert infrastructure_fault(devices, garbled, names) == {}  # line noise, not chemistry
+        lost = DeviceNoReplyError("reactor_heater", "no reply to SP within 2 s")
+        assert infrastructure_fault(devices, lost, names) == {}
         refused = DeviceCommandError("hplc", "INJ", "E1", "refused")
         assert infrastructure_fault(devices, refused, names) is None

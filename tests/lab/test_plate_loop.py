@@ -223,9 +223,10 @@ def test_a_plate_the_robot_does_not_remember_is_flagged_and_never_pipetted_again
         assert f"ot2 has no record of run {key}/ot2" in experiment.error
     result = run_campaign(store, loaded)
     assert result.finished
-    assert robot == ["suzuki/plate-5/ot2"]  # the next plate; plate 1 never again
+    # the next plates (the flagged one costs no budget); plate 1 never again
+    assert robot == ["suzuki/plate-5/ot2", "suzuki/plate-9/ot2"]
     experiments, _, _, _ = stored(store)
-    assert [e.status for e in experiments] == ["needs_attention"] * 4 + ["completed"] * 4
+    assert [e.status for e in experiments] == ["needs_attention"] * 4 + ["completed"] * 8
     assert_valid_histories(store, "suzuki")
 
 

@@ -1,0 +1,37 @@
+"""A small run of the fault benchmark: the figures it prints come from real campaigns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lab.benchmarks.fault_campaigns import emulated_bench, hte_campaign, spread
+from lab.benchmarks.faults import emulated_with_faults, fault_table, hte_with_faults, with_kills
+
+pytestmark = pytest.mark.slow
+
+
+def test_spread_gives_increasing_thresholds() -> None:
+    assert spread(5, 3, 43) == [3, 13, 23, 33, 43]
+
+
+def test_faults_on_both_campaigns_cost_no_experiment(tmp_path: Path) -> None:
+    rows = [
+        emulated_with_faults(tmp_path / "emulated", budget=2),
+        hte_with_faults(tmp_path / "hte", budget=8, plate=4),
+    ]
+    for row in rows:
+        assert row.tally.finished, row
+        assert row.tally.lost == 0 and row.tally.duplicated == 0, row
+        assert int(row.injected.split()[0]) >= 1, row
+    assert "charged to infrastructure" in str(fault_table(rows).columns[6].header)
+
+
+def test_kills_lose_and_duplicate_nothing(tmp_path: Path) -> None:
+    campaign = hte_campaign(tmp_path / "hte", budget=4, plate=4)
+    row = with_kills("Suzuki HTE plates", campaign, tmp_path / "k.db", 4, 2)
+    assert row.tally.finished and row.tally.lost == 0 and row.tally.duplicated == 0, row
+    bench = emulated_bench(tmp_path / "emulated", budget=1)
+    bench.kill()
+    assert not bench.running
