@@ -46,6 +46,7 @@ from planner.problem import (
 )
 from planner.surrogate import DTYPE
 from planner.training import SUCCESS, Models, fit_models, task_labels
+from planner.warm_hyperparameters import WarmStart
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ class Settings:
     surrogate: SurrogateOptions = field(default_factory=SurrogateOptions)
     stagnation: int = 0
     """Batches without improvement after which one slot per batch explores (0: never)."""
+    warm: WarmStart | None = field(default=None, compare=False)
+    """The strategy object's hyperparameters from its last fit (``None``: fit cold)."""
 
 
 def propose(
@@ -86,7 +89,9 @@ def propose(
     features = torch.as_tensor(encoder.encode_frame(candidates.table), dtype=DTYPE)
     call_seed = int(np.random.SeedSequence([seed, len(observations)]).generate_state(1)[0])
     learn = settings.failures == "avoid"
-    models = fit_models(problem, encoder, observations, call_seed, learn, settings.surrogate)
+    models = fit_models(
+        problem, encoder, observations, call_seed, learn, settings.surrogate, settings.warm
+    )
     with torch.no_grad():
         pending_x = torch.as_tensor(encoder.encode(list(pending)), dtype=DTYPE)
         if all(o.name in models.fits for o in problem.objectives):

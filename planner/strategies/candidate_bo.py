@@ -13,6 +13,7 @@ from typing import Literal
 from planner.model_options import SurrogateOptions
 from planner.problem import Design, Observation, Problem, Proposal
 from planner.registry import register
+from planner.warm_hyperparameters import WarmStart
 
 MAX_CANDIDATES = 100_000
 """Largest discrete space enumerated when the problem has no candidate table."""
@@ -38,6 +39,7 @@ class CandidateBayesianOptimization:
         prior: Literal["block", "dim-scaled"] = "dim-scaled",
         warp: bool = False,
         stagnation: int = 0,
+        warm_start: bool = True,
     ) -> None:
         """Create the strategy.
 
@@ -55,6 +57,9 @@ class CandidateBayesianOptimization:
             warp: Rank-warp the outcomes before modelling (bounded, zero-inflated yields).
             stagnation: After this many batches without improvement, one slot of
                 each batch goes to the most uncertain candidate (0: never).
+            warm_start: When this object proposes again, start each GP fit from its
+                previous fit's hyperparameters (fewer optimizer steps). A fresh
+                object always fits cold, so its proposals depend on its inputs alone.
         """
         if failures not in ("ignore", "avoid"):
             raise ValueError(f"failures must be 'ignore' or 'avoid', got {failures!r}")
@@ -71,6 +76,7 @@ class CandidateBayesianOptimization:
         self.max_candidates = max_candidates
         self.surrogate = SurrogateOptions(prior, bool(warp))
         self.stagnation = stagnation
+        self.warm = WarmStart() if warm_start else None
 
     def suggest(
         self,
@@ -90,5 +96,6 @@ class CandidateBayesianOptimization:
             self.max_candidates,
             self.surrogate,
             self.stagnation,
+            self.warm,
         )
         return propose(problem, observations, pending, n, seed, settings)
