@@ -375,6 +375,15 @@ def markdown(report: ProtocolReport) -> str:
         lines.append(f"| {held} | " + " | ".join(f"{v:.3f}" for v in scores) + " |")
     means = report.scores.mean(axis=0)
     lines.append("| **mean** | " + " | ".join(f"**{v:.3f}**" for v in means) + " |")
+    at_budget = frame.pivot(index="table", columns="config", values="gap_closed_at_budget")
+    at_budget = at_budget.loc[list(report.facts), configs]
+    lines += ["", "### Gap closed at the budget (30, or 15 on the small tables)", ""]
+    lines.append("| table | " + " | ".join(configs) + " |")
+    lines.append("|---" * (len(configs) + 1) + "|")
+    for held, scores in at_budget.iterrows():
+        lines.append(f"| {held} | " + " | ".join(f"{v:.3f}" for v in scores) + " |")
+    means = at_budget.mean(axis=0)
+    lines.append("| **mean** | " + " | ".join(f"**{v:.3f}**" for v in means) + " |")
     if report.choice is not None:
         lines += ["", "### Leave one table out", ""]
         lines.append(
@@ -386,6 +395,16 @@ def markdown(report: ProtocolReport) -> str:
                 f"| {row.held_out} | {row.chosen} | {row.chosen_score:.3f} | "
                 f"{row.default_score:.3f} | {row.best_config_on_table} |"
             )
+        choice = report.choice
+        wins = int((choice["chosen_score"] > choice["default_score"]).sum())
+        lines += [
+            "",
+            f"Held out, the configuration chosen on the other tables closed "
+            f"{choice['chosen_score'].mean():.3f} of the gap on average against the default's "
+            f"{choice['default_score'].mean():.3f}, and beat the default on {wins} of "
+            f"{len(choice)} tables. Highest mean gap closed over all tables: "
+            f"**{report.scores.mean(axis=0).idxmax()}**.",
+        ]
     lines += ["", "### Top-1 % designs and planner time", ""]
     lines.append(
         "| table | config | found top 1 % by 20 / budget (random) | "

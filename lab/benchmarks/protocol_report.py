@@ -88,9 +88,12 @@ def common_seeds(cache: pd.DataFrame, facts: TableFacts, configs: Sequence[str])
     return sorted(set.intersection(*sets)) if sets else []
 
 
-def gap_closed(mean_best: float, facts: TableFacts) -> float:
-    """(mean best − random expected best) / (table best − random expected), at the checkpoint."""
-    k = facts.checkpoint
+def gap_closed(mean_best: float, facts: TableFacts, at: int | None = None) -> float:
+    """(mean best − random expected best) / (table best − random expected), after ``at``.
+
+    ``at`` defaults to the table's checkpoint.
+    """
+    k = facts.checkpoint if at is None else at
     random = float(random_expectation(facts.values, k, facts.direction)[-1])
     gap = facts.best - random
     return float("nan") if gap == 0 else (mean_best - random) / gap
@@ -121,6 +124,7 @@ def table_summary(
         row["checkpoint"] = k
         row["delta_vs_default"], row["delta_se"] = mean_and_se(difference)
         row["gap_closed"] = gap_closed(float(matrix[:, k - 1].mean()), facts)
+        row["gap_closed_at_budget"] = gap_closed(float(matrix[:, -1].mean()), facts, facts.budget)
         hits = first_hits(matrix, target, facts.direction)
         for n in by:
             row[f"p_top1pct_by_{n}"] = share_hit_by(hits, n)
