@@ -211,10 +211,11 @@ DEV_TABLES: tuple[DevTable, ...] = tuple(sorted(_TABLES, key=lambda t: RUN_ORDER
 
 @dataclass(frozen=True)
 class Config:
-    """A candidate configuration: options of ``bo-candidates``."""
+    """A candidate configuration: options of ``bo-candidates`` (or a peer strategy)."""
 
     label: str
     options: Mapping[str, Any] = field(default_factory=dict)
+    strategy: str = "bo-candidates"
 
 
 DEFAULT_LABEL = "default"
@@ -228,6 +229,9 @@ CONFIGS: tuple[Config, ...] = (
     Config("block+warp+stagnation2", {"prior": "block", "warp": True, "stagnation": 2}),
 )
 """Candidate configurations; ``default`` is the planner's current default."""
+
+PEERS: tuple[Config, ...] = (Config("baybe", strategy="baybe"),)
+"""Other planners run the same way for comparison (``--configs baybe``); never chosen."""
 
 
 def read_cache(path: Path) -> pd.DataFrame:
@@ -272,7 +276,7 @@ def run_protocol(
             target = table.problem()
             started = time.perf_counter()
             for config, seed in todo:
-                run = play(target, "bo-candidates", seed, table.budget, BATCH, config.options)
+                run = play(target, config.strategy, seed, table.budget, BATCH, config.options)
                 values = [v[table.objective] for v in run.values]
                 writer.writerow(
                     (
@@ -331,7 +335,9 @@ def build_report(
         return ProtocolReport(frame, pd.DataFrame(), None, facts)
     scores = frame.pivot(index="table", columns="config", values="gap_closed")
     scores = scores.loc[list(facts), labels]
-    choice = leave_one_table_out(scores, DEFAULT_LABEL) if len(scores) >= 2 else None
+    peers = {p.label for p in PEERS}
+    chosen_among = scores[[c for c in labels if c not in peers]]  # peers are never chosen
+    choice = leave_one_table_out(chosen_among, DEFAULT_LABEL) if len(scores) >= 2 else None
     return ProtocolReport(frame, scores, choice, facts)
 
 
@@ -396,6 +402,7 @@ def markdown(report: ProtocolReport) -> str:
                 f"{row.default_score:.3f} | {row.best_config_on_table} |"
             )
         choice = report.choice
+        peers = [p.label for p in PEERS]
         wins = int((choice["chosen_score"] > choice["default_score"]).sum())
         lines += [
             "",
@@ -403,7 +410,7 @@ def markdown(report: ProtocolReport) -> str:
             f"{choice['chosen_score'].mean():.3f} of the gap on average against the default's "
             f"{choice['default_score'].mean():.3f}, and beat the default on {wins} of "
             f"{len(choice)} tables. Highest mean gap closed over all tables: "
-            f"**{report.scores.mean(axis=0).idxmax()}**.",
+            f"**{report.scores.drop(columns=peers, errors='ignore').mean(axis=0).idxmax()}**.",
         ]
     lines += ["", "### Top-1 % designs and planner time", ""]
     lines.append(
@@ -462,7 +469,7 @@ def main(argv: Sequence[str]) -> int:
     if args.seeds < 1:
         raise SystemExit(f"--seeds must be at least 1, got {args.seeds}")
     tables = _select(args.tables, DEV_TABLES, "table(s)")
-    configs = _select(args.configs, CONFIGS, "config(s)")
+    configs = _select(args.configs, (*CONFIGS, *PEERS), "config(s)")
     console = Console()
     configure_process_threads(1)
     if not args.report:
