@@ -175,8 +175,8 @@ def widened(
 
 
 LATENCY_CONFIGS: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("defaults", {}),
-    ("prior: block, warp", {"prior": "block", "warp": True}),
+    ("defaults (block, warp)", {}),
+    ("previous (dim-scaled)", {"prior": "dim-scaled", "warp": False}),
 )
 """Strategy options timed by ``planner-latency-batch5``."""
 

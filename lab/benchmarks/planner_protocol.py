@@ -219,16 +219,19 @@ class Config:
 
 
 DEFAULT_LABEL = "default"
+_OLD = {"prior": "dim-scaled", "warp": False, "initial": "maximin"}
 CONFIGS: tuple[Config, ...] = (
-    Config(DEFAULT_LABEL),
-    Config("block", {"prior": "block"}),
-    Config("warp", {"warp": True}),
-    Config("balanced", {"initial": "balanced"}),
-    Config("block+warp", {"prior": "block", "warp": True}),
+    Config(DEFAULT_LABEL, _OLD),
+    Config("block", {**_OLD, "prior": "block"}),
+    Config("warp", {**_OLD, "warp": True}),
+    Config("balanced", {**_OLD, "initial": "balanced"}),
+    Config("block+warp", {**_OLD, "prior": "block", "warp": True}),
     Config("block+warp+balanced", {"prior": "block", "warp": True, "initial": "balanced"}),
-    Config("block+warp+stagnation2", {"prior": "block", "warp": True, "stagnation": 2}),
+    Config("block+warp+stagnation2", {**_OLD, "prior": "block", "warp": True, "stagnation": 2}),
 )
-"""Candidate configurations; ``default`` is the planner's current default."""
+"""Candidate configurations, every option spelled out: ``default`` is the planner's default
+before this protocol chose ``block+warp`` (``prior: block, warp: true``), so that the
+cached campaigns can be run again as they were."""
 
 PEERS: tuple[Config, ...] = (Config("baybe", strategy="baybe"),)
 """Other planners run the same way for comparison (``--configs baybe``); never chosen."""

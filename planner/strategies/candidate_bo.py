@@ -36,8 +36,8 @@ class CandidateBayesianOptimization:
         failures: Literal["ignore", "avoid"] = "ignore",
         initial: Literal["balanced", "maximin", "random"] = "maximin",
         max_candidates: int = MAX_CANDIDATES,
-        prior: Literal["block", "dim-scaled"] = "dim-scaled",
-        warp: bool = False,
+        prior: Literal["block", "dim-scaled"] = "block",
+        warp: bool = True,
         stagnation: int = 0,
         warm_start: bool = True,
     ) -> None:
@@ -52,9 +52,11 @@ class CandidateBayesianOptimization:
                 far from the others in feature space) or ``"random"``.
             max_candidates: Largest discrete space enumerated without a table.
             prior: Kernel priors: ``"block"`` (per parameter, in units of its
-                diameter, with a noise prior admitting assay noise) or
-                ``"dim-scaled"`` (BoTorch's prior over all columns).
-            warp: Rank-warp the outcomes before modelling (bounded, zero-inflated yields).
+                diameter, with a noise prior admitting assay noise; the default
+                since the protocol of ``docs/planner-protocol.md``) or
+                ``"dim-scaled"`` (BoTorch's prior over all columns, the old default).
+            warp: Rank-warp the outcomes before modelling (bounded, zero-inflated
+                yields); on by default since the same protocol.
             stagnation: After this many batches without improvement, one slot of
                 each batch goes to the most uncertain candidate (0: never).
             warm_start: When this object proposes again, start each GP fit from its
