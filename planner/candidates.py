@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import product
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from planner.errors import InfeasibleSpaceError, PlannerError
@@ -34,6 +35,7 @@ class CandidateSet:
         self.space = space
         self.table = _validated(space, table)
         self._rows: list[dict[str, ParameterValue]] = self.table.to_dict(orient="records")  # type: ignore[assignment]
+        # design key -> row number, built once: no later call re-keys every row
         self._index = {self.key(row): i for i, row in enumerate(self._rows)}
 
     def __len__(self) -> int:
@@ -52,9 +54,14 @@ class CandidateSet:
         return self._index.get(self.key(design))
 
     def available(self, used: Iterable[Mapping[str, Any]]) -> list[int]:
-        """Row numbers of candidates not in ``used``."""
-        taken = {self.key(d) for d in used}
-        return [i for i, row in enumerate(self._rows) if self.key(row) not in taken]
+        """Row numbers of candidates not in ``used`` (designs that are not candidates are ignored).
+
+        Only the used designs are keyed; the candidates' keys were computed once.
+        """
+        free = np.ones(len(self._rows), dtype=bool)
+        taken = [self._index.get(self.key(d)) for d in used]
+        free[[i for i in taken if i is not None]] = False
+        return np.flatnonzero(free).tolist()
 
 
 def _validated(space: SearchSpace, table: pd.DataFrame) -> pd.DataFrame:

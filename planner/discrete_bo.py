@@ -46,6 +46,7 @@ from planner.problem import (
 )
 from planner.surrogate import DTYPE
 from planner.training import SUCCESS, Models, fit_models, task_labels
+from planner.warm_hyperparameters import WarmStart
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,10 @@ class Settings:
     surrogate: SurrogateOptions = field(default_factory=SurrogateOptions)
     stagnation: int = 0
     """Batches without improvement after which one slot per batch explores (0: never)."""
+    warm: WarmStart | None = field(default=None, compare=False)
+    """The strategy object's hyperparameters from its last fit (``None``: fit cold)."""
+    acquisition: Literal["ei", "explore"] = "ei"
+    """``"ei"``: optimize (log EI); ``"explore"``: learn the whole space (largest variance)."""
 
 
 def propose(
@@ -86,12 +91,17 @@ def propose(
     features = torch.as_tensor(encoder.encode_frame(candidates.table), dtype=DTYPE)
     call_seed = int(np.random.SeedSequence([seed, len(observations)]).generate_state(1)[0])
     learn = settings.failures == "avoid"
-    models = fit_models(problem, encoder, observations, call_seed, learn, settings.surrogate)
+    models = fit_models(
+        problem, encoder, observations, call_seed, learn, settings.surrogate, settings.warm
+    )
     with torch.no_grad():
         pending_x = torch.as_tensor(encoder.encode(list(pending)), dtype=DTYPE)
         if all(o.name in models.fits for o in problem.objectives):
-            explore = stagnating(problem, observations, n, settings.stagnation)
-            chooser, generator = _model_chooser(problem, models, features, call_seed, explore)
+            if settings.acquisition == "explore":
+                chooser, generator = uncertainty_chooser(problem, models, features)
+            else:
+                explore = stagnating(problem, observations, n, settings.stagnation)
+                chooser, generator = _model_chooser(problem, models, features, call_seed, explore)
         else:
             chooser = initial_chooser(
                 settings.initial, encoder, candidates, features, [*own, *pending], call_seed
@@ -190,6 +200,24 @@ def _model_chooser(
 
     generator = "logEI" if scorer.best is not None else "feasibility"
     return choose, generator + (" + 1 exploring (stagnation)" if explore else "")
+
+
+def uncertainty_chooser(problem: Problem, models: Models, features: Tensor) -> tuple[Chooser, str]:
+    """Uncertainty sampling: each pick is the candidate of largest posterior variance.
+
+    The variance is the first objective's; each pick (and each pending design)
+    is conditioned on before the next, so a batch spreads over what the model
+    does not know yet instead of piling up in one uncertain corner.
+    """
+    posterior = CandidatePosterior(models.fits[problem.objectives[0].name], features)
+
+    def score(rows: Tensor, sd: Tensor) -> Tensor:
+        return torch.log(sd)
+
+    def choose(rows: list[int], n: int, pending_x: Tensor) -> list[int]:
+        return greedy_batch(posterior, score, torch.tensor(rows), n, pending_x)
+
+    return choose, "uncertainty"
 
 
 def _most_uncertain(posterior: CandidatePosterior, rows: list[int]) -> list[int]:

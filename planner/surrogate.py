@@ -13,7 +13,7 @@ number of L-BFGS iterations, in a forked torch RNG so that no global random stat
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ from torch import Tensor
 from planner.encoding import Block
 from planner.errors import PlannerError
 from planner.kernels import Prior, block_kernel
+from planner.warm_hyperparameters import WarmStart
 from planner.warp import RankWarp
 
 FIT_MAX_ITERATIONS = 200
@@ -128,6 +129,8 @@ def fit_gp(
     n_tasks: int = 1,
     prior: Prior = "block",
     warp: bool = True,
+    warm: WarmStart | None = None,
+    warm_key: Hashable = None,
 ) -> FittedGP:
     """Fit a GP to features ``x`` (rows) and outcomes ``y``.
 
@@ -141,6 +144,9 @@ def fit_gp(
         prior: Kernel priors (see :func:`planner.kernels.block_kernel`); with
             ``"block"`` the noise has :data:`NOISE_PRIOR` too.
         warp: Rank-warp the outcome first (only when every row is of task 0).
+        warm: Hyperparameters of an earlier fit to start from (stored under
+            ``warm_key``), updated with this fit's.
+        warm_key: Which stored fit matches this one (outcome and feature layout).
 
     Raises:
         PlannerError: Too few or constant observations.
@@ -162,12 +168,17 @@ def fit_gp(
         likelihood=_likelihood() if prior == "block" else None,
         outcome_transform=None,
     )
+    key = (warm_key, prior, x.shape[1], n_tasks)
+    if warm is not None:
+        warm.load(key, model)
     mll = ExactMarginalLogLikelihood(model.likelihood, model)
     with torch.random.fork_rng(), warnings.catch_warnings():
         torch.manual_seed(seed)
         warnings.simplefilter("ignore")
         fit_gpytorch_mll(mll, optimizer_kwargs={"options": {"maxiter": FIT_MAX_ITERATIONS}})
     model.eval()
+    if warm is not None:
+        warm.save(key, model)
     return FittedGP(
         model, train_x, train_z.squeeze(-1), torch.as_tensor(task), scaling, outcome_warp
     )

@@ -21,6 +21,7 @@ from planner.errors import PlannerError
 from planner.model_options import Prior, SurrogateOptions
 from planner.problem import Observation, Problem
 from planner.surrogate import FittedGP, fit_gp
+from planner.warm_hyperparameters import WarmStart
 
 SUCCESS = "_success"
 """Name of the success-probability model among the fitted outcomes."""
@@ -50,11 +51,13 @@ def fit_models(
     seed: int,
     learn_failures: bool,
     options: SurrogateOptions | None = None,
+    warm: WarmStart | None = None,
 ) -> Models:
     """Fit a GP per outcome (objectives and constrained outcomes), and optionally for success.
 
     An outcome with fewer than two distinct values is skipped (the reason is
-    recorded): there is nothing to learn from yet.
+    recorded): there is nothing to learn from yet. With ``warm``, each fit
+    starts from the hyperparameters of the previous fit of its outcome.
     """
     options = options or SurrogateOptions()
     tasks = encoder.tasks or ("",)
@@ -68,7 +71,16 @@ def fit_models(
         task = np.array([tasks.index(o.task or "") for o in rows], dtype=np.intp)
         try:
             fits[name] = fit_gp(
-                x, y, encoder.blocks, seed + offset, task, len(tasks), options.prior, options.warp
+                x,
+                y,
+                encoder.blocks,
+                seed + offset,
+                task,
+                len(tasks),
+                options.prior,
+                options.warp,
+                warm,
+                name,
             )
         except PlannerError as exc:
             skipped[name] = str(exc)

@@ -39,6 +39,8 @@ from planner import (
     SearchSpace,
     suggest,
 )
+from planner.catalog import get_strategy
+from planner.threads import configure_process_threads
 
 SOLVENT_EFFECT = {"MeCN": 0.0, "THF": 0.3, "DMF": -0.2, "MeOH": 0.1}
 
@@ -170,3 +172,86 @@ def widened(
         return {"yield": measure(inner)["yield"] * factor}
 
     return wide, wide_measure
+
+
+LATENCY_CONFIGS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("defaults (block, warp)", {}),
+    ("previous (dim-scaled)", {"prior": "dim-scaled", "warp": False}),
+)
+"""Strategy options timed by ``planner-latency-batch5``."""
+
+
+@benchmark("planner-latency-batch5")
+def batch5_latency(console: Console) -> None:
+    """Seconds per batch of 5 at 50 observations: 5,760 and 103,680 candidates, cold and warm.
+
+    *cold*: a fresh ``bo-candidates`` object (what ``dbtl`` builds each
+    cycle); *warm*: the same object that proposed at 45 observations proposes
+    again at 50, its GP fits starting from the previous hyperparameters.
+    Times are this process's CPU seconds (torch on one thread), the better
+    of two calls, so that other work on shared cores does not count (the cold
+    call's wall seconds are shown too, as measured on this machine); the last
+    column times finding the free candidates with the keys cached against
+    re-keying every row on each call (as before), as a ratio.
+    """
+    configure_process_threads(1)  # CPU seconds of spinning idle threads would count too
+    out = Table(title="Suggest CPU seconds per batch of 5 at 50 observations, torch on 1 thread")
+    columns = (
+        "candidates",
+        "options",
+        "cold s",
+        "warm s",
+        "cold wall s",
+        "free rows: cached/re-keyed",
+    )
+    for column in columns:
+        out.add_column(column, justify="right")
+    table = read("suzuki_miyaura_perera2018/suzuki_miyaura_5760.csv")
+    target = table_problem(table, SUZUKI_PARAMETERS, [Objective(name="yield")], "onehot")
+    problems = [(target.problem, target.measure), widened(target.problem, target.measure)]
+    for problem, measure in problems:
+        assert problem.candidates is not None
+        rows = problem.candidates.rows()
+        chosen = np.random.default_rng(0).choice(len(rows), size=50, replace=False)
+        observations = [Observation(rows[i], measure(rows[i])) for i in chosen]
+        key_ratio = free_rows_ratio(problem.candidates, observations)
+        for label, options in LATENCY_CONFIGS:
+            get_strategy("bo-candidates", options).suggest(problem, observations, [], 5, 9)
+            cold, warm, wall = [], [], []
+            for _ in range(2):
+                fresh = get_strategy("bo-candidates", options)
+                started = time.perf_counter()
+                cold.append(cpu_timed(partial(fresh.suggest, problem, observations, [], 5, 0)))
+                wall.append(time.perf_counter() - started)
+                strategy = get_strategy("bo-candidates", options)
+                strategy.suggest(problem, observations[:45], [], 5, 0)
+                warm.append(cpu_timed(partial(strategy.suggest, problem, observations, [], 5, 0)))
+            out.add_row(
+                f"{len(rows):,}",
+                label,
+                f"{min(cold):.2f}",
+                f"{min(warm):.2f}",
+                f"{min(wall):.2f}",
+                f"{key_ratio:.3f}",
+            )
+    console.print(out)
+
+
+def cpu_timed(call: Callable[[], object]) -> float:
+    """CPU seconds of this process during one call."""
+    started = time.process_time()
+    call()
+    return time.process_time() - started
+
+
+def free_rows_ratio(candidates: CandidateSet, observations: list[Observation]) -> float:
+    """Time of :meth:`CandidateSet.available` over re-keying every row per call, in one run."""
+    used = [o.parameters for o in observations]
+    cached = timed(partial(candidates.available, used))
+
+    def rekeyed() -> list[int]:
+        taken = {candidates.key(d) for d in used}
+        return [i for i, row in enumerate(candidates.rows()) if candidates.key(row) not in taken]
+
+    assert rekeyed() == candidates.available(used)
+    return cached / timed(rekeyed)

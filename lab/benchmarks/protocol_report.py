@@ -88,9 +88,12 @@ def common_seeds(cache: pd.DataFrame, facts: TableFacts, configs: Sequence[str])
     return sorted(set.intersection(*sets)) if sets else []
 
 
-def gap_closed(mean_best: float, facts: TableFacts) -> float:
-    """(mean best − random expected best) / (table best − random expected), at the checkpoint."""
-    k = facts.checkpoint
+def gap_closed(mean_best: float, facts: TableFacts, at: int | None = None) -> float:
+    """(mean best − random expected best) / (table best − random expected), after ``at``.
+
+    ``at`` defaults to the table's checkpoint.
+    """
+    k = facts.checkpoint if at is None else at
     random = float(random_expectation(facts.values, k, facts.direction)[-1])
     gap = facts.best - random
     return float("nan") if gap == 0 else (mean_best - random) / gap
@@ -108,7 +111,7 @@ def table_summary(
     target = top_fraction_target(facts.values, 0.01, facts.direction)
     cdf = random_first_hit_cdf(facts.values, target, facts.budget, facts.direction)
     random_mean = random_expectation(facts.values, facts.budget, facts.direction)
-    base = seed_matrix(cache, facts, default).loc[seeds].to_numpy()
+    base = seed_matrix(cache, facts, default).loc[seeds].to_numpy() if default in configs else None
     rows = []
     for config in configs:
         matrix = seed_matrix(cache, facts, config).loc[seeds].to_numpy()
@@ -117,10 +120,14 @@ def table_summary(
             row[f"mean_at_{k}"], row[f"se_at_{k}"] = mean_and_se(matrix[:, k - 1])
             row[f"random_mean_at_{k}"] = float(random_mean[k - 1])
         k = facts.checkpoint
-        difference = matrix[:, k - 1] - base[:, k - 1]
         row["checkpoint"] = k
-        row["delta_vs_default"], row["delta_se"] = mean_and_se(difference)
+        row["delta_vs_default"], row["delta_se"] = (
+            (float("nan"), float("nan"))
+            if base is None
+            else mean_and_se(matrix[:, k - 1] - base[:, k - 1])
+        )
         row["gap_closed"] = gap_closed(float(matrix[:, k - 1].mean()), facts)
+        row["gap_closed_at_budget"] = gap_closed(float(matrix[:, -1].mean()), facts, facts.budget)
         hits = first_hits(matrix, target, facts.direction)
         for n in by:
             row[f"p_top1pct_by_{n}"] = share_hit_by(hits, n)

@@ -4,6 +4,7 @@ import lab.benchmarks.datastore_scale
 import lab.benchmarks.faults
 import lab.benchmarks.loop_overhead
 import lab.benchmarks.pathway_learn
+import lab.benchmarks.planner_explore
 import lab.benchmarks.planner_latency
 import lab.benchmarks.planner_pareto
 import lab.benchmarks.planner_protocol

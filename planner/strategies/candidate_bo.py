@@ -13,6 +13,7 @@ from typing import Literal
 from planner.model_options import SurrogateOptions
 from planner.problem import Design, Observation, Problem, Proposal
 from planner.registry import register
+from planner.warm_hyperparameters import WarmStart
 
 MAX_CANDIDATES = 100_000
 """Largest discrete space enumerated when the problem has no candidate table."""
@@ -35,9 +36,10 @@ class CandidateBayesianOptimization:
         failures: Literal["ignore", "avoid"] = "ignore",
         initial: Literal["balanced", "maximin", "random"] = "maximin",
         max_candidates: int = MAX_CANDIDATES,
-        prior: Literal["block", "dim-scaled"] = "dim-scaled",
-        warp: bool = False,
+        prior: Literal["block", "dim-scaled"] = "block",
+        warp: bool = True,
         stagnation: int = 0,
+        warm_start: bool = True,
     ) -> None:
         """Create the strategy.
 
@@ -50,11 +52,16 @@ class CandidateBayesianOptimization:
                 far from the others in feature space) or ``"random"``.
             max_candidates: Largest discrete space enumerated without a table.
             prior: Kernel priors: ``"block"`` (per parameter, in units of its
-                diameter, with a noise prior admitting assay noise) or
-                ``"dim-scaled"`` (BoTorch's prior over all columns).
-            warp: Rank-warp the outcomes before modelling (bounded, zero-inflated yields).
+                diameter, with a noise prior admitting assay noise; the default
+                since the protocol of ``docs/planner-protocol.md``) or
+                ``"dim-scaled"`` (BoTorch's prior over all columns, the old default).
+            warp: Rank-warp the outcomes before modelling (bounded, zero-inflated
+                yields); on by default since the same protocol.
             stagnation: After this many batches without improvement, one slot of
                 each batch goes to the most uncertain candidate (0: never).
+            warm_start: When this object proposes again, start each GP fit from its
+                previous fit's hyperparameters (fewer optimizer steps). A fresh
+                object always fits cold, so its proposals depend on its inputs alone.
         """
         if failures not in ("ignore", "avoid"):
             raise ValueError(f"failures must be 'ignore' or 'avoid', got {failures!r}")
@@ -71,6 +78,7 @@ class CandidateBayesianOptimization:
         self.max_candidates = max_candidates
         self.surrogate = SurrogateOptions(prior, bool(warp))
         self.stagnation = stagnation
+        self.warm = WarmStart() if warm_start else None
 
     def suggest(
         self,
@@ -90,5 +98,6 @@ class CandidateBayesianOptimization:
             self.max_candidates,
             self.surrogate,
             self.stagnation,
+            self.warm,
         )
         return propose(problem, observations, pending, n, seed, settings)

@@ -118,6 +118,9 @@ def test_table_summary_pairs_seeds_and_scores_the_gap_closed() -> None:
     assert summary.loc["new", "p_top1pct_by_10"] == pytest.approx(1 / 3)
     assert summary.loc["default", "p_top1pct_by_10"] == 0.0
     assert summary.loc["new", "median_suggest_seconds"] == pytest.approx(0.375)
+    new = summary.loc["new"]
+    assert new["gap_closed"] == pytest.approx((47.0 - random_at_10) / (100.0 - random_at_10))
+    assert gap_closed(47.0, facts, at=1) == pytest.approx((47.0 - 50.5) / (100.0 - 50.5))
     assert gap_closed(100.0, facts) == pytest.approx(1.0)
     assert gap_closed(random_at_10, facts) == pytest.approx(0.0)
 
