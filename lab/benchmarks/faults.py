@@ -51,7 +51,6 @@ from drivers.errors import (
 )
 from drivers.liquid_handler import LiquidHandler
 from drivers.plate_reader import PlateReader
-from lab.benchmarks.registry import benchmark
 from lab.benchmarks.fault_campaigns import (
     Bench,
     Tally,
@@ -62,6 +61,7 @@ from lab.benchmarks.fault_campaigns import (
     spread,
     tally,
 )
+from lab.benchmarks.registry import benchmark
 from lab.campaigns import load_campaign
 from lab.outages import DeviceOutageError
 from lab.reporting import SilentReporter

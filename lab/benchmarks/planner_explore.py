@@ -15,9 +15,9 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from lab.benchmarks import benchmark
 from lab.benchmarks.planner_harness import TableProblem, table_problem
 from lab.benchmarks.planner_tables import SUZUKI_PARAMETERS, read
+from lab.benchmarks.registry import benchmark
 from planner import Objective, Observation, suggest
 from planner.model_options import SurrogateOptions
 from planner.reactivity import predict_candidates, reactivity_scores
