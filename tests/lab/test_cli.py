@@ -108,8 +108,8 @@ def snapshot(db_path: Path) -> list[tuple]:
         ),
         (
             ("name: bo, seed", "name: bogus, seed"),
-            "unknown strategy 'bogus'; allowed: baybe, bo, bo-candidates, ensemble, factorial, "
-            "lhs, random, sobol",
+            "unknown strategy 'bogus'; allowed: baybe, bo, bo-candidates, ensemble, explore, "
+            "factorial, lhs, random, sobol",
         ),
         (("budget: 6", "budget: 6\n  - oops: ["), "malformed YAML"),
         (
