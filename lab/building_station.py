@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
+import pandas as pd
+
 from datastore.repository import MeasuredValue
 from lab.build_errors import BuildConfigError
 from lab.labspec import LabSpec
@@ -19,7 +22,11 @@ from planner.errors import PlannerError
 from planner.space import ParameterValue
 from protocols.protocol import Protocol
 from protocols.steps import RunConditions
-from simulators.experiment_table import ExperimentTable, ExperimentTableError
+from simulators.experiment_table import (
+    ConditionsNotInTableError,
+    ExperimentTable,
+    ExperimentTableError,
+)
 
 
 class StationBuilder:
@@ -76,6 +83,28 @@ class StationBuilder:
             return CandidateSet(space, designs)
         except (ExperimentTableError, PlannerError) as exc:
             raise BuildConfigError("parameters", f"station {self.spec.station!r}: {exc}") from None
+
+    def candidate_truth(self, designs: pd.DataFrame, outcome: str) -> np.ndarray:
+        """The table's ``outcome`` for each design (a row of parameters), NaN where it has none.
+
+        Raises:
+            BuildConfigError: The table cannot be read, has no such outcome, or
+                holds no experiment with one of the designs.
+        """
+        try:
+            table = ExperimentTable.load(self.table_spec)
+        except ExperimentTableError as exc:
+            raise BuildConfigError("parameters", f"station {self.spec.station!r}: {exc}") from None
+        if outcome not in table.spec.outcomes:
+            raise BuildConfigError("objectives", f"the station's table has no outcome {outcome!r}")
+        values = []
+        for design in designs.to_dict(orient="records"):
+            conditions = {c: _plain(design[p]) for c, p in self.sources.items()}
+            try:
+                values.append(table.lookup(conditions)[outcome])
+            except ConditionsNotInTableError as exc:
+                raise BuildConfigError("parameters", str(exc)) from None
+        return np.asarray(values, dtype=float)
 
 
 def _sources(

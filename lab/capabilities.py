@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol, runtime_checkable
 
+import numpy as np
+import pandas as pd
+
 from planner.candidates import CandidateSet
 from planner.space import ParameterValue, SearchSpace
 
@@ -47,4 +50,13 @@ class BuildsPlates(Protocol):
         self, designs: Sequence[tuple[int, Mapping[str, ParameterValue]]], name: str
     ) -> object:
         """The plate protocol of ``(experiment number, design)`` pairs."""
+        ...
+
+
+@runtime_checkable
+class KnowsCandidateTruth(Protocol):
+    """A builder that replays a table: it knows every candidate's true outcome."""
+
+    def candidate_truth(self, designs: pd.DataFrame, outcome: str) -> np.ndarray:
+        """The true ``outcome`` of each design (a row of parameters), NaN where unknown."""
         ...

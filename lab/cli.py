@@ -25,6 +25,7 @@ from lab.cli_campaign import AllowPaths, campaign_app
 from lab.cli_db import db_app
 from lab.cli_import import import_command
 from lab.cli_lab import lab_app
+from lab.cli_model import model_app
 from lab.cli_protocol import protocol_app
 from lab.cli_provenance import export_ord_command, provenance
 from lab.cli_review import approve, reject, resolve, review
@@ -291,6 +292,7 @@ app.add_typer(lab_app, name="lab")
 app.add_typer(protocol_app, name="protocol")
 app.add_typer(route_app, name="route")
 app.add_typer(db_app, name="db")
+app.add_typer(model_app, name="model")
 app.add_typer(user_app, name="user")
 
 
