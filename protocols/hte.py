@@ -349,6 +349,17 @@ def _split(volume_ul: float, max_ul: float) -> list[float]:
 def _transfer(
     recipe: PlateRecipe, stock: StockSpec, well: str, volume_ul: float, new_tip: bool
 ) -> Transfer:
+    """One transfer of ``stock`` into ``well`` (volumes to the nearest nL).
+
+    Raises:
+        ProtocolError: The volume rounds to nothing (the stock is far too concentrated).
+    """
+    if round(volume_ul, 3) <= 0:
+        raise ProtocolError(
+            f"well {well} needs {volume_ul:.2g} µL of stock {stock.name!r}, which rounds to "
+            f"0 µL: dilute the stock (now {stock.concentration_mol_l:g} mol/L) or raise "
+            "reaction_volume_ul"
+        )
     return Transfer(
         device=recipe.liquid_handler,
         source=WellRef(labware=stock.labware, well=stock.well),

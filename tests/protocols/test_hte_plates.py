@@ -190,3 +190,15 @@ def test_steps_are_frozen_printable_and_hashable() -> None:
     assert math.isclose(
         sum(t.volume_ul for t in one.steps if isinstance(t, Transfer)), 450, rel_tol=1e-4
     )
+
+
+def test_a_volume_that_rounds_to_nothing_names_the_stock() -> None:
+    """A stock far too concentrated gives a protocol error, never an invalid step."""
+    plain = deck()
+    stocks = [
+        s.model_copy(update={"concentration_mol_l": 1e5}) if s.name == "halide" else s
+        for s in plain.stocks
+    ]
+    concentrated = plain.model_copy(update={"stocks": type(plain.stocks)(stocks)})
+    with pytest.raises(ProtocolError, match="stock 'halide', which rounds to 0 µL: dilute"):
+        build_plate([(1, {"catalyst": "cat_a", "base_equiv": 1.5})], recipe(), concentrated, "p")
