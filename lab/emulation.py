@@ -131,6 +131,18 @@ def start_emulators(lab: LabSpec, ports: Mapping[str, int] | None = None) -> Emu
     return emulated
 
 
+def restart_emulators(emulated: EmulatedLab) -> EmulatedLab:
+    """Stop ``emulated`` and start its lab again on the same ports (a fresh simulated world).
+
+    What a bench does when its power comes back: clients that reconnect find
+    every device where it was.
+    """
+    emulated.stop()
+    bound = emulated.bound_lab()
+    ports = {d.name: int(d.port.rpartition(":")[2]) for d in bound.devices if d.port}
+    return start_emulators(emulated.lab, ports=ports)
+
+
 @contextmanager
 def emulators(lab: LabSpec, ports: Mapping[str, int] | None = None) -> Iterator[EmulatedLab]:
     """Run the emulators of ``lab`` for the duration of a ``with`` block."""

@@ -20,7 +20,7 @@ import yaml
 from datastore import Datastore
 from datastore import repository as repo
 from datastore.states import ExperimentStatus
-from lab.emulation import EmulatedLab, start_emulators
+from lab.emulation import EmulatedLab, restart_emulators, start_emulators
 from lab.labfile import load_lab
 from lab.learn import INFRASTRUCTURE_MARK
 
@@ -47,9 +47,7 @@ class Bench:
     def restart(self) -> None:
         """Power back on, on the same ports (a fresh simulated world)."""
         self.kill()
-        bound = self.emulated.bound_lab()
-        ports = {d.name: int(d.port.rpartition(":")[2]) for d in bound.devices if d.port}
-        self.emulated = start_emulators(self.emulated.lab, ports=ports)
+        self.emulated = restart_emulators(self.emulated)
         self.running = True
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from lab.emulation import EmulatedLab, start_emulators
+from lab.emulation import EmulatedLab, restart_emulators, start_emulators
 from lab.labfile import load_lab
 from tests.conftest import EXAMPLES
 
@@ -34,9 +34,7 @@ class EmulatedFiles:
     def restart(self) -> None:
         """Start the bench again on the same ports (a fresh world: the power came back)."""
         self.kill()
-        lab = self.emulated.bound_lab()
-        ports = {d.name: int(d.port.rpartition(":")[2]) for d in lab.devices if d.port}
-        self.emulated = start_emulators(self.emulated.lab, ports=ports)
+        self.emulated = restart_emulators(self.emulated)
         self.running = True
 
 
