@@ -2,7 +2,11 @@
 
 No other package creates engines or writes SQL: everything goes through
 :class:`~datastore.engine.Datastore` and the repository functions here.
+``Session`` is re-exported so that callers can annotate the sessions they are
+handed without importing SQLModel themselves.
 """
+
+from sqlmodel import Session
 
 from datastore.engine import Datastore
 from datastore.errors import DatastoreError, IllegalTransitionError, NotFoundError
@@ -14,4 +18,5 @@ __all__ = [
     "ExperimentStatus",
     "IllegalTransitionError",
     "NotFoundError",
+    "Session",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-from datastore import Datastore
+from datastore import Datastore, lookups
 from datastore import repository as repo
 from datastore.models import Campaign, Experiment
 from datastore.states import ExperimentStatus
@@ -58,7 +58,7 @@ def resolve(
     if not note.strip():
         raise ReviewError("say how you know (--note), e.g. 'read from the HPLC report'")
     with store.session() as session:
-        experiment = session.get(Experiment, experiment_id)
+        experiment = lookups.find_experiment(session, experiment_id)
         if experiment is None:
             raise ReviewError(f"no experiment with id {experiment_id}")
         if experiment.status != ExperimentStatus.NEEDS_ATTENTION.value:
@@ -66,8 +66,7 @@ def resolve(
                 f"experiment {experiment_id} is {experiment.status}; only "
                 "experiments that need attention can be resolved"
             )
-        campaign = session.get(Campaign, experiment.campaign_id)
-        assert campaign is not None
+        campaign = lookups.campaign_of(session, experiment)
         payload = {**(audit or {}), "note": note, "resolved_by": person}
         if outcome == "completed":
             measured = _measured(

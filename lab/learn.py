@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session
-
+from datastore import Session
 from datastore import repository as repo
 from datastore.states import PENDING, ExperimentStatus
 from planner import Observation, Problem, Proposal, suggest

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlmodel import Session
 
+from datastore import Session
 from datastore import repository as repo
 from lab.building import make_builder
 from lab.capabilities import KnowsCandidateTruth, OffersCandidates

@@ -29,11 +29,9 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session
-
-from datastore import Datastore
+from datastore import Datastore, Session, lookups
 from datastore import repository as repo
-from datastore.models import Campaign, Event, Experiment
+from datastore.models import Event, Experiment
 from datastore.states import ExperimentStatus
 from drivers.analyzer import Analyzer
 from drivers.base import Device
@@ -139,7 +137,7 @@ def last_status_event(store: Datastore, campaign_id: int) -> Event | None:
 def resume_after_outage(store: Datastore, campaign_id: int, actor: str) -> bool:
     """Make a campaign paused by an outage active again (a person's pause stays); True if it was."""
     with store.session() as session:
-        campaign = session.get(Campaign, campaign_id)
+        campaign = lookups.campaign_by_id(session, campaign_id)
         event = repo.last_event_of_kind(session, campaign_id, "campaign_status")
         if campaign is None or campaign.status != "paused" or not is_outage_pause(event):
             return False
@@ -224,7 +222,7 @@ class OutageWatch:
         log.warning("%s", reason)
         self.announce(reason)
         with self.store.session() as session:
-            campaign = session.get(Campaign, self.campaign_id)
+            campaign = lookups.campaign_by_id(session, self.campaign_id)
             if campaign is not None and campaign.status == "active":
                 repo.set_campaign_status(
                     session, campaign, "paused", actor=self.actor, reason=reason
@@ -234,7 +232,7 @@ class OutageWatch:
         log.warning("%s", reason)
         self.announce(reason)
         with self.store.session() as session:
-            campaign = session.get(Campaign, self.campaign_id)
+            campaign = lookups.campaign_by_id(session, self.campaign_id)
             event = repo.last_event_of_kind(session, self.campaign_id, "campaign_status")
             if campaign is not None and campaign.status == "paused" and is_outage_pause(event):
                 repo.set_campaign_status(

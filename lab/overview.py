@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
-
-from datastore import Datastore, pages
+from datastore import Datastore, Session, pages
 from datastore import leases as lease_repo
 from datastore import repository as repo
 from datastore.models import Campaign

@@ -16,9 +16,8 @@ from typing import Any, runtime_checkable
 from typing import Protocol as TypingProtocol
 
 import yaml
-from sqlmodel import Session
 
-from datastore import Datastore
+from datastore import Datastore, Session, lookups
 from datastore import repository as repo
 from datastore.models import Campaign, Experiment
 from datastore.states import ExperimentStatus
@@ -175,7 +174,7 @@ class Reviewer:
         preflight = ProposalView.preflight
         construct = ""
         if lab is not None:
-            problem, lines = _protocol_check(spec, lab, experiment.parameters, experiment.number)
+            problem, lines = protocol_check(spec, lab, experiment.parameters, experiment.number)
             flags += [problem] if problem else []
             preflight = problem or "passed"
             construct = _construct(spec, lab, experiment.parameters)
@@ -268,13 +267,12 @@ class Reviewer:
         return ids
 
     def _decidable(self, session: Session, experiment_id: int) -> tuple[Experiment, Campaign]:
-        experiment = session.get(Experiment, experiment_id)
+        experiment = lookups.find_experiment(session, experiment_id)
         if experiment is None:
             raise UnknownExperimentError(
                 f"no experiment with id {experiment_id}; see `dbtl review`"
             )
-        campaign = session.get(Campaign, experiment.campaign_id)
-        assert campaign is not None
+        campaign = lookups.campaign_of(session, experiment)
         if campaign.status in ("aborted", "completed"):
             raise AlreadyDecidedError(
                 f"experiment {experiment_id} belongs to campaign {campaign.name!r}, "
@@ -302,7 +300,7 @@ class Reviewer:
             raise EditRefusedError(f"edit refused: {exc}", _field(edits, str(exc))) from None
         lab = stored_lab(campaign)
         if lab is not None:
-            problem, _ = _protocol_check(spec, lab, design, experiment.number)
+            problem, _ = protocol_check(spec, lab, design, experiment.number)
             if problem:
                 raise EditRefusedError(
                     f"edit refused by the lab's safety limits: {problem}", _field(edits, problem)
@@ -327,10 +325,15 @@ def _typed_value(space: SearchSpace, name: str, text: str) -> Any:
         return text
 
 
-def _protocol_check(
+def protocol_check(
     spec: CampaignSpec, lab: LabSpec, design: Mapping[str, ParameterValue], number: int
 ) -> tuple[str | None, list[str]]:
-    """(problem or None, protocol summary lines) for a design on a lab."""
+    """Build a design's protocol on a lab and pre-flight it against the lab's limits.
+
+    Returns:
+        The problem found (a build error or the limits broken, ``None`` when it
+        passes) and the protocol's steps as summary lines.
+    """
     try:
         protocol = make_builder(spec, lab).build(design, name=f"{spec.name}#{number}")
     except ProtocolError as exc:

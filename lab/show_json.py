@@ -28,8 +28,7 @@ import math
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
-
+from datastore import Session
 from datastore import repository as repo
 from datastore.models import Campaign
 from lab.learn import budget_used

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlmodel import Session
 
+from datastore import Session, summaries
 from datastore import repository as repo
-from datastore import summaries
 from datastore.exports import experiment_table
 from datastore.models import Campaign, Event, ModelSnapshot
 from lab.spec import CampaignSpec

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlmodel import Session
-
-from datastore import pages
+from datastore import Session, pages
 from datastore.models import Event, Experiment
 from lab.overview import CampaignSummary, DeviceRow, molecules
 from lab.review import ProposalView
