@@ -1,0 +1,22 @@
+"""The service layer: the one API that the CLI and the web app (pages and REST API) call.
+
+One module per concern, each a handful of small typed functions:
+
+========================  =====================================================
+:mod:`.actor`             who decides, and from where (``cli``, ``web``, ``api``)
+:mod:`.campaigns`         load a campaign file, create/resume, list, summarize, show
+:mod:`.planning`          plan and preview the next batch (the loop's own planning call)
+:mod:`.review`            proposals awaiting approval; approve (with edits), reject, batch
+:mod:`.control`           pause, resume, abort a campaign
+:mod:`.protocols`         compile and pre-flight a plate protocol
+:mod:`.attention`         experiments that need a person; settle them
+:mod:`.devices`           devices of the stored labs; in and out of service
+:mod:`.exports`           experiments, events and model reports as CSV/Parquet
+:mod:`.accounts`          accounts and API tokens of the web app
+========================  =====================================================
+
+Every function that records a decision takes an explicit :class:`~.actor.Actor`
+and writes its name and source into the audit trail; roles are checked by the
+web layer before it calls. Services reach the database only through
+``datastore/`` functions and never import the CLI or the web app.
+"""

@@ -1,0 +1,107 @@
+"""The approval gate: proposals awaiting approval, approve (with edits), reject, batch approve.
+
+Every decision is one transaction (all the proposals named, or none) and
+records the actor's name and source; an edit is checked against the
+campaign's bounds and the lab's safety limits first (see :mod:`lab.review`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from datastore import Datastore
+from datastore.models import Experiment
+from lab.review import ProposalView, Reviewer, ReviewError
+from lab.services.actor import Actor
+
+READER = "reviewer"
+"""Name under which the queue is read (reading records nothing)."""
+
+
+def list_proposals(store: Datastore, campaign: str | None = None) -> list[ProposalView]:
+    """Proposals awaiting approval, oldest first, of one campaign or of every open one.
+
+    Each carries its prediction ± sd, why it was chosen, its safety flags, its
+    protocol's steps and the pre-flight verdict.
+
+    Raises:
+        NotFoundError: ``campaign`` is not stored.
+    """
+    return Reviewer(store, READER).pending(campaign)
+
+
+def approve(
+    store: Datastore,
+    actor: Actor,
+    experiment_ids: Sequence[int],
+    edits: Mapping[str, str] | None = None,
+    comment: str | None = None,
+) -> list[Experiment]:
+    """Approve proposals, all or none; ``edits`` (one proposal only) are applied first.
+
+    Args:
+        store: The datastore.
+        actor: Who approves, and from where.
+        experiment_ids: The proposals.
+        edits: New values by parameter name, as text (``{"temperature_c": "80"}``).
+        comment: Kept with the approval.
+
+    Raises:
+        ReviewError: Unknown experiment, already decided, edits to several
+            proposals, or an edit outside the bounds or the lab's limits
+            (:class:`~lab.review.EditRefusedError` names the field); nothing changes.
+    """
+    reviewer = Reviewer(store, actor.name, actor.audit())
+    return reviewer.approve(experiment_ids, edits, comment)
+
+
+def reject(
+    store: Datastore, actor: Actor, experiment_ids: Sequence[int], reason: str
+) -> list[Experiment]:
+    """Reject proposals for ``reason``, all or none; the planner will not propose them again.
+
+    Raises:
+        ReviewError: No reason, or a proposal cannot be decided; nothing changes.
+    """
+    return Reviewer(store, actor.name, actor.audit()).reject(experiment_ids, reason)
+
+
+def select(store: Datastore, campaign: str | None, cycle: int | None) -> list[int]:
+    """Ids of the proposals awaiting approval, optionally of one campaign and cycle.
+
+    Raises:
+        ReviewError: Nothing matches.
+    """
+    return Reviewer(store, READER).select(campaign, cycle)
+
+
+def choose(
+    store: Datastore,
+    ids: Sequence[int] | None,
+    every: bool,
+    campaign: str | None = None,
+    cycle: int | None = None,
+) -> list[int]:
+    """The ids named, or (``every``) each matching proposal awaiting approval.
+
+    Raises:
+        ReviewError: Both or neither of ids and ``every``, or nothing matches.
+    """
+    if ids and every:
+        raise ReviewError("give experiment ids or --all, not both")
+    if every:
+        return select(store, campaign, cycle)
+    if not ids:
+        raise ReviewError("give at least one experiment id, or --all (see `dbtl review`)")
+    return list(ids)
+
+
+def approve_cycle(
+    store: Datastore, actor: Actor, campaign: str, cycle: int, comment: str | None = None
+) -> list[Experiment]:
+    """Approve every proposal of one cycle of a campaign, all or none.
+
+    Raises:
+        ReviewError: No proposal of that cycle awaits approval, or one cannot be decided.
+    """
+    return approve(store, actor, select(store, campaign, cycle), None, comment)
