@@ -14,12 +14,10 @@ from rich.console import Console
 from rich.table import Table
 
 from datastore import Datastore, DatastoreError
-from datastore import repository as repo
 from datastore.engine import DEFAULT_URL, redact
-from datastore.models import Event
+from datastore.models import Campaign
 from drivers.errors import DeviceError
 from lab.building import BuildConfigError
-from lab.campaigns import check_resumable, load_campaign
 from lab.cli_bench import BenchInputError, bench
 from lab.cli_campaign import AllowPaths, campaign_app
 from lab.cli_db import db_app
@@ -31,16 +29,17 @@ from lab.cli_provenance import export_ord_command, provenance
 from lab.cli_review import approve, reject, resolve, review
 from lab.cli_route import route_app
 from lab.cli_serve import serve
-from lab.cli_tables import export_experiments, export_table_command
+from lab.cli_tables import export_table_command
 from lab.cli_user import user_app
 from lab.console import RichReporter, events_table, experiments_table, summary_tables
 from lab.limits_check import poll_problem
 from lab.outages import OUTAGE_EXIT_CODE, DeviceOutageError
 from lab.review import ReviewError
 from lab.runner import run_campaign
-from lab.show_json import campaign_json, campaigns_json
+from lab.services import campaigns as campaign_service
+from lab.services import exports
 from lab.table_layout import fit
-from lab.views import CampaignView, load_summary_view, load_view
+from lab.views import CampaignView
 from lab.yamlio import SpecError
 from planner import PlannerError
 from protocols.errors import ProtocolError
@@ -146,11 +145,10 @@ def run(
     """
     if problem := poll_problem(poll):
         raise SpecError(f"--poll {problem}")
-    loaded = load_campaign(spec, budget, allow_path or ())
+    loaded = campaign_service.load(spec, budget, allow_path or ())
     store = Datastore(db)
-    check_resumable(store, loaded)
-    with store.session() as session:
-        resumed = repo.find_campaign(session, loaded.spec.name) is not None
+    campaign_service.check_resumable(store, loaded)
+    resumed = campaign_service.is_stored(store, loaded.spec.name)
     console.print(
         f"[bold]{'resuming' if resumed else 'starting'}[/bold] campaign "
         f"[cyan]{loaded.spec.name}[/cyan] on lab [cyan]{loaded.lab.name}[/cyan] "
@@ -166,8 +164,7 @@ def run(
         raise typer.Exit(OUTAGE_EXIT_CODE) from None
     finally:
         reporter.close()
-    with store.session() as session:
-        view = load_view(session, loaded.spec.name)
+    view = campaign_service.view(store, loaded.spec.name)
     for table in summary_tables(view):
         console.print(fit(table, console))
     console.print(
@@ -195,20 +192,14 @@ def show(
 ) -> None:
     """Show a stored campaign: best result, progress per cycle, experiments (reads only)."""
     store = Datastore.for_reading(db)
-    with store.session() as session:
-        if name is None:
-            if as_json:
-                return print_json(campaigns_json(session))
-            console.print(fit(campaigns_table(session), console))
-            return
-        if limit:  # a summary: counts, bests and progress in SQL, only the last rows read
-            view = load_summary_view(session, name, limit, with_events=events)
-        else:
-            view = load_view(session, name, with_events=events)
-        last = repo.last_event_of_kind(session, view.campaign.id or 0, "campaign_status")
-        if as_json:
-            return print_json(campaign_json(session, view, status_reason(view, last)))
-    tables = [header(view, status_reason(view, last)), *summary_tables(view, limit or None)]
+    if as_json:
+        return print_json(campaign_service.show_json(store, name, limit, events))
+    if name is None:
+        console.print(fit(campaigns_table(campaign_service.stored(store)), console))
+        return
+    shown = campaign_service.show(store, name, limit, events)
+    view = shown.view
+    tables = [header(view, shown.status_reason), *summary_tables(view, limit or None)]
     tables.append(experiments_table(view, limit or None))
     if events:
         tables.append(events_table(view))
@@ -231,7 +222,7 @@ def export(
     store = Datastore.for_reading(db)
     if fmt_ is ExportFormat.ord:  # Open Reaction Database records (lab/ord_records.py)
         return export_ord_command(store, name, output)
-    count = export_experiments(
+    count = exports.experiments(
         store, name, "csv" if fmt_ is ExportFormat.csv else "parquet", output
     )
     console.print(f"wrote {count} experiment(s) to {output}")
@@ -240,13 +231,6 @@ def export(
 def print_json(data: object) -> None:
     """Print ``data`` as JSON on stdout, unstyled."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-
-
-def status_reason(view: CampaignView, last: Event | None) -> str:
-    """Why a paused campaign is paused (its last status change), or ""."""
-    if view.campaign.status != "paused" or last is None:
-        return ""
-    return str(last.payload.get("reason") or f"paused by {last.actor}")
 
 
 def header(view: CampaignView, reason: str = "") -> Table:
@@ -268,12 +252,12 @@ def header(view: CampaignView, reason: str = "") -> Table:
     return table
 
 
-def campaigns_table(session: object) -> Table:
+def campaigns_table(campaigns: list[Campaign]) -> Table:
     """Every stored campaign, one line each."""
     table = Table(title="Campaigns")
     for column in ("name", "status", "strategy", "budget", "created"):
         table.add_column(column)
-    for c in repo.list_campaigns(session):  # type: ignore[arg-type]
+    for c in campaigns:
         table.add_row(c.name, c.status, c.strategy, str(c.budget), f"{c.created_at:%Y-%m-%d %H:%M}")
     return table
 

@@ -10,8 +10,9 @@ from rich.console import Console
 
 from datastore import Datastore
 from datastore.engine import DEFAULT_URL
-from lab.campaigns import default_actor, load_campaign, open_campaign
-from lab.control import change_campaign
+from lab.services import campaigns as campaign_service
+from lab.services import control
+from lab.services.actor import terminal_actor
 
 console = Console()
 campaign_app = typer.Typer(help="Create, pause, resume or abort campaigns.", no_args_is_help=True)
@@ -38,8 +39,8 @@ def create(
     allow_path: AllowPaths = None,
 ) -> None:
     """Store a campaign without running it; `dbtl lab up` on its lab will serve it."""
-    loaded = load_campaign(spec, budget, allow_path or ())
-    campaign, existed = open_campaign(Datastore(db), loaded, default_actor())
+    loaded = campaign_service.load(spec, budget, allow_path or ())
+    campaign, existed = campaign_service.create_or_resume(Datastore(db), loaded, terminal_actor())
     verb = "already stored" if existed else "created"
     console.print(
         f"campaign {campaign.name} {verb}; it runs on lab {loaded.lab.name} "
@@ -50,20 +51,20 @@ def create(
 @campaign_app.command("pause")
 def pause(name: Name, reason: Reason = None, db: Db = DEFAULT_URL) -> None:
     """Pause: the running experiment finishes, then nothing new starts."""
-    change_campaign(Datastore(db), name, "pause", default_actor(), reason)
+    control.pause(Datastore(db), name, terminal_actor(), reason)
     console.print(f"campaign {name} paused")
 
 
 @campaign_app.command("resume")
 def resume(name: Name, reason: Reason = None, db: Db = DEFAULT_URL) -> None:
     """Resume a paused campaign."""
-    change_campaign(Datastore(db), name, "resume", default_actor(), reason)
+    control.resume(Datastore(db), name, terminal_actor(), reason)
     console.print(f"campaign {name} resumed")
 
 
 @campaign_app.command("abort")
 def abort(name: Name, reason: Reason = None, db: Db = DEFAULT_URL) -> None:
     """Abort: every experiment not yet started is abandoned; the campaign ends."""
-    abandoned = change_campaign(Datastore(db), name, "abort", default_actor(), reason)
+    abandoned = control.abort(Datastore(db), name, terminal_actor(), reason)
     listed = ", ".join(f"#{n}" for n in abandoned) or "none"
     console.print(f"campaign {name} aborted; abandoned experiments: {listed}")

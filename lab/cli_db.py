@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from datastore import Datastore
 from datastore.engine import DEFAULT_URL
-from datastore.health import HealthReport, check_database
+from lab.services.database import HealthReport
+from lab.services.database import check as check_database
 
 console = Console()
 db_app = typer.Typer(help="Check (and upgrade) a dbtl database.", no_args_is_help=True)
@@ -28,10 +28,7 @@ def check(
 
     Exit codes: 0 sound, 1 damaged, not a dbtl database, or outdated.
     """
-    report = check_database(db)
-    if upgrade and report.outdated and len(report.problems) == 1:
-        Datastore(db).dispose()
-        report = check_database(db)
+    report = check_database(db, upgrade)
     print_report(report)
     if not report.ok:
         raise typer.Exit(1)

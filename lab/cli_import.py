@@ -1,4 +1,4 @@
-"""``dbtl import FILE.csv --campaign NAME``: prior results for a warm start.
+"""``dbtl import FILE.csv --campaign NAME``: prior results for a warm start (lab.services.imports).
 
 Every row is checked against the campaign's space before anything is stored:
 a row that does not fit (a missing or blank parameter, a value outside its
@@ -11,112 +11,18 @@ campaign's budget like any other experiment.
 
 from __future__ import annotations
 
-import hashlib
-import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import pandas as pd
 import typer
-import yaml
 from rich.console import Console
 
-from datastore import Datastore, DatastoreError
-from datastore import repository as repo
+from datastore import Datastore
 from datastore.engine import DEFAULT_URL
-from datastore.imports import ImportedResult, import_results
-from lab.spec import CampaignSpec
-from planner.parameters import coerce_value
+from lab.services.actor import cli_actor
+from lab.services.imports import import_file
 
 console = Console()
-
-
-def parse_results(spec: CampaignSpec, frame: pd.DataFrame, source: str) -> list[ImportedResult]:
-    """Validate every row of ``frame`` against ``spec``; return the results to store.
-
-    Raises:
-        DatastoreError: ``<file>: row N (line N+1), column C: why`` for the first bad cell.
-    """
-    problem = spec.problem()
-    missing = [p for p in problem.space.names if p not in frame.columns]
-    objectives = [o.name for o in spec.objectives]
-    absent = [o for o in objectives if o not in frame.columns]
-    if missing or absent:
-        raise DatastoreError(
-            f"{source}: no column for {', '.join(missing + absent)} (parameters and objectives of "
-            f"the campaign); the file has: {', '.join(map(str, frame.columns))}"
-        )
-    if frame.empty:
-        raise DatastoreError(f"{source}: no rows to import")
-    units = {o.name: o.unit for o in spec.objectives}
-    outcomes = [n for n in problem.outcome_names if n in frame.columns]
-    results = []
-    for index, (_, row) in enumerate(frame.iterrows(), start=1):
-        where = f"{source}: row {index} (line {index + 1})"
-        design = {
-            p.name: _cell(p, row[p.name], f"{where}, column {p.name!r}")
-            for p in problem.space.parameters
-        }
-        measured = [
-            repo.MeasuredValue(name, value, units.get(name))
-            for name in outcomes
-            if (value := _number(row[name], f"{where}, column {name!r}")) is not None
-        ]
-        complete = all(m in {v.name for v in measured} for m in objectives)
-        results.append(ImportedResult(design, measured if complete else [], index))
-    return results
-
-
-def _cell(parameter: Any, value: Any, where: str) -> Any:
-    plain = value.item() if hasattr(value, "item") else value
-    if (
-        plain is None
-        or (isinstance(plain, float) and math.isnan(plain))
-        or str(plain).strip() == ""
-    ):
-        raise DatastoreError(f"{where}: empty; every parameter needs a value")
-    try:
-        return coerce_value(parameter, plain)
-    except ValueError as exc:
-        raise DatastoreError(f"{where}: {exc}") from None
-
-
-def _number(value: Any, where: str) -> float | None:
-    if (
-        value is None
-        or (isinstance(value, float) and math.isnan(value))
-        or str(value).strip() == ""
-    ):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise DatastoreError(f"{where}: {value!r} is not a number") from None
-    if not math.isfinite(number):
-        raise DatastoreError(f"{where}: {value!r} is not a finite number")
-    return number
-
-
-def import_file(store: Datastore, path: Path, campaign_name: str, actor: str) -> int:
-    """Validate and store the prior results of ``path``; return how many were stored.
-
-    Raises:
-        DatastoreError: Unreadable file, unknown campaign, or a row that does not fit.
-    """
-    try:
-        content = path.read_bytes()
-        frame = pd.read_csv(path)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DatastoreError(f"cannot read {path}: {exc}") from exc
-    with store.session() as session:
-        campaign = repo.get_campaign(session, campaign_name)
-        spec = CampaignSpec.model_validate(yaml.safe_load(campaign.spec_yaml))
-        results = parse_results(spec, frame, path.name)
-        digest = hashlib.sha256(content).hexdigest()
-        import_results(
-            session, campaign, results, actor=actor, source=str(path), source_sha256=digest
-        )
-    return len(results)
 
 
 def import_command(
@@ -135,5 +41,5 @@ def import_command(
     constrained outcomes); other columns are ignored. A row that does not fit
     the space is refused with its row and column, and nothing is stored.
     """
-    count = import_file(Datastore(db), file, campaign, by)
+    count = import_file(Datastore(db), file, campaign, cli_actor(by))
     console.print(f"imported {count} result(s) from {file} into {campaign}")

@@ -30,7 +30,6 @@ from rich.console import Console
 from rich.table import Table
 
 from datastore import Datastore
-from datastore import leases as lease_repo
 from datastore.engine import DEFAULT_URL
 from drivers.analyzer import Analyzer
 from drivers.base import Device, DeviceIdentity
@@ -40,15 +39,15 @@ from drivers.pump import Pump
 from drivers.valve import Valve
 from lab.campaigns import default_actor
 from lab.console import LineReporter
-from lab.control import set_device_service
 from lab.devices import build_devices
 from lab.emulation import EmulatedLab, emulators
 from lab.labfile import load_lab
 from lab.labspec import DeviceSpec, LabSpec
-from lab.leasing import device_resource, lab_resource
 from lab.limits_check import poll_problem
 from lab.orchestrator import Orchestrator
 from lab.runner import clock_for
+from lab.services import devices as device_service
+from lab.services.actor import terminal_actor
 from lab.yamlio import SpecError
 
 lab_app = typer.Typer(
@@ -266,7 +265,7 @@ def service(
     db: Db = DEFAULT_URL,
 ) -> None:
     """Put a device back in service (after repair) or take it out."""
-    set_device_service(Datastore(db), lab, device, on, default_actor(), note)
+    device_service.set_in_service(Datastore(db), lab, device, on, terminal_actor(), note)
     console.print(f"{lab}/{device} is {'in' if on else 'out of'} service")
 
 
@@ -274,16 +273,13 @@ def service(
 def status(lab_file: LabFile, db: Db = DEFAULT_URL) -> None:
     """Who serves the lab, which devices are leased, and which are out of service."""
     lab = load_lab(lab_file)
-    store = Datastore(db)
+    found = device_service.lab_status(Datastore(db), lab)
     table = Table(title=f"Lab {lab.name}")
     for column in ("device", "kind", "driver", "service", "leased by"):
         table.add_column(column)
-    with store.session() as session:
-        holder = lease_repo.current(session, lab_resource(lab.name))
-        broken = lease_repo.out_of_service(session, lab.name)
-        for d in lab.devices:
-            lease = lease_repo.current(session, device_resource(lab.name, d.name))
-            state = f"[red]out: {broken[d.name]}[/red]" if d.name in broken else "in"
-            table.add_row(d.name, d.kind, d.driver, state, lease.holder if lease else "–")
-    console.print(f"served by: {holder.holder if holder else 'nobody'}")
+    broken = found.out_of_service
+    for d in lab.devices:
+        state = f"[red]out: {broken[d.name]}[/red]" if d.name in broken else "in"
+        table.add_row(d.name, d.kind, d.driver, state, found.leased_by[d.name] or "–")
+    console.print(f"served by: {found.served_by or 'nobody'}")
     console.print(table)

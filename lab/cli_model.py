@@ -11,7 +11,7 @@ from rich.table import Table
 
 from datastore import Datastore
 from datastore.engine import DEFAULT_URL
-from lab.model_report import CandidateReport, candidate_report
+from lab.services.models import CandidateReport, candidate_predictions
 
 model_app = typer.Typer(
     help="What a campaign's model predicts, and how well.", no_args_is_help=True
@@ -40,8 +40,7 @@ def report(
     table: accuracy and ROC AUC of 'reactive' (objective >= --threshold) and R².
     """
     store = Datastore.for_reading(db)
-    with store.session() as session:
-        found = candidate_report(session, campaign, threshold)
+    found = candidate_predictions(store, campaign, threshold)
     console.print(summary_table(found))
     if output is not None:
         found.predictions.to_csv(output, index=False)

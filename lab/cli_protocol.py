@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -11,29 +9,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from datastore import Datastore
-from datastore import repository as repo
-from lab.building import BuildConfigError, make_builder
-from lab.building_hte import HtePlateBuilder
-from lab.campaigns import LoadedCampaign
-from lab.designs_csv import read_designs
-from lab.labfile import load_lab
-from lab.learn import budget_used, planner_inputs, propose
-from lab.spec import CampaignSpec
-from lab.yamlio import SpecError, load_model_and_tree, locate
-from planner import Design, Observation
+from lab.services.planning import Batch
+from lab.services.protocols import compile_next_plate, load_plate_campaign, simulate
 from planner.space import ParameterValue
-from protocols.errors import ProtocolError
 from protocols.hte import PlatePlan
-from protocols.opentrons import CompiledProtocol, compile_opentrons
-from protocols.validation import check_protocol
 
 protocol_app = typer.Typer(
     help="Compile protocols to device programs and check them before anything runs.",
     no_args_is_help=True,
 )
 console = Console()
-Batch = list[tuple[int, dict[str, ParameterValue]]]
 
 
 @protocol_app.command("compile")
@@ -58,7 +43,7 @@ def compile_plate(
             "campaign is not stored there), the campaign's first batch.",
         ),
     ] = None,
-    simulate: Annotated[
+    simulate_: Annotated[
         bool, typer.Option("--simulate", help="Also run the protocol in opentrons.simulate.")
     ] = False,
 ) -> None:
@@ -69,14 +54,9 @@ def compile_plate(
     Volumes, wells, stocks and tips are checked against the deck first; a
     violation is reported and nothing is written.
     """
-    loaded, builder = _load(spec, lab)
-    campaign, lab_spec = loaded.spec, loaded.lab
-    batch = read_designs(designs, campaign.parameters) if designs else _next_batch(loaded, db)
-    plan = builder.build_plate(batch, name=f"{campaign.name}-plate-{batch[0][0]}")
-    check_protocol(plan.protocol, lab_spec.limits())
-    deck = lab_spec.device(builder.recipe.liquid_handler).deck
-    assert deck is not None  # checked by the builder
-    compiled = compile_opentrons(plan.protocol, deck, builder.recipe.liquid_handler)
+    loaded = load_plate_campaign(spec, lab)
+    plate = compile_next_plate(loaded, db, designs)
+    plan, batch, compiled = plate.plan, plate.batch, plate.compiled
     output.write_text(compiled.text, encoding="utf-8")
     table_path = output.with_suffix(".csv")
     table_path.write_text(compiled.transfers_csv, encoding="utf-8")
@@ -85,63 +65,9 @@ def compile_plate(
         f"wrote {output} ({compiled.robot_type}, apiLevel {compiled.api_level}, "
         f"{len(plan.protocol.steps)} steps) and its transfer table {table_path}"
     )
-    if simulate:
-        _simulate(compiled)
-
-
-def _load(spec_path: Path, lab_path: Path | None) -> tuple[LoadedCampaign, HtePlateBuilder]:
-    """The campaign as the loop loads it (``load_lab``'s driver checks and relative paths)."""
-    spec, tree = load_model_and_tree(
-        spec_path, CampaignSpec, {"base_dir": spec_path.resolve().parent}
-    )
-    lab_file = lab_path or (spec_path.parent / spec.lab).resolve()
-    if not lab_file.is_file():
-        where = locate(spec_path, tree, "lab") if lab_path is None else "--lab"
-        raise SpecError(f"{where}: lab file {str(lab_file)!r} not found")
-    lab = load_lab(lab_file)
-    try:
-        builder = make_builder(spec, lab)
-    except BuildConfigError as exc:
-        raise SpecError(f"{locate(spec_path, tree, exc.where)}: {exc.message}") from None
-    if not isinstance(builder, HtePlateBuilder):
-        raise SpecError(
-            f"{spec_path}: protocol.builder is {spec.protocol.builder!r}; "
-            "`dbtl protocol compile` compiles hte_plate campaigns"
-        )
-    text = spec_path.read_text(encoding="utf-8")
-    return LoadedCampaign(spec_path, text, spec, lab, builder), builder
-
-
-def _next_batch(loaded: LoadedCampaign, db: str | None) -> Batch:
-    """The batch the loop would plan next (the first one if the campaign is not stored).
-
-    The same problem (with the builder's candidates), strategy options and
-    planning call as the loop (:func:`lab.learn.propose`).
-    """
-    spec, problem = loaded.spec, loaded.problem
-    observations: list[Observation] = []
-    pending: list[Design] = []
-    first, remaining = 1, spec.budget
-    if db is not None and _may_exist(db):
-        store = Datastore(db)
-        with store.session() as session:
-            campaign = repo.find_campaign(session, spec.name)
-            if campaign is not None and campaign.id is not None:
-                observations, pending = planner_inputs(session, campaign.id, problem)
-                first = len(repo.experiment_rows(session, campaign.id)) + 1
-                remaining = spec.budget - budget_used(session, campaign.id)
-        store.dispose()
-    if remaining <= 0:
-        raise SpecError(f"campaign {spec.name!r} has used its budget of {spec.budget}")
-    n = min(spec.batch_size, remaining)
-    proposal = propose(problem, spec.strategy, observations, pending, n)
-    return [(first + i, dict(s.parameters)) for i, s in enumerate(proposal.suggestions)]
-
-
-def _may_exist(db: str) -> bool:
-    """A SQLite URL names an existing file (never create one just to look); others may exist."""
-    prefix = "sqlite:///"
-    return not db.startswith(prefix) or os.path.exists(db.removeprefix(prefix))
+    if simulate_:
+        commands = simulate(compiled)
+        console.print(f"opentrons.simulate: {commands} commands, no error")
 
 
 def _plate_table(plan: PlatePlan, batch: Batch) -> Table:
@@ -159,13 +85,3 @@ def _plate_table(plan: PlatePlan, batch: Batch) -> Table:
 
 def _fmt(value: ParameterValue) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
-
-
-def _simulate(compiled: CompiledProtocol) -> None:
-    import opentrons.simulate
-
-    try:
-        runlog, _ = opentrons.simulate.simulate(io.StringIO(compiled.text), compiled.filename)
-    except Exception as exc:  # the simulator raises many kinds; each means "this would fail"
-        raise ProtocolError(f"opentrons.simulate rejects {compiled.filename}: {exc}") from None
-    console.print(f"opentrons.simulate: {len(runlog)} commands, no error")

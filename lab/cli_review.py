@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-import os
 from typing import Annotated
 
 import typer
@@ -13,10 +11,11 @@ from rich.table import Table
 from datastore import Datastore
 from datastore.engine import DEFAULT_URL
 from lab.approvals import is_person
-from lab.attention import parse_values
-from lab.attention import resolve as resolve_experiment
 from lab.console import fmt
-from lab.review import ProposalView, Reviewer, ReviewError, parse_edits
+from lab.review import ProposalView, ReviewError, parse_edits
+from lab.services import attention as attention_service
+from lab.services import review as review_service
+from lab.services.actor import Actor, cli_actor, os_user
 
 console = Console()
 
@@ -49,7 +48,7 @@ def review(
     ] = False,
 ) -> None:
     """List proposals awaiting approval: parameters, prediction, why, safety flags, protocol."""
-    views = Reviewer(Datastore(db), "reviewer").pending(campaign)
+    views = review_service.list_proposals(Datastore(db), campaign)
     if not views:
         console.print("no proposals await approval")
         return
@@ -81,9 +80,9 @@ def approve(
     db: Db = DEFAULT_URL,
 ) -> None:
     """Approve proposals (optionally edited); they then run as approved."""
-    reviewer = Reviewer(Datastore(db), person(by), cli_audit())
-    chosen = chosen_ids(reviewer, ids, all_, campaign, cycle)
-    decided = reviewer.approve(chosen, parse_edits(edit or []), comment)
+    store, actor = Datastore(db), person(by)
+    chosen = review_service.choose(store, ids, all_, campaign, cycle)
+    decided = review_service.approve(store, actor, chosen, parse_edits(edit or []), comment)
     for e in decided:
         console.print(f"approved id {e.id} (#{e.number}): {params(e.parameters)}")
 
@@ -100,9 +99,9 @@ def reject(
     db: Db = DEFAULT_URL,
 ) -> None:
     """Reject proposals with a reason; the planner will not propose them again."""
-    reviewer = Reviewer(Datastore(db), person(by), cli_audit())
-    chosen = chosen_ids(reviewer, ids, all_, campaign, cycle)
-    for e in reviewer.reject(chosen, reason):
+    store, actor = Datastore(db), person(by)
+    chosen = review_service.choose(store, ids, all_, campaign, cycle)
+    for e in review_service.reject(store, actor, chosen, reason):
         console.print(f"rejected id {e.id} (#{e.number}): {reason}")
 
 
@@ -124,50 +123,17 @@ def resolve(
     """Settle an experiment flagged needs_attention after a crash (it is never re-run)."""
     if outcome not in ("completed", "failed", "abandoned"):
         raise ReviewError(f"--outcome {outcome!r}: expected completed, failed or abandoned")
-    e = resolve_experiment(
-        Datastore(db),
-        person(by),
-        experiment_id,
-        outcome,  # type: ignore[arg-type]
-        parse_values(value or []),
-        note,
-        cli_audit(),
-    )
+    values = attention_service.parse_values(value or [])
+    e = attention_service.settle(Datastore(db), person(by), experiment_id, outcome, values, note)
     console.print(f"experiment {e.id} (#{e.number}) is now {e.status}")
 
 
-def chosen_ids(
-    reviewer: Reviewer, ids: list[int] | None, all_: bool, campaign: str | None, cycle: int | None
-) -> list[int]:
-    """The ids named, or (with --all) every matching proposal awaiting approval."""
-    if ids and all_:
-        raise ReviewError("give experiment ids or --all, not both")
-    if all_:
-        return reviewer.select(campaign, cycle)
-    if not ids:
-        raise ReviewError("give at least one experiment id, or --all (see `dbtl review`)")
-    return ids
-
-
-def os_user() -> str:
-    """The operating-system user running this command."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry (some containers)
-        return os.environ.get("USER") or "unknown"
-
-
-def cli_audit() -> dict[str, str]:
-    """What every decision taken in a terminal records besides the name: source and OS user."""
-    return {"source": "cli", "os_user": os_user()}
-
-
-def person(by: str | None) -> str:
-    """The reviewer's name: --by (the OS user is recorded beside it), else the OS user."""
+def person(by: str | None) -> Actor:
+    """The reviewer: --by (the OS user is recorded beside it), else the OS user."""
     name = by or os_user()
     if not is_person(name):
         raise ReviewError(f"--by {name!r}: names starting with 'policy:' are reserved")
-    return name
+    return cli_actor(name)
 
 
 def params(parameters: dict) -> str:

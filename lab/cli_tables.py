@@ -14,13 +14,11 @@ import typer
 from rich.console import Console
 
 from datastore import Datastore
-from datastore import repository as repo
 from datastore.engine import DEFAULT_URL
-from datastore.exports import model_reports_table, write_events, write_table
-from lab.exporting import TableFormat, export_experiments, outcome_names
+from lab.services import exports
+from lab.services.exports import TableFormat
 
 console = Console()
-__all__ = ["TableFormat", "export_experiments", "export_table", "outcome_names"]
 
 
 class TableName(StrEnum):
@@ -36,19 +34,6 @@ class TableFormatOption(StrEnum):
 
     csv = "csv"
     parquet = "parquet"
-
-
-def export_table(store: Datastore, name: str, table: TableName, fmt: TableFormat, out: Path) -> int:
-    """Write one table of campaign ``name``; return the number of rows."""
-    if table is TableName.experiments:
-        return export_experiments(store, name, fmt, out)
-    with store.session() as session:
-        campaign_id = repo.get_campaign(session, name).id or 0
-        if table is TableName.events:
-            return write_events(session, campaign_id, fmt, out)
-        frame = model_reports_table(session, campaign_id)
-    write_table(frame, fmt, out)
-    return len(frame)
 
 
 def export_table_command(
@@ -69,5 +54,5 @@ def export_table_command(
     Column meanings: docs/exports.md.
     """
     fmt_value: TableFormat = "csv" if fmt is TableFormatOption.csv else "parquet"
-    count = export_table(Datastore(db), name, table, fmt_value, output)
+    count = exports.table(Datastore(db), name, table.value, fmt_value, output)
     console.print(f"wrote {count} row(s) of {table.value} to {output}")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from lab.approvals import is_person
+from lab.campaigns import default_actor
 from lab.review import ReviewError
 
 Source = Literal["cli", "web", "api"]
@@ -64,3 +65,8 @@ def cli_actor(name: str | None = None) -> Actor:
     """A terminal's actor: ``name`` (default: the OS user), with the OS user recorded beside it."""
     user = os_user()
     return Actor(name or user, "cli", user)
+
+
+def terminal_actor() -> Actor:
+    """The actor of an operator's terminal command: ``user@host:pid``, source ``cli``."""
+    return Actor(default_actor(), "cli", os_user())
