@@ -12,19 +12,24 @@ from fastapi.responses import Response
 
 from datastore import DatastoreError
 from lab.accounts import Role
-from lab.attention import parse_values, resolve
-from lab.control import change_campaign, set_device_service
-from lab.overview import find_device
-from lab.review import Reviewer, ReviewError
-from lab.web.auth import store_of
+from lab.review import ReviewError
+from lab.services import attention as attention_service
+from lab.services import control as control_service
+from lab.services import devices as device_service
+from lab.services import review as review_service
+from lab.services.actor import Actor
+from lab.web.auth import Session, store_of
 from lab.web.errors import status_of
 from lab.web.render import PageError, done, form_of
 
 router = APIRouter(include_in_schema=False)
-WEB = {"source": "web"}
 EDIT_PREFIX = "p."
 ORIGINAL_PREFIX = "orig."
 """Form fields: ``p.<name>`` holds the (edited) value, ``orig.<name>`` the proposed one."""
+
+
+def _actor(session: Session) -> Actor:
+    return Actor(session.user.name, "web")
 
 
 def _refused(exc: Exception) -> PageError:
@@ -38,7 +43,6 @@ def _refused(exc: Exception) -> PageError:
 async def approve(request: Request, experiment_id: int) -> Response:
     """Approve one proposal; fields changed from the proposal are applied as edits first."""
     session, form = await form_of(request, Role.chemist)
-    reviewer = Reviewer(store_of(request), session.user.name, WEB)
     edits = {
         name[len(EDIT_PREFIX) :]: value.strip()
         for name, value in form.items()
@@ -46,7 +50,9 @@ async def approve(request: Request, experiment_id: int) -> Response:
         and value.strip() != form.get(ORIGINAL_PREFIX + name[len(EDIT_PREFIX) :], "").strip()
     }
     try:
-        (e,) = reviewer.approve([experiment_id], edits, form.get("comment") or None)
+        (e,) = review_service.approve(
+            store_of(request), _actor(session), [experiment_id], edits, form.get("comment") or None
+        )
     except (ReviewError, DatastoreError) as exc:
         raise _refused(exc) from None
     edited = f" with {', '.join(f'{k}={v}' for k, v in edits.items())}" if edits else ""
@@ -58,8 +64,8 @@ async def reject(request: Request, experiment_id: int) -> Response:
     """Reject one proposal; the reason is required."""
     session, form = await form_of(request, Role.chemist)
     try:
-        (e,) = Reviewer(store_of(request), session.user.name, WEB).reject(
-            [experiment_id], form.get("reason", "")
+        (e,) = review_service.reject(
+            store_of(request), _actor(session), [experiment_id], form.get("reason", "")
         )
     except (ReviewError, DatastoreError) as exc:
         raise _refused(exc) from None
@@ -70,10 +76,15 @@ async def reject(request: Request, experiment_id: int) -> Response:
 async def approve_cycle(request: Request) -> Response:
     """Approve every proposal of one cycle of a campaign."""
     session, form = await form_of(request, Role.chemist)
-    reviewer = Reviewer(store_of(request), session.user.name, WEB)
     try:
-        ids = reviewer.select(form.get("campaign", ""), int(form.get("cycle", "")))
-        decided = reviewer.approve(ids, None, form.get("comment") or None)
+        cycle = int(form.get("cycle", ""))
+        decided = review_service.approve_cycle(
+            store_of(request),
+            _actor(session),
+            form.get("campaign", ""),
+            cycle,
+            form.get("comment") or None,
+        )
     except ValueError:
         raise PageError(422, "cycle must be a whole number") from None
     except (ReviewError, DatastoreError) as exc:
@@ -88,8 +99,8 @@ async def control(request: Request, name: str, action: str) -> Response:
     if action not in ("pause", "resume", "abort"):
         raise PageError(404, f"no action {action!r}; use pause, resume or abort")
     try:
-        change_campaign(
-            store_of(request), name, action, session.user.name, form.get("reason") or None, WEB
+        control_service.change(
+            store_of(request), name, action, _actor(session), form.get("reason") or None
         )
     except DatastoreError as exc:
         raise _refused(exc) from None
@@ -101,9 +112,11 @@ async def service(request: Request, lab: str, device: str) -> Response:
     """Put a device in or out of service."""
     session, form = await form_of(request, Role.operator)
     on = form.get("in_service") == "1"
-    if find_device(store_of(request), lab, device) is None:
+    if device_service.find(store_of(request), lab, device) is None:
         raise PageError(404, f"no device {device!r} in lab {lab!r}")
-    set_device_service(store_of(request), lab, device, on, session.user.name, form.get("note"))
+    device_service.set_in_service(
+        store_of(request), lab, device, on, _actor(session), form.get("note")
+    )
     return done("/devices", f"{lab}/{device} is {'in' if on else 'out of'} service")
 
 
@@ -115,15 +128,11 @@ async def settle(request: Request, experiment_id: int) -> Response:
     if outcome not in ("completed", "failed", "abandoned"):
         raise PageError(422, "outcome: choose completed, failed or abandoned")
     try:
-        values = parse_values([v for v in form.get("values", "").split(",") if v.strip()])
-        e = resolve(
-            store_of(request),
-            session.user.name,
-            experiment_id,
-            outcome,  # type: ignore[arg-type]
-            values,
-            form.get("note", ""),
-            WEB,
+        values = attention_service.parse_values(
+            [v for v in form.get("values", "").split(",") if v.strip()]
+        )
+        e = attention_service.settle(
+            store_of(request), _actor(session), experiment_id, outcome, values, form.get("note", "")
         )
     except (ReviewError, DatastoreError) as exc:
         raise _refused(exc) from None

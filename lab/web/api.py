@@ -18,22 +18,19 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from datastore import ExperimentStatus, pages
+from datastore import ExperimentStatus, lookups, pages
 from datastore import repository as repo
-from datastore.models import Campaign
-from lab.accounts import Role, User, list_users
-from lab.attention import resolve
-from lab.control import change_campaign, set_device_service
-from lab.exporting import export_experiments
-from lab.overview import (
-    campaign_summaries,
-    campaign_summary,
-    device_rows,
-    find_device,
-    summarize,
-)
-from lab.review import Reviewer
-from lab.views import load_view
+from lab.accounts import Role, User
+from lab.overview import summarize
+from lab.services import accounts as account_service
+from lab.services import attention as attention_service
+from lab.services import campaigns as campaign_service
+from lab.services import control as control_service
+from lab.services import devices as device_service
+from lab.services import exports as export_service
+from lab.services import review as review_service
+from lab.services.actor import Actor
+from lab.services.devices import UnknownDeviceError
 from lab.web import convert
 from lab.web import schemas as s
 from lab.web.auth import api_user, require, store_of
@@ -49,7 +46,10 @@ Offset = Annotated[int, Query(ge=0, le=10**9, description="rows to skip")]
 CampaignName = Annotated[str, Query(max_length=200, description="only this campaign")]
 ExperimentId = Annotated[int, PathParam(ge=1, le=2**53, description="experiment id")]
 Name = Annotated[str, PathParam(max_length=200, description="campaign name")]
-WEB = {"source": "api"}
+
+
+def _actor(user: User) -> Actor:
+    return Actor(user.name, "api")
 
 
 @router.get("/me", response_model=s.Me, tags=["accounts"])
@@ -61,7 +61,7 @@ def me(user: Viewer) -> s.Me:
 @router.get("/campaigns", response_model=s.CampaignPage, tags=["campaigns"])
 def campaigns(request: Request, _: Viewer, limit: Limit = 50, offset: Offset = 0) -> s.CampaignPage:
     """Every campaign: status, progress and best so far."""
-    summaries = campaign_summaries(store_of(request))
+    summaries = campaign_service.summaries(store_of(request))
     items = [convert.campaign_out(x) for x in summaries[offset : offset + limit]]
     return s.CampaignPage(items=items, total=len(summaries), limit=limit, offset=offset)
 
@@ -69,9 +69,7 @@ def campaigns(request: Request, _: Viewer, limit: Limit = 50, offset: Offset = 0
 @router.get("/campaigns/{name}", response_model=s.CampaignDetail, tags=["campaigns"])
 def campaign(request: Request, name: Name, _: Viewer) -> s.CampaignDetail:
     """One campaign, with the first objective's best-so-far per cycle."""
-    with store_of(request).session() as session:
-        view = load_view(session, name, with_events=False)
-        summary = summarize(session, view.campaign)
+    summary, view = campaign_service.detail(store_of(request), name)
     return convert.campaign_detail(summary, view.table)
 
 
@@ -108,7 +106,7 @@ def export(
     folder = Path(tempfile.mkdtemp(prefix="dbtl-export-"))
     path = folder / f"{name}.{format}"
     try:
-        export_experiments(store_of(request), name, format, path)
+        export_service.experiments(store_of(request), name, format, path)
     except Exception:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -124,10 +122,9 @@ def export(
 def _control(
     request: Request, name: str, action: str, user: User, body: s.ControlIn | None
 ) -> s.ControlOut:
-    abandoned = change_campaign(
-        store_of(request), name, action, user.name, body.reason if body else None, WEB
-    )
-    summary = campaign_summary(store_of(request), name)
+    reason = body.reason if body else None
+    abandoned = control_service.change(store_of(request), name, action, _actor(user), reason)
+    summary = campaign_service.summary(store_of(request), name)
     return s.ControlOut(name=name, status=summary.campaign.status, abandoned=abandoned)
 
 
@@ -162,7 +159,7 @@ def proposals(
 ) -> s.ProposalPage:
     """Proposals awaiting approval: prediction ± sd, why, flags, protocol and pre-flight."""
     store = store_of(request)
-    views = Reviewer(store, user.name).pending(campaign)
+    views = review_service.list_proposals(store, campaign)
     page = views[offset : offset + limit]
     with store.session() as session:
         summaries = {
@@ -181,8 +178,8 @@ def experiment(request: Request, experiment_id: ExperimentId, _: Viewer) -> s.Ex
 def _decided(request: Request, experiment_id: int) -> s.ExperimentOut:
     with store_of(request).session() as session:
         e = repo.get_experiment(session, experiment_id)
-        c = session.get(Campaign, e.campaign_id)
-        return convert.experiment_outs(session, c.name if c else "", [e])[0]
+        c = lookups.campaign_of(session, e)
+        return convert.experiment_outs(session, c.name, [e])[0]
 
 
 @router.post(
@@ -193,7 +190,7 @@ def approve(
 ) -> s.ExperimentOut:
     """Approve a proposal, with ``edits`` applied first (checked against bounds and limits)."""
     edits = {k: str(v) for k, v in body.edits.items()}
-    Reviewer(store_of(request), user.name, WEB).approve([experiment_id], edits, body.comment)
+    review_service.approve(store_of(request), _actor(user), [experiment_id], edits, body.comment)
     return _decided(request, experiment_id)
 
 
@@ -206,7 +203,7 @@ def reject(
     """Reject a proposal for a reason; the planner will not propose it again."""
     if not body.reason.strip():
         raise ApiError(422, "reason: a rejection needs a reason", "reason")
-    Reviewer(store_of(request), user.name, WEB).reject([experiment_id], body.reason)
+    review_service.reject(store_of(request), _actor(user), [experiment_id], body.reason)
     return _decided(request, experiment_id)
 
 
@@ -217,10 +214,10 @@ def approve_cycle(
     request: Request, name: Name, user: Chemist, body: s.CycleApproveIn
 ) -> list[s.ExperimentOut]:
     """Approve every proposal of one cycle of a campaign, all or none."""
-    reviewer = Reviewer(store_of(request), user.name, WEB)
-    ids = reviewer.select(name, body.cycle)
-    reviewer.approve(ids, None, body.comment)
-    return [_decided(request, i) for i in ids]
+    decided = review_service.approve_cycle(
+        store_of(request), _actor(user), name, body.cycle, body.comment
+    )
+    return [_decided(request, e.id or 0) for e in decided]
 
 
 @router.post(
@@ -230,7 +227,9 @@ def settle(
     request: Request, experiment_id: ExperimentId, user: Chemist, body: s.ResolveIn
 ) -> s.ExperimentOut:
     """Settle an experiment that needs attention: completed (with values), failed or abandoned."""
-    resolve(store_of(request), user.name, experiment_id, body.outcome, body.values, body.note, WEB)
+    attention_service.settle(
+        store_of(request), _actor(user), experiment_id, body.outcome, body.values, body.note
+    )
     return _decided(request, experiment_id)
 
 
@@ -269,7 +268,7 @@ def events(
 @router.get("/devices", response_model=s.DevicePage, tags=["devices"])
 def devices(request: Request, _: Viewer, limit: Limit = 100, offset: Offset = 0) -> s.DevicePage:
     """Devices of the labs campaigns run on: service state and leases."""
-    rows = device_rows(store_of(request))
+    rows = device_service.rows(store_of(request))
     items = [convert.device_out(r) for r in rows[offset : offset + limit]]
     return s.DevicePage(items=items, total=len(rows), limit=limit, offset=offset)
 
@@ -279,13 +278,12 @@ def service(
     request: Request, lab: str, device: str, user: Operator, body: s.ServiceIn
 ) -> s.DeviceOut:
     """Put a device back in service (resetting its failure count) or take it out."""
-    store = store_of(request)
-    if find_device(store, lab, device) is None:
-        message = f"no device {device!r} in lab {lab!r}; see GET /api/v1/devices"
-        raise ApiError(404, message, "device")
-    set_device_service(store, lab, device, body.in_service, user.name, body.note)
-    row = find_device(store, lab, device)
-    assert row is not None
+    try:
+        row = device_service.set_stored_device(
+            store_of(request), lab, device, body.in_service, _actor(user), body.note
+        )
+    except UnknownDeviceError as exc:
+        raise ApiError(404, str(exc), "device") from None
     return convert.device_out(row)
 
 
@@ -294,5 +292,5 @@ def accounts(request: Request, _: Admin) -> list[s.AccountOut]:
     """Every account with its role (admin only)."""
     return [
         s.AccountOut(name=u.name, role=u.role.name, disabled=d)
-        for u, d in list_users(store_of(request))
+        for u, d in account_service.listing(store_of(request))
     ]

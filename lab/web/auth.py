@@ -25,7 +25,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from datastore import Datastore
-from lab.accounts import Role, User, user_for_token, user_named
+from lab.accounts import Role, User
+from lab.services import accounts as account_service
 from lab.web.errors import ApiError
 
 SESSION_COOKIE = "dbtl_session"
@@ -122,7 +123,7 @@ def api_user(
             "send 'Authorization: Bearer <token>' (`dbtl user token NAME` makes one)",
             "Authorization",
         )
-    user = user_for_token(store_of(request), credentials.credentials.strip())
+    user = account_service.for_token(store_of(request), credentials.credentials.strip())
     if user is None:
         raise ApiError(401, "unknown or disabled API token", "Authorization")
     return user
@@ -148,7 +149,7 @@ def browser_session(request: Request) -> Session | None:
     read = signer.read(value) if value else None
     if read is None:
         return None
-    user = user_named(store_of(request), read[0])
+    user = account_service.named(store_of(request), read[0])
     return Session(user, read[1]) if user else None
 
 

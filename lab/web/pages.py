@@ -9,12 +9,17 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from datastore import ExperimentStatus, pages
+from datastore import pages
 from datastore import repository as repo
-from lab.accounts import Role, authenticate
-from lab.overview import campaign_summaries, device_rows, molecules, summarize
-from lab.review import ProposalView, Reviewer
-from lab.views import CampaignView, load_view
+from lab.accounts import Role
+from lab.overview import molecules, summarize
+from lab.review import ProposalView
+from lab.services import accounts as account_service
+from lab.services import attention as attention_service
+from lab.services import campaigns as campaign_service
+from lab.services import devices as device_service
+from lab.services import review as review_service
+from lab.views import CampaignView
 from lab.web import plots
 from lab.web.auth import SESSION_COOKIE, SESSION_MAX_AGE_S, Session, SessionSigner, store_of
 from lab.web.chemdraw import molecule_svg
@@ -46,7 +51,7 @@ async def login(request: Request) -> Response:
     client = request.client.host if request.client else "?"
     if limiter.blocked(name, client):
         return _login_again(request, 429, "too many failed attempts; wait a few minutes", target)
-    user = authenticate(store_of(request), name, form.get("password", ""))
+    user = account_service.authenticate(store_of(request), name, form.get("password", ""))
     if user is None:
         limiter.failed(name, client)
         return _login_again(
@@ -93,7 +98,9 @@ def campaigns(request: Request) -> Response:
     session = signed_in(request)
     if not isinstance(session, Session):
         return session
-    return page(request, "campaigns.html", session, summaries=campaign_summaries(store_of(request)))
+    return page(
+        request, "campaigns.html", session, summaries=campaign_service.summaries(store_of(request))
+    )
 
 
 @router.get("/campaigns/{name}", response_class=HTMLResponse)
@@ -112,8 +119,7 @@ def campaign(request: Request, name: str) -> Response:
     results = (c.id, summary.completed, summary.counts.get("failed", 0), cycle, c.spec_hash)
 
     def read() -> CampaignView:
-        with store.session() as db:
-            return load_view(db, name, with_events=False)
+        return campaign_service.view(store, name, with_events=False)
 
     view = request.app.state.views.get(key, read)
     drawn = request.app.state.plots.get(results, lambda: _plots(view))  # redrawn with results
@@ -141,7 +147,7 @@ def proposals(request: Request, campaign: str | None = None) -> Response:
     if not isinstance(session, Session):
         return session
     store = store_of(request)
-    views = Reviewer(store, session.user.name).pending(campaign or None)
+    views = review_service.list_proposals(store, campaign or None)
     with store.session() as db:
         specs = {v.campaign: summarize(db, repo.get_campaign(db, v.campaign)).spec for v in views}
     cards = [_card(v, specs[v.campaign]) for v in views]
@@ -168,7 +174,7 @@ def devices(request: Request) -> Response:
     session = signed_in(request)
     if not isinstance(session, Session):
         return session
-    return page(request, "devices.html", session, rows=device_rows(store_of(request)))
+    return page(request, "devices.html", session, rows=device_service.rows(store_of(request)))
 
 
 @router.get("/attention", response_class=HTMLResponse)
@@ -177,9 +183,5 @@ def attention(request: Request) -> Response:
     session = signed_in(request)
     if not isinstance(session, Session):
         return session
-    flagged = []
-    with store_of(request).session() as db:
-        for c in repo.list_campaigns(db):
-            rows = repo.list_experiments(db, c.id or 0, [ExperimentStatus.NEEDS_ATTENTION])
-            flagged += [(c.name, e) for e in rows]
+    flagged = attention_service.flagged(store_of(request))
     return page(request, "attention.html", session, flagged=flagged)
