@@ -27,6 +27,7 @@ from lab.services import attention as attention_service
 from lab.services import campaigns as campaign_service
 from lab.services import control as control_service
 from lab.services import devices as device_service
+from lab.services import events as events_service
 from lab.services import exports as export_service
 from lab.services import review as review_service
 from lab.services.actor import Actor
@@ -257,11 +258,8 @@ def events(
     limit: Limit = 100,
 ) -> s.EventPage:
     """The audit trail after event ``after``, oldest first."""
-    with store_of(request).session() as session:
-        names = {c.id: c.name for c in repo.list_campaigns(session)}
-        campaign_id = repo.get_campaign(session, campaign).id if campaign else None
-        rows = pages.event_page(session, campaign_id, after, limit)
-    items = [convert.event_out(e, names.get(e.campaign_id, "")) for e in rows]
+    rows = events_service.events_after(store_of(request), after, limit, campaign)
+    items = [convert.event_out(e, name) for e, name in rows]
     return s.EventPage(items=items, next_after=items[-1].id if items else after)
 
 

@@ -19,8 +19,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from datastore import Datastore, pages
-from datastore import repository as repo
+from datastore import Datastore
+from lab.services.events import events_after
 from lab.web.auth import browser_session, store_of
 from lab.web.errors import error_response
 
@@ -31,20 +31,17 @@ LIVE_MAX_S = 300.0
 
 
 def _changes(store: Datastore, after: int) -> list[dict]:
-    with store.session() as session:
-        names = {c.id: c.name for c in repo.list_campaigns(session)}
-        rows = pages.event_page(session, None, after, PAGE)
     return [
         {
             "id": e.id,
             "kind": e.kind,
-            "campaign": names.get(e.campaign_id, ""),
+            "campaign": campaign,
             "experiment_id": e.experiment_id,
             "from_status": e.from_status,
             "to_status": e.to_status,
             "actor": e.actor,
         }
-        for e in rows
+        for e, campaign in events_after(store, after, PAGE)
     ]
 
 

@@ -9,8 +9,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from datastore import pages
 from lab.accounts import Role
+from lab.services.events import last_event_id
 from lab.web.auth import Session, browser_session, csrf_ok, store_of
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -34,8 +34,7 @@ def page(
     request: Request, name: str, session: Session | None, status: int = 200, **context: Any
 ) -> HTMLResponse:
     """Render template ``name`` for the signed-in ``session``."""
-    with store_of(request).session() as db:
-        last_event = pages.last_event_id(db)
+    last_event = last_event_id(store_of(request))
     response = TEMPLATES.TemplateResponse(
         request,
         name,
