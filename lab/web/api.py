@@ -31,6 +31,7 @@ from lab.services import events as events_service
 from lab.services import exports as export_service
 from lab.services import review as review_service
 from lab.services.actor import Actor
+from lab.services.campaigns import summaries as campaign_summaries
 from lab.services.devices import UnknownDeviceError
 from lab.web import convert
 from lab.web import schemas as s
@@ -62,7 +63,7 @@ def me(user: Viewer) -> s.Me:
 @router.get("/campaigns", response_model=s.CampaignPage, tags=["campaigns"])
 def campaigns(request: Request, _: Viewer, limit: Limit = 50, offset: Offset = 0) -> s.CampaignPage:
     """Every campaign: status, progress and best so far."""
-    summaries = campaign_service.summaries(store_of(request))
+    summaries = campaign_summaries(store_of(request))
     items = [convert.campaign_out(x) for x in summaries[offset : offset + limit]]
     return s.CampaignPage(items=items, total=len(summaries), limit=limit, offset=offset)
 
