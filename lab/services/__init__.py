@@ -12,6 +12,10 @@ One module per concern, each a handful of small typed functions:
 :mod:`.attention`         experiments that need a person; settle them
 :mod:`.devices`           devices of the stored labs; in and out of service
 :mod:`.exports`           experiments, events and model reports as CSV/Parquet
+:mod:`.events`            the audit trail read by cursor (live updates, ``GET /events``)
+:mod:`.imports`           prior results for a warm start
+:mod:`.models`            the campaign's model: predictions for unmeasured candidates
+:mod:`.database`          check (and upgrade) a database
 :mod:`.accounts`          accounts and API tokens of the web app
 ========================  =====================================================
 

@@ -51,7 +51,10 @@ def set_stored_device(
         UnknownDeviceError: No stored lab has that device (nothing is recorded).
     """
     if find(store, lab, device) is None:
-        raise UnknownDeviceError(f"no device {device!r} in lab {lab!r}; see GET /api/v1/devices")
+        raise UnknownDeviceError(
+            f"no device {device!r} in lab {lab!r} (no stored campaign's lab has it); "
+            "list the devices (`dbtl lab status LAB.yaml`, GET /api/v1/devices) for the names"
+        )
     set_in_service(store, lab, device, in_service, actor, note)
     row = find(store, lab, device)
     assert row is not None  # it was there a moment ago and devices are never removed
