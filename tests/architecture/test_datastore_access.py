@@ -2,10 +2,11 @@
 
 Two rules, read from the source (nothing is imported):
 
-1. No module under ``lab/`` imports ``sqlmodel`` or ``sqlalchemy`` or calls a
-   session's ORM methods (``session.get``, ``session.exec``, ``session.add``...):
-   it calls named ``datastore/`` functions, handing them the session that
-   ``Datastore.session()`` opened. (``datastore.Session`` is there to annotate it.)
+1. No module under ``lab/`` imports ``sqlmodel`` or ``sqlalchemy``, calls a
+   session's ORM methods (``session.get``, ``session.exec``, ``session.add``...)
+   or sets a stored row's column (``campaign.budget = ...``): it calls named
+   ``datastore/`` functions, handing them the session that ``Datastore.session()``
+   opened. (``datastore.Session`` is there to annotate it.)
 2. The front ends (``lab/web/`` and ``lab/cli*.py``) reach the datastore only
    through ``lab/services``: from ``datastore/`` they import only the
    ``Datastore`` class (to open a URL), errors, status values and row types,
@@ -71,6 +72,40 @@ FRONT_ALLOWED = {
     "lab/cli_provenance.py": "ord branch (provenance, ORD export) owns it",
 }
 """Front-end modules that may still reach the datastore directly, and why."""
+
+
+EDITED_TABLES = ("campaign", "experiment", "account", "api_token", "device_state", "lease")
+"""Tables whose rows ``lab/`` holds and might be tempted to edit in place."""
+
+
+def stored_columns() -> frozenset[str]:
+    """Column names of :data:`EDITED_TABLES` (``id`` and ``name`` are too common to police)."""
+    from sqlmodel import SQLModel
+
+    from datastore import tables  # noqa: F401  (every table mapped)
+
+    found = {c.name for n in EDITED_TABLES for c in SQLModel.metadata.tables[n].columns}
+    return frozenset(found - {"id", "name"})
+
+
+def column_edits(tree: ast.Module, columns: frozenset[str]) -> list[str]:
+    """Every assignment to ``<row>.<column>`` outside ``self``, as ``line: sets what``."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+            targets = [node.target]
+        else:
+            continue
+        found += [
+            f"{node.lineno}: sets {ast.unparse(target)}"
+            for target in targets
+            if isinstance(target, ast.Attribute)
+            and target.attr in columns
+            and not (isinstance(target.value, ast.Name) and target.value.id == "self")
+        ]
+    return sorted(found, key=_line)
 
 
 def _lab_modules() -> list[Path]:
@@ -155,6 +190,16 @@ def test_lab_calls_datastore_functions_not_the_orm() -> None:
     assert offending == {}, "call a datastore/ function instead (add one if missing)"
 
 
+def test_lab_never_edits_a_stored_row_in_place() -> None:
+    columns = stored_columns()
+    offending = {
+        _relative(p): edits
+        for p in _lab_modules()
+        if _relative(p) not in ORM_ALLOWED and (edits := column_edits(_tree(p), columns))
+    }
+    assert offending == {}, "change rows through datastore/ functions (they write the event too)"
+
+
 def test_front_ends_reach_the_datastore_through_services() -> None:
     offending = {
         _relative(p): reach
@@ -202,6 +247,8 @@ def test_the_checks_find_what_they_forbid() -> None:
         "2: imports datastore.repository",
         "4: opens a session (store.session())",
     ]
+    edit = ast.parse("def f(campaign):\n    campaign.budget = 3\n    self.status = 'x'\n")
+    assert column_edits(edit, stored_columns()) == ["2: sets campaign.budget"]
     clean = ast.parse(
         "from datastore import Datastore, NotFoundError\nfrom datastore.models import Event\n"
     )
