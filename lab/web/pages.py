@@ -9,10 +9,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from datastore import pages
-from datastore import repository as repo
 from lab.accounts import Role
-from lab.overview import molecules, summarize
+from lab.overview import molecules
 from lab.review import ProposalView
 from lab.services import accounts as account_service
 from lab.services import attention as attention_service
@@ -110,12 +108,9 @@ def campaign(request: Request, name: str) -> Response:
     if not isinstance(session, Session):
         return session
     store = store_of(request)
-    with store.session() as db:
-        c = repo.get_campaign(db, name)
-        key = (c.id, pages.last_campaign_event_id(db, c.id or 0))  # changes with any change
-        summary = summarize(db, c)
-        events = pages.recent_events(db, c.id or 0, TABLE_ROWS)
-        cycle = repo.last_cycle(db, c.id or 0)
+    head = campaign_service.page_head(store, name, TABLE_ROWS)
+    c, summary, events, cycle = head.campaign, head.summary, head.recent_events, head.last_cycle
+    key = (c.id, head.last_event_id)  # changes with any change
     results = (c.id, summary.completed, summary.counts.get("failed", 0), cycle, c.spec_hash)
 
     def read() -> CampaignView:
@@ -148,8 +143,9 @@ def proposals(request: Request, campaign: str | None = None) -> Response:
         return session
     store = store_of(request)
     views = review_service.list_proposals(store, campaign or None)
-    with store.session() as db:
-        specs = {v.campaign: summarize(db, repo.get_campaign(db, v.campaign)).spec for v in views}
+    specs = {
+        name: campaign_service.summary(store, name).spec for name in {v.campaign for v in views}
+    }
     cards = [_card(v, specs[v.campaign]) for v in views]
     groups = [
         (key, list(items))

@@ -62,11 +62,11 @@ FRONT_DATASTORE_IMPORTS: dict[str, frozenset[str] | None] = {
 }
 """What a front end may import from ``datastore/``: opening a URL, errors, values and row types."""
 FRONT_ALLOWED = {
-    # read-only paged queries (experiment pages with their measurements, the approval queue's
-    # campaign summaries, the campaign page's cache keys) that the `web` branch is reworking for
-    # latency at 10,000 experiments; they move behind lab/services once that lands
+    # read-only paged queries of the REST API (experiment pages with their measurements, the
+    # approval queue's campaign summaries, one experiment, the attention list) that the `web`
+    # branch is reworking for latency at 10,000 experiments; they move behind lab/services
+    # once that lands
     "lab/web/api.py": "web branch: paged read queries under performance work",
-    "lab/web/pages.py": "web branch: campaign page cache keys and summaries",
     "lab/web/convert.py": "web branch: measurements of a page of experiments",
     # branch `ord` owns provenance and ORD export
     "lab/cli_provenance.py": "ord branch (provenance, ORD export) owns it",
