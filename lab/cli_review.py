@@ -128,6 +128,11 @@ def resolve(
     console.print(f"experiment {e.id} (#{e.number}) is now {e.status}")
 
 
+def cli_audit() -> dict[str, str]:
+    """What every decision taken in a terminal records besides the name: source and OS user."""
+    return cli_actor().audit()
+
+
 def person(by: str | None) -> Actor:
     """The reviewer: --by (the OS user is recorded beside it), else the OS user."""
     name = by or os_user()

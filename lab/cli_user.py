@@ -12,7 +12,7 @@ from rich.table import Table
 from datastore import Datastore
 from datastore.accounts import AccountError
 from datastore.engine import DEFAULT_URL
-from lab.services import accounts
+from lab.accounts import add_user, disable_user, issue_token, list_users
 
 console = Console()
 user_app = typer.Typer(help="Accounts of `dbtl serve`: add, token, list, disable.")
@@ -36,14 +36,14 @@ def add(
     if not password_stdin:
         raise AccountError("give --password-stdin and pipe the password in")
     password = sys.stdin.read().rstrip("\r\n")
-    user = accounts.add(Datastore(db), name, role, password)
+    user = add_user(Datastore(db), name, role, password)
     console.print(f"account {user.name} ({user.role.name}) created")
 
 
 @user_app.command("token")
 def token(name: Name, db: Db = DEFAULT_URL) -> None:
     """Print a new API token for the account, once (only its hash is stored)."""
-    print(accounts.issue_token(Datastore(db), name))
+    print(issue_token(Datastore(db), name))
 
 
 @user_app.command("list")
@@ -52,7 +52,7 @@ def list_(db: Db = DEFAULT_URL) -> None:
     table = Table(title="Accounts")
     for column in ("name", "role", "state"):
         table.add_column(column)
-    for user, disabled in accounts.listing(Datastore(db)):
+    for user, disabled in list_users(Datastore(db)):
         table.add_row(user.name, user.role.name, "disabled" if disabled else "active")
     console.print(table)
 
@@ -60,5 +60,5 @@ def list_(db: Db = DEFAULT_URL) -> None:
 @user_app.command("disable")
 def disable(name: Name, db: Db = DEFAULT_URL) -> None:
     """Disable an account: it can no longer sign in and its tokens stop working."""
-    accounts.disable(Datastore(db), name)
+    disable_user(Datastore(db), name)
     console.print(f"account {name} disabled")

@@ -174,7 +174,7 @@ class Reviewer:
         preflight = ProposalView.preflight
         construct = ""
         if lab is not None:
-            problem, lines = protocol_check(spec, lab, experiment.parameters, experiment.number)
+            problem, lines = _protocol_check(spec, lab, experiment.parameters, experiment.number)
             flags += [problem] if problem else []
             preflight = problem or "passed"
             construct = _construct(spec, lab, experiment.parameters)
@@ -300,7 +300,7 @@ class Reviewer:
             raise EditRefusedError(f"edit refused: {exc}", _field(edits, str(exc))) from None
         lab = stored_lab(campaign)
         if lab is not None:
-            problem, _ = protocol_check(spec, lab, design, experiment.number)
+            problem, _ = _protocol_check(spec, lab, design, experiment.number)
             if problem:
                 raise EditRefusedError(
                     f"edit refused by the lab's safety limits: {problem}", _field(edits, problem)
@@ -325,15 +325,10 @@ def _typed_value(space: SearchSpace, name: str, text: str) -> Any:
         return text
 
 
-def protocol_check(
+def _protocol_check(
     spec: CampaignSpec, lab: LabSpec, design: Mapping[str, ParameterValue], number: int
 ) -> tuple[str | None, list[str]]:
-    """Build a design's protocol on a lab and pre-flight it against the lab's limits.
-
-    Returns:
-        The problem found (a build error or the limits broken, ``None`` when it
-        passes) and the protocol's steps as summary lines.
-    """
+    """(problem or None, protocol summary lines) for a design on a lab."""
     try:
         protocol = make_builder(spec, lab).build(design, name=f"{spec.name}#{number}")
     except ProtocolError as exc:
@@ -385,3 +380,15 @@ def explain(
         f"explore: predicted {gain:+.3g} vs best, uncertainty ±{guess['sd']:.3g} "
         f"could beat it{suffix}"
     )
+
+
+def protocol_check(
+    spec: CampaignSpec, lab: LabSpec, design: Mapping[str, ParameterValue], number: int
+) -> tuple[str | None, list[str]]:
+    """Build a design's protocol on a lab and pre-flight it against the lab's limits.
+
+    Returns:
+        The problem found (a build error or the limits broken, ``None`` when it
+        passes) and the protocol's steps as summary lines.
+    """
+    return _protocol_check(spec, lab, design, number)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from datastore import Datastore, Session, pages
+from datastore import Datastore, Session
 from datastore import repository as repo
 from datastore.models import Campaign, Event
 from lab import campaigns as campaign_files
@@ -147,33 +147,3 @@ def status_reason(campaign: Campaign, last: Event | None) -> str:
     if campaign.status != "paused" or last is None:
         return ""
     return str(last.payload.get("reason") or f"paused by {last.actor}")
-
-
-@dataclass(frozen=True)
-class PageHead:
-    """What a campaign's page shows before its (cached) view: read in one transaction."""
-
-    campaign: Campaign
-    summary: CampaignSummary
-    last_event_id: int
-    """The campaign's newest event id: it changes with any change to the campaign."""
-    recent_events: list[Event]
-    last_cycle: int
-
-
-def page_head(store: Datastore, name: str, events: int) -> PageHead:
-    """The campaign, its summary, newest event id, last ``events`` events and last cycle.
-
-    Raises:
-        NotFoundError: No such campaign.
-    """
-    with store.session() as session:
-        c = repo.get_campaign(session, name)
-        cid = c.id or 0
-        return PageHead(
-            c,
-            summarize(session, c),
-            pages.last_campaign_event_id(session, cid),
-            pages.recent_events(session, cid, events),
-            repo.last_cycle(session, cid),
-        )

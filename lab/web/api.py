@@ -20,19 +20,20 @@ from starlette.background import BackgroundTask
 
 from datastore import ExperimentStatus, lookups, pages
 from datastore import repository as repo
-from lab.accounts import Role, User
+from lab.accounts import Role, User, list_users
+from lab.exporting import export_experiments
 from lab.overview import summarize
-from lab.services import accounts as account_service
+from lab.review import Reviewer
 from lab.services import attention as attention_service
 from lab.services import campaigns as campaign_service
 from lab.services import control as control_service
 from lab.services import devices as device_service
 from lab.services import events as events_service
-from lab.services import exports as export_service
 from lab.services import review as review_service
 from lab.services.actor import Actor
 from lab.services.campaigns import summaries as campaign_summaries
 from lab.services.devices import UnknownDeviceError
+from lab.views import load_view
 from lab.web import convert
 from lab.web import schemas as s
 from lab.web.auth import api_user, require, store_of
@@ -71,7 +72,9 @@ def campaigns(request: Request, _: Viewer, limit: Limit = 50, offset: Offset = 0
 @router.get("/campaigns/{name}", response_model=s.CampaignDetail, tags=["campaigns"])
 def campaign(request: Request, name: Name, _: Viewer) -> s.CampaignDetail:
     """One campaign, with the first objective's best-so-far per cycle."""
-    summary, view = campaign_service.detail(store_of(request), name)
+    with store_of(request).session() as session:
+        view = load_view(session, name, with_events=False)
+        summary = summarize(session, view.campaign)
     return convert.campaign_detail(summary, view.table)
 
 
@@ -108,7 +111,7 @@ def export(
     folder = Path(tempfile.mkdtemp(prefix="dbtl-export-"))
     path = folder / f"{name}.{format}"
     try:
-        export_service.experiments(store_of(request), name, format, path)
+        export_experiments(store_of(request), name, format, path)
     except Exception:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -161,7 +164,7 @@ def proposals(
 ) -> s.ProposalPage:
     """Proposals awaiting approval: prediction ± sd, why, flags, protocol and pre-flight."""
     store = store_of(request)
-    views = review_service.list_proposals(store, campaign)
+    views = Reviewer(store, user.name).pending(campaign)
     page = views[offset : offset + limit]
     with store.session() as session:
         summaries = {
@@ -291,5 +294,5 @@ def accounts(request: Request, _: Admin) -> list[s.AccountOut]:
     """Every account with its role (admin only)."""
     return [
         s.AccountOut(name=u.name, role=u.role.name, disabled=d)
-        for u, d in account_service.listing(store_of(request))
+        for u, d in list_users(store_of(request))
     ]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from datastore import Session, pages
+from sqlmodel import Session
+
+from datastore import pages
 from datastore.models import Event, Experiment
 from lab.overview import CampaignSummary, DeviceRow, molecules
 from lab.review import ProposalView

@@ -9,15 +9,16 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from datastore import pages
+from datastore import repository as repo
 from lab.accounts import Role
-from lab.overview import molecules
-from lab.review import ProposalView
+from lab.overview import molecules, summarize
+from lab.review import ProposalView, Reviewer
 from lab.services import accounts as account_service
 from lab.services import attention as attention_service
 from lab.services import campaigns as campaign_service
 from lab.services import devices as device_service
-from lab.services import review as review_service
-from lab.views import CampaignView
+from lab.views import CampaignView, load_view
 from lab.web import plots
 from lab.web.auth import SESSION_COOKIE, SESSION_MAX_AGE_S, Session, SessionSigner, store_of
 from lab.web.chemdraw import molecule_svg
@@ -108,13 +109,17 @@ def campaign(request: Request, name: str) -> Response:
     if not isinstance(session, Session):
         return session
     store = store_of(request)
-    head = campaign_service.page_head(store, name, TABLE_ROWS)
-    c, summary, events, cycle = head.campaign, head.summary, head.recent_events, head.last_cycle
-    key = (c.id, head.last_event_id)  # changes with any change
+    with store.session() as db:
+        c = repo.get_campaign(db, name)
+        key = (c.id, pages.last_campaign_event_id(db, c.id or 0))  # changes with any change
+        summary = summarize(db, c)
+        events = pages.recent_events(db, c.id or 0, TABLE_ROWS)
+        cycle = repo.last_cycle(db, c.id or 0)
     results = (c.id, summary.completed, summary.counts.get("failed", 0), cycle, c.spec_hash)
 
     def read() -> CampaignView:
-        return campaign_service.view(store, name, with_events=False)
+        with store.session() as db:
+            return load_view(db, name, with_events=False)
 
     view = request.app.state.views.get(key, read)
     drawn = request.app.state.plots.get(results, lambda: _plots(view))  # redrawn with results
@@ -142,10 +147,9 @@ def proposals(request: Request, campaign: str | None = None) -> Response:
     if not isinstance(session, Session):
         return session
     store = store_of(request)
-    views = review_service.list_proposals(store, campaign or None)
-    specs = {
-        name: campaign_service.summary(store, name).spec for name in {v.campaign for v in views}
-    }
+    views = Reviewer(store, session.user.name).pending(campaign or None)
+    with store.session() as db:
+        specs = {v.campaign: summarize(db, repo.get_campaign(db, v.campaign)).spec for v in views}
     cards = [_card(v, specs[v.campaign]) for v in views]
     groups = [
         (key, list(items))
