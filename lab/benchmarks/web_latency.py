@@ -30,12 +30,21 @@ from rich.table import Table
 from datastore import Datastore
 from datastore import repository as repo
 from lab.accounts import add_user, issue_token
-from lab.benchmarks.datastore_scale import EXAMPLE, NAME, _postgres_url, scale, seeded
+from lab.benchmarks.datastore_scale import (
+    EXAMPLE,
+    NAME,
+    _drop_postgres,
+    _postgres_url,
+    scale,
+    seeded,
+)
 from lab.benchmarks.registry import benchmark
 from lab.campaigns import load_campaign
 from lab.runner import with_spec
 
 PASSWORD = "bench password"
+PG_DATABASE = os.environ.get("DBTL_BENCH_WEB_PG_DATABASE", "dbtl_bench_web")
+"""PostgreSQL database of this benchmark (created fresh, dropped at the end)."""
 
 
 @contextmanager
@@ -107,7 +116,7 @@ def web_latency(console: Console) -> None:
         table.add_column(column, justify="right")
     with tempfile.TemporaryDirectory() as folder:
         urls = [("SQLite", f"sqlite:///{Path(folder) / 'web.db'}")]
-        postgres = _postgres_url()
+        postgres = _postgres_url(PG_DATABASE)
         if postgres:
             urls.append(("PostgreSQL", postgres))
         for label, url in urls:
@@ -128,6 +137,9 @@ def web_latency(console: Console) -> None:
                     call = lambda c=client, p=path: c.get(p)  # noqa: E731
                     p50, p95 = percentiles_ms(call, requests, before)
                     table.add_row(label, name, f"{p50:.0f}", f"{p95:.0f}")
+                store.dispose()
+    if postgres:
+        _drop_postgres(PG_DATABASE)
     console.print(table)
     console.print(
         "target: p95 < 300 ms (sequential requests on loopback, server in-process); "
