@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 
 from datastore import ExperimentStatus, pages
@@ -33,8 +33,8 @@ from lab.overview import (
     summarize,
 )
 from lab.review import Reviewer
-from lab.views import load_view
-from lab.web import convert
+from lab.views import load_summary_view
+from lab.web import convert, export_csv
 from lab.web import schemas as s
 from lab.web.auth import api_user, require, store_of
 from lab.web.errors import ERROR_RESPONSES, ApiError
@@ -70,9 +70,10 @@ def campaigns(request: Request, _: Viewer, limit: Limit = 50, offset: Offset = 0
 def campaign(request: Request, name: Name, _: Viewer) -> s.CampaignDetail:
     """One campaign, with the first objective's best-so-far per cycle."""
     with store_of(request).session() as session:
-        view = load_view(session, name, with_events=False)
+        view = load_summary_view(session, name, last=0)  # per-cycle bests computed in SQL
         summary = summarize(session, view.campaign)
-    return convert.campaign_detail(summary, view.table)
+    objectives = view.objectives
+    return convert.campaign_detail(summary, view.best_so_far(objectives[0]) if objectives else None)
 
 
 @router.get("/campaigns/{name}/experiments", response_model=s.ExperimentPage, tags=["experiments"])
@@ -103,8 +104,14 @@ def export(
     name: Name,
     _: Viewer,
     format: Annotated[Literal["csv", "parquet"], Query()] = "csv",
-) -> FileResponse:
-    """One row per experiment (columns: docs/exports.md), as CSV or Parquet."""
+) -> Response:
+    """One row per experiment (columns: docs/exports.md), as CSV or Parquet.
+
+    CSV is streamed as it is read (a page of rows at a time); Parquet is
+    written to a temporary file first, as its footer comes last.
+    """
+    if format == "csv":
+        return export_csv.streamed(store_of(request), name)
     folder = Path(tempfile.mkdtemp(prefix="dbtl-export-"))
     path = folder / f"{name}.{format}"
     try:
@@ -162,14 +169,10 @@ def proposals(
 ) -> s.ProposalPage:
     """Proposals awaiting approval: prediction ± sd, why, flags, protocol and pre-flight."""
     store = store_of(request)
-    views = Reviewer(store, user.name).pending(campaign)
-    page = views[offset : offset + limit]
+    views, total = Reviewer(store, user.name).pending_page(campaign, limit, offset)
     with store.session() as session:
-        summaries = {
-            v.campaign: summarize(session, repo.get_campaign(session, v.campaign)) for v in page
-        }
-        items = [convert.proposal_out(session, v, summaries[v.campaign]) for v in page]
-    return s.ProposalPage(items=items, total=len(views), limit=limit, offset=offset)
+        items = convert.proposal_outs(session, views)
+    return s.ProposalPage(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/experiments/{experiment_id}", response_model=s.ExperimentOut, tags=["experiments"])

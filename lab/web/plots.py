@@ -40,7 +40,11 @@ def _svg(figure: Figure) -> str:
 
 def best_so_far_svg(table: pd.DataFrame, objective: Objective) -> str | None:
     """Best-so-far (line) and each cycle's best (dots) against the cycle."""
-    frame = best_so_far_by_cycle(table, objective)
+    return progress_svg(best_so_far_by_cycle(table, objective), objective)
+
+
+def progress_svg(frame: pd.DataFrame, objective: Objective) -> str | None:
+    """Plot a :func:`~lab.views.best_so_far_by_cycle` frame (one row per cycle)."""
     if frame.empty:
         return None
     figure = Figure(figsize=(6.0, 3.0))
