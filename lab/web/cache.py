@@ -23,7 +23,7 @@ class StateCache(Generic[T]):
         self.size = size
         self._values: dict[tuple, T] = {}
         self._latest: dict[Hashable, tuple[tuple, T]] = {}
-        self._making: set[tuple] = set()
+        self._making: set[Hashable] = set()
         self._lock = threading.Lock()
 
     def get(self, key: tuple, make: Callable[[], T]) -> T:
@@ -41,14 +41,16 @@ class StateCache(Generic[T]):
         When ``key`` is new but a value of an older state of the same subject
         is kept, that one is returned at once and ``make`` runs in a background
         thread (once per key); the second item says whether the value is
-        current. Without any older value, ``make`` runs here.
+        current. One value per subject is made at a time; a request after it
+        ends starts the next if the state moved on meanwhile. Without any older
+        value, ``make`` runs here.
         """
         with self._lock:
             if key in self._values:
                 return self._values[key], True
             previous = self._latest.get(key[0])
-            if previous is not None and key not in self._making:
-                self._making.add(key)
+            if previous is not None and key[0] not in self._making:  # one redraw at a time
+                self._making.add(key[0])
                 threading.Thread(target=self._make_in_background, args=(key, make)).start()
         if previous is None:
             return self.get(key, make), True
@@ -61,7 +63,7 @@ class StateCache(Generic[T]):
             log.exception("redrawing %s failed", key)
         finally:
             with self._lock:
-                self._making.discard(key)
+                self._making.discard(key[0])
 
     def _keep(self, key: tuple, value: T) -> None:
         with self._lock:

@@ -18,8 +18,10 @@ import pandas as pd
 from sqlmodel import Session
 
 from datastore import pages
+from datastore import repository as repo
 from datastore.exports import experiment_table
 from datastore.models import Event, Experiment
+from datastore.summaries import status_counts
 from lab.views import CampaignView, load_summary_view
 from lab.web import plots
 
@@ -78,6 +80,12 @@ def experiment_rows(session: Session, campaign_id: int, page: int) -> Experiment
 def event_rows(session: Session, campaign_id: int, before: int | None) -> list[Event]:
     """One page of the campaign's event log, newest first (below id ``before`` if given)."""
     return pages.recent_events(session, campaign_id, EVENT_ROWS, before)
+
+
+def completed_count(session: Session, name: str) -> int:
+    """How many experiments campaign ``name`` has completed (counted in the database)."""
+    campaign = repo.get_campaign(session, name)
+    return status_counts(session, campaign.id or 0).get("completed", 0)
 
 
 def plot_sample(session: Session, name: str, completed: int) -> PlotSample:
