@@ -21,7 +21,7 @@ from starlette.background import BackgroundTask
 from datastore import ExperimentStatus, pages
 from datastore import repository as repo
 from datastore.models import Campaign
-from lab.accounts import Role, User, list_users
+from lab.accounts import Role, User
 from lab.attention import resolve
 from lab.control import change_campaign, set_device_service
 from lab.exporting import export_experiments
@@ -43,7 +43,6 @@ router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 Viewer = Annotated[User, Depends(api_user)]
 Operator = Annotated[User, Depends(require(Role.operator))]
 Chemist = Annotated[User, Depends(require(Role.chemist))]
-Admin = Annotated[User, Depends(require(Role.admin))]
 Limit = Annotated[int, Query(ge=1, le=s.MAX_PAGE, description="page size")]
 Offset = Annotated[int, Query(ge=0, le=10**9, description="rows to skip")]
 CampaignName = Annotated[str, Query(max_length=200, description="only this campaign")]
@@ -290,12 +289,3 @@ def service(
     row = find_device(store, lab, device)
     assert row is not None
     return convert.device_out(row)
-
-
-@router.get("/accounts", response_model=list[s.AccountOut], tags=["accounts"])
-def accounts(request: Request, _: Admin) -> list[s.AccountOut]:
-    """Every account with its role (admin only)."""
-    return [
-        s.AccountOut(name=u.name, role=u.role.name, disabled=d)
-        for u, d in list_users(store_of(request))
-    ]

@@ -18,6 +18,7 @@ from lab.web import campaign_page
 from lab.web.auth import SESSION_COOKIE, SESSION_MAX_AGE_S, Session, SessionSigner, store_of
 from lab.web.chemdraw import molecule_svg
 from lab.web.render import form_of, page, signed_in
+from lab.web.schemes import reaction_schemes
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "dbtl_login_csrf"
@@ -156,7 +157,11 @@ def _card(view: ProposalView, spec: Any) -> dict[str, Any]:
         name: (smiles, molecule_svg(smiles))
         for name, smiles in molecules(spec, view.experiment.parameters).items()
     }
-    return {"view": view, "molecules": drawn}
+    return {
+        "view": view,
+        "molecules": drawn,
+        "schemes": reaction_schemes(spec, view.experiment.parameters),
+    }
 
 
 @router.get("/devices", response_class=HTMLResponse)
