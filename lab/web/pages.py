@@ -22,6 +22,8 @@ from lab.web.schemes import reaction_schemes
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "dbtl_login_csrf"
+QUEUE_ROWS = 50
+"""Proposals per page of the approval queue."""
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -131,13 +133,18 @@ def _plots(store: Datastore, name: str, completed: int) -> dict[str, Any]:
 
 
 @router.get("/proposals", response_class=HTMLResponse)
-def proposals(request: Request, campaign: str | None = None) -> Response:
-    """The approval queue, grouped by campaign and cycle."""
+def proposals(
+    request: Request,
+    campaign: str | None = None,
+    number: Annotated[int, Query(alias="page", ge=0, le=10**6)] = 0,
+) -> Response:
+    """The approval queue, grouped by campaign and cycle, :data:`QUEUE_ROWS` a page."""
     session = signed_in(request)
     if not isinstance(session, Session):
         return session
     store = store_of(request)
-    views = Reviewer(store, session.user.name).pending(campaign or None)
+    reviewer = Reviewer(store, session.user.name)
+    views, total = reviewer.pending_page(campaign or None, QUEUE_ROWS, number * QUEUE_ROWS)
     with store.session() as db:
         specs = {
             name: spec_or_none(repo.get_campaign(db, name)) for name in {v.campaign for v in views}
@@ -149,7 +156,9 @@ def proposals(request: Request, campaign: str | None = None) -> Response:
             cards, key=lambda c: (c["view"].campaign, c["view"].experiment.cycle)
         )
     ]
-    return page(request, "proposals.html", session, groups=groups, campaign=campaign)
+    pager = {"page": number, "pages": max(1, -(-total // QUEUE_ROWS)), "total": total}
+    context: dict[str, Any] = {"groups": groups, "campaign": campaign, "pager": pager}
+    return page(request, "proposals.html", session, **context)
 
 
 def _card(view: ProposalView, spec: Any) -> dict[str, Any]:

@@ -74,7 +74,7 @@ def parameters_svg(
     for ax, name in zip(axes.flat, names, strict=False):
         x = rows[name]
         if not pd.api.types.is_numeric_dtype(x):
-            x = x.astype(str)
+            x = _category_positions(ax, x.astype(str))
         ax.scatter(
             x,
             rows[objective.name].astype(float),
@@ -90,6 +90,19 @@ def parameters_svg(
         ax.set_visible(False)
     figure.tight_layout()
     return _svg(figure)
+
+
+def _category_positions(ax: Any, values: pd.Series) -> Any:
+    """Categories as positions 0, 1, … with a small deterministic spread, labelled on the axis.
+
+    Much faster than matplotlib's string axis for thousands of points.
+    """
+    import numpy as np
+
+    codes, labels = pd.factorize(values, sort=True)
+    spread = ((np.arange(len(codes)) * 0.618034) % 1.0 - 0.5) * 0.4
+    ax.set_xticks(range(len(labels)), [str(label) for label in labels], rotation=30, ha="right")
+    return codes + spread
 
 
 def pareto_svg(table: pd.DataFrame, objectives: Sequence[Objective]) -> str | None:
