@@ -8,15 +8,11 @@ and resolves; ``admin`` lists accounts. Lists take ``limit`` (at most
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, Response
-from starlette.background import BackgroundTask
 
 from datastore import ExperimentStatus, pages
 from datastore import repository as repo
@@ -24,7 +20,6 @@ from datastore.models import Campaign
 from lab.accounts import Role, User
 from lab.attention import resolve
 from lab.control import change_campaign, set_device_service
-from lab.exporting import export_experiments
 from lab.overview import (
     campaign_summaries,
     campaign_summary,
@@ -34,7 +29,7 @@ from lab.overview import (
 )
 from lab.review import Reviewer
 from lab.views import load_summary_view
-from lab.web import convert, export_csv
+from lab.web import convert, downloads
 from lab.web import schemas as s
 from lab.web.auth import api_user, require, store_of
 from lab.web.errors import ERROR_RESPONSES, ApiError
@@ -110,21 +105,8 @@ def export(
     written to a temporary file first, as its footer comes last.
     """
     if format == "csv":
-        return export_csv.streamed(store_of(request), name)
-    folder = Path(tempfile.mkdtemp(prefix="dbtl-export-"))
-    path = folder / f"{name}.{format}"
-    try:
-        export_experiments(store_of(request), name, format, path)
-    except Exception:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    media = "text/csv" if format == "csv" else "application/vnd.apache.parquet"
-    return FileResponse(
-        path,
-        media_type=media,
-        filename=path.name,
-        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
-    )
+        return downloads.streamed_csv(store_of(request), name)
+    return downloads.parquet_file(store_of(request), name)
 
 
 def _control(

@@ -1,4 +1,4 @@
-"""The experiments table as CSV text, streamed a page at a time (no ORM objects, no pandas).
+"""Downloads of the experiments table: CSV streamed, Parquet in batches (no ORM, no pandas).
 
 For downloads over HTTP: the first page's text is ready as soon as its rows
 are read, and memory holds one page. Each page is two Core queries (the
@@ -16,8 +16,11 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 from sqlalchemy import Text, cast
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
@@ -46,27 +49,86 @@ def experiment_csv_chunks(
     """Yield the campaign's experiments table as CSV text, one chunk per page of rows.
 
     The parameter (and, without ``measurement_names``, measurement) columns
-    are those of the first page, as the file export takes them. With the
-    outcome names known, every cell is computed in the database (JSON fields
-    and measurements as columns of one query per page).
+    are those of the first page, as the file export takes them.
     """
-    if measurement_names is None:
-        yield from _chunks_in_python(session, campaign.id or 0, page_rows)
-        return
-    parameters, names = _parameter_names(session, campaign.id or 0, page_rows), measurement_names
-    layout = _Layout(parameters, names, True)
-    query = _flat_query(campaign.id or 0, measurement_names, page_rows)
-    last, header = 0, layout.header()
-    while True:
-        rows = session.execute(query.where(col(Experiment.number) > last)).all()
+    for header, rows in cell_pages(session, campaign.id or 0, measurement_names, page_rows):
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        if header:  # an empty campaign: the file export's header of an empty table
-            writer.writerow(header if rows else ["id", "cycle", "status", *names, "error"])
-            header = []
-        writer.writerows(layout.flat_cells(row) for row in rows)
-        if buffer.tell():
-            yield buffer.getvalue()
+        if header:
+            writer.writerow(header)
+        writer.writerows(rows)
+        yield buffer.getvalue()
+
+
+def write_experiment_parquet(
+    session: Session,
+    campaign: Campaign,
+    measurement_names: list[str] | None,
+    path: Path,
+    page_rows: int = PAGE_ROWS,
+) -> int:
+    """Write the experiments table (as :func:`experiment_csv_chunks`) to a Parquet file.
+
+    One row group per page, built with pyarrow from the page's columns; the
+    types are the first page's (a column empty there is a float, or text for
+    ``error`` and statuses). Returns the number of rows written.
+    """
+    writer: pq.ParquetWriter | None = None
+    schema: pa.Schema | None = None
+    count = 0
+    try:
+        for header, rows in cell_pages(session, campaign.id or 0, measurement_names, page_rows):
+            if schema is None:
+                schema = _schema(header, rows)
+                writer = pq.ParquetWriter(path, schema)
+            columns: list[Any] = list(zip(*rows, strict=True)) or [[] for _ in schema]
+            arrays = [pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)]
+            assert writer is not None
+            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+            count += len(rows)
+    finally:
+        if writer is not None:
+            writer.close()
+    return count
+
+
+def _schema(header: list[str], rows: list[list[Any]]) -> pa.Schema:
+    fields = []
+    for index, name in enumerate(header):
+        values = [row[index] for row in rows]
+        try:
+            kind = pa.array(values).type
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed: kept as text
+            kind = pa.string()
+        if pa.types.is_null(kind):
+            text = name in ("error", "status") or name.endswith("_status")
+            kind = pa.string() if text else pa.float64()
+        fields.append(pa.field(name, kind))
+    return pa.schema(fields)
+
+
+def cell_pages(
+    session: Session, campaign_id: int, measurement_names: list[str] | None, page_rows: int
+) -> Iterator[tuple[list[str], list[list[Any]]]]:
+    """(header on the first page only, rows of cells) a page at a time; ``None`` is empty.
+
+    With the outcome names known, measurements are columns of one query per
+    page; otherwise every measurement found on the first page is a column. An
+    empty campaign yields one empty page with the file export's header.
+    """
+    if measurement_names is None:
+        yield from _pages_in_python(session, campaign_id, page_rows)
+        return
+    names = measurement_names
+    layout = _Layout(_parameter_names(session, campaign_id, page_rows), names, True)
+    query = _flat_query(campaign_id, names, page_rows)
+    last, first = 0, True
+    while True:
+        rows = session.execute(query.where(col(Experiment.number) > last)).all()
+        if first or rows:
+            header = layout.header() if rows else ["id", "cycle", "status", *names, "error"]
+            yield (header if first else []), [layout.flat_cells(row) for row in rows]
+        first = False
         if len(rows) < page_rows:
             return
         last = int(rows[-1][0])
@@ -86,11 +148,10 @@ def _parameter_names(session: Session, campaign_id: int, page_rows: int) -> list
 def _flat_query(campaign_id: int, names: list[str], page_rows: int) -> Any:
     """One row per experiment: number, id, cycle, status, JSON, each measurement, error.
 
-    Parameters and predictions come as JSON text; each measurement of
-    ``names`` is a column of its own (a subquery on its unique index).
-
-    JSON is decoded in Python: SQLite prints a number it extracts from JSON
-    with 15 significant digits, which would lose precision.
+    Parameters and predictions come as JSON text, decoded in Python (SQLite
+    prints a number it extracts from JSON with 15 significant digits); each
+    measurement of ``names`` is a column of its own (a subquery on its
+    unique index).
     """
     m = Measurement.__table__  # type: ignore[attr-defined]
     columns: list[Any] = [*_ROW[:4], cast(col(Experiment.parameters), Text)]
@@ -107,19 +168,19 @@ def _flat_query(campaign_id: int, names: list[str], page_rows: int) -> Any:
     )
 
 
-def _chunks_in_python(session: Session, campaign_id: int, page_rows: int) -> Iterator[str]:
-    """The table when the outcome names are unknown: every measurement found, as columns."""
+def _pages_in_python(
+    session: Session, campaign_id: int, page_rows: int
+) -> Iterator[tuple[list[str], list[list[Any]]]]:
+    """The pages when the outcome names are unknown: every measurement found, as columns."""
     layout: _Layout | None = None
     for rows, measured in _pages(session, campaign_id, page_rows):
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        header: list[str] = []
         if layout is None:
             layout = _Layout.of(rows, measured, None)
-            writer.writerow(layout.header())
-        writer.writerows(layout.cells(row, measured.get(row[0], {})) for row in rows)
-        yield buffer.getvalue()
+            header = layout.header()
+        yield header, [layout.cells(row, measured.get(row[0], {})) for row in rows]
     if layout is None:
-        yield ",".join(["id", *FIXED_COLUMNS[2:], "error"]) + "\n"  # as the file export
+        yield ["id", *FIXED_COLUMNS[2:], "error"], []  # as the file export
 
 
 def _pages(
@@ -209,7 +270,7 @@ class _Layout:
 
 
 def _cell(value: Any) -> Any:
-    """A value as the CSV shows it: missing (or NaN) as empty."""
+    """A value as the table holds it: missing (or NaN) as ``None`` (empty in CSV)."""
     if value is None or (isinstance(value, float) and value != value):
-        return ""
+        return None
     return value
