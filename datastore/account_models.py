@@ -9,7 +9,9 @@ keeps naming them.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from datastore.models import utcnow
@@ -37,4 +39,17 @@ class ApiToken(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     token_sha256: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AccountEvent(SQLModel, table=True):
+    """An append-only record of a change to an account, naming who made it."""
+
+    __tablename__ = "account_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account: str = Field(max_length=200, index=True, description="the account changed")
+    kind: str = Field(max_length=64, description="created, disabled or token_issued")
+    actor: str = Field(max_length=200, description="who changed it (an admin, or the OS user)")
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)

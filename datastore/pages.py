@@ -75,12 +75,44 @@ def device_states(session: Session, lab: str) -> dict[str, DeviceState]:
     return {row.device: row for row in rows}
 
 
-def recent_events(session: Session, campaign_id: int, limit: int) -> list[Event]:
-    """The campaign's newest ``limit`` events, newest first."""
-    query = (
-        select(Event)
-        .where(col(Event.campaign_id) == campaign_id)
-        .order_by(col(Event.id).desc())
+def recent_events(
+    session: Session, campaign_id: int, limit: int, before: int | None = None
+) -> list[Event]:
+    """The campaign's newest ``limit`` events (below id ``before`` if given), newest first."""
+    query = select(Event).where(col(Event.campaign_id) == campaign_id)
+    if before is not None:
+        query = query.where(col(Event.id) < before)
+    return list(session.exec(query.order_by(col(Event.id).desc()).limit(limit)))
+
+
+def newest_experiment_page(
+    session: Session, campaign_id: int, limit: int, offset: int
+) -> tuple[list[Experiment], int]:
+    """One page of a campaign's experiments, newest first, and how many it has in all."""
+    where = col(Experiment.campaign_id) == campaign_id
+    total = session.exec(select(func.count()).select_from(Experiment).where(where)).one()
+    rows = session.exec(
+        select(Experiment)
+        .where(where)
+        .order_by(col(Experiment.number).desc())
+        .offset(offset)
         .limit(limit)
     )
-    return list(session.exec(query))
+    return list(rows), int(total)
+
+
+def completed_sample_numbers(session: Session, campaign_id: int, every: int) -> list[int]:
+    """Numbers of every ``every``-th completed experiment (by number), ascending.
+
+    A deterministic, evenly spread sample for plots of large campaigns: the
+    experiments whose number is a multiple of ``every``.
+    """
+    query = (
+        select(Experiment.number)
+        .where(col(Experiment.campaign_id) == campaign_id)
+        .where(Experiment.status == "completed")
+        .order_by(col(Experiment.number))
+    )
+    if every > 1:
+        query = query.where(col(Experiment.number) % every == 0)
+    return [int(n) for n in session.exec(query)]

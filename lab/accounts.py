@@ -13,11 +13,14 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import IntEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session
 
 from datastore import Datastore
 from datastore import accounts as account_repo
@@ -49,7 +52,7 @@ class Role(IntEnum):
             return cls[text]
         except KeyError:
             names = "|".join(r.name for r in cls)
-            raise AccountError(f"unknown role {text!r}; use one of {names}") from None
+            raise AccountError(f"unknown role {text!r}; use one of {names}", "role") from None
 
 
 @dataclass(frozen=True)
@@ -73,8 +76,23 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def add_user(store: Datastore, name: str, role: str, password: str) -> User:
+def add_user(
+    store: Datastore,
+    name: str,
+    role: str,
+    password: str,
+    actor: str | None = None,
+    audit: Mapping[str, str] | None = None,
+) -> User:
     """Create an account.
+
+    Args:
+        store: The datastore.
+        name: The new account's name.
+        role: viewer, operator, chemist or admin.
+        password: Its password (hashed with argon2id; never stored or shown).
+        actor: Who creates it; with one, an audit event naming them is stored with it.
+        audit: Added to the audit event (e.g. ``{"source": "api"}``).
 
     Raises:
         AccountError: Bad name, unknown role, empty password, or the name is taken;
@@ -83,18 +101,24 @@ def add_user(store: Datastore, name: str, role: str, password: str) -> User:
     if not NAME_PATTERN.match(name) or name.startswith(POLICY_PREFIX):
         raise AccountError(
             f"account name {name!r}: use 1-64 letters, digits, '.', '_', '@' or '-', "
-            "starting with a letter or digit"
+            "starting with a letter or digit",
+            "name",
         )
     parsed = Role.parse(role)
     if not password.strip():
-        raise AccountError("the password is empty; pipe it on stdin (--password-stdin)")
+        raise AccountError("the password is empty; pipe it on stdin (--password-stdin)", "password")
     with store.session() as session:
         account = account_repo.add_account(session, name, parsed.name, _HASHER.hash(password))
+        _audit(session, name, "created", actor, {"role": parsed.name, **(audit or {})})
         return _user(account)
 
 
-def issue_token(store: Datastore, name: str) -> str:
+def issue_token(
+    store: Datastore, name: str, actor: str | None = None, audit: Mapping[str, str] | None = None
+) -> str:
     """Make a new API token for account ``name``; return it (it is not stored, only its hash).
+
+    With an ``actor``, an audit event naming them is stored with it (never the token).
 
     Raises:
         AccountError: No such account, or it is disabled.
@@ -102,6 +126,7 @@ def issue_token(store: Datastore, name: str) -> str:
     token = secrets.token_urlsafe(32)
     with store.session() as session:
         account_repo.add_token(session, name, hash_token(token))
+        _audit(session, name, "token_issued", actor, dict(audit or {}))
     return token
 
 
@@ -111,14 +136,47 @@ def list_users(store: Datastore) -> list[tuple[User, bool]]:
         return [(_user(a), a.disabled) for a in account_repo.list_accounts(session)]
 
 
-def disable_user(store: Datastore, name: str) -> None:
+def disable_user(
+    store: Datastore, name: str, actor: str | None = None, audit: Mapping[str, str] | None = None
+) -> None:
     """Disable account ``name`` (sign-in and its tokens stop working).
+
+    With an ``actor``, an audit event naming them is stored with it.
 
     Raises:
         AccountError: No such account.
     """
     with store.session() as session:
         account_repo.disable_account(session, name)
+        _audit(session, name, "disabled", actor, dict(audit or {}))
+
+
+def account_history(store: Datastore, limit: int, offset: int = 0) -> list[AccountChange]:
+    """The newest changes to accounts, newest first."""
+    with store.session() as session:
+        return [
+            AccountChange(e.id or 0, e.account, e.kind, e.actor, dict(e.payload), e.created_at)
+            for e in account_repo.account_events(session, limit, offset)
+        ]
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    """One audited change to an account."""
+
+    id: int
+    account: str
+    kind: str
+    actor: str
+    payload: dict[str, str]
+    created_at: datetime
+
+
+def _audit(
+    session: Session, name: str, kind: str, actor: str | None, payload: dict[str, str]
+) -> None:
+    if actor is not None:
+        account_repo.add_account_event(session, name, kind, actor, payload)
 
 
 def authenticate(store: Datastore, name: str, password: str) -> User | None:

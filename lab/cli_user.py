@@ -13,6 +13,7 @@ from datastore import Datastore
 from datastore.accounts import AccountError
 from datastore.engine import DEFAULT_URL
 from lab.accounts import add_user, disable_user, issue_token, list_users
+from lab.cli_review import cli_audit, os_user
 
 console = Console()
 user_app = typer.Typer(help="Accounts of `dbtl serve`: add, token, list, disable.")
@@ -36,14 +37,14 @@ def add(
     if not password_stdin:
         raise AccountError("give --password-stdin and pipe the password in")
     password = sys.stdin.read().rstrip("\r\n")
-    user = add_user(Datastore(db), name, role, password)
+    user = add_user(Datastore(db), name, role, password, os_user(), cli_audit())
     console.print(f"account {user.name} ({user.role.name}) created")
 
 
 @user_app.command("token")
 def token(name: Name, db: Db = DEFAULT_URL) -> None:
     """Print a new API token for the account, once (only its hash is stored)."""
-    print(issue_token(Datastore(db), name))
+    print(issue_token(Datastore(db), name, os_user(), cli_audit()))
 
 
 @user_app.command("list")
@@ -60,5 +61,5 @@ def list_(db: Db = DEFAULT_URL) -> None:
 @user_app.command("disable")
 def disable(name: Name, db: Db = DEFAULT_URL) -> None:
     """Disable an account: it can no longer sign in and its tokens stop working."""
-    disable_user(Datastore(db), name)
+    disable_user(Datastore(db), name, os_user(), cli_audit())
     console.print(f"account {name} disabled")

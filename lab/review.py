@@ -9,6 +9,9 @@ an unknown parameter, out of range, or beyond the lab's safety limits — raises
 
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -142,19 +145,35 @@ class Reviewer:
     # ------------------------------------------------------------- reading
     def pending(self, campaign: str | None = None) -> list[ProposalView]:
         """Proposals awaiting approval, oldest first (optionally of one campaign)."""
+        return self.pending_page(campaign)[0]
+
+    def pending_page(
+        self, campaign: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> tuple[list[ProposalView], int]:
+        """One page of :meth:`pending`, and how many proposals await in all.
+
+        Only the page's proposals are built and pre-flighted, so a long queue
+        costs one page's work.
+        """
         with self.store.session() as session:
             campaigns = (
                 [repo.get_campaign(session, campaign)]
                 if campaign
                 else [c for c in repo.list_campaigns(session) if c.status in ("active", "paused")]
             )
-            views = []
-            for c in campaigns:
-                spec, lab = stored_spec(c), stored_lab(c)  # parsed once per campaign
-                best = _best_values(session, c, spec.objectives)
-                for e in repo.list_experiments(session, c.id or 0, [_S.AWAITING_APPROVAL]):
-                    views.append(self._view(c, spec, lab, e, best))
-        return views
+            waiting = [
+                (c, e)
+                for c in campaigns
+                for e in repo.list_experiments(session, c.id or 0, [_S.AWAITING_APPROVAL])
+            ]
+            chosen = waiting[offset:] if limit is None else waiting[offset : offset + limit]
+            views, parsed = [], {}
+            for c, e in chosen:
+                if c.id not in parsed:  # spec, lab and best values once per campaign
+                    spec = stored_spec(c)
+                    parsed[c.id] = (spec, stored_lab(c), _best_values(session, c, spec.objectives))
+                views.append(self._view(c, *parsed[c.id][:2], e, parsed[c.id][2]))
+        return views, len(waiting)
 
     def _view(
         self,
@@ -328,7 +347,41 @@ def _typed_value(space: SearchSpace, name: str, text: str) -> Any:
 def _protocol_check(
     spec: CampaignSpec, lab: LabSpec, design: Mapping[str, ParameterValue], number: int
 ) -> tuple[str | None, list[str]]:
-    """(problem or None, protocol summary lines) for a design on a lab."""
+    """(problem or None, protocol summary lines) for a design on a lab.
+
+    The result depends on nothing else, so it is kept per (spec, lab, design,
+    number): a queue shown again costs no protocol builds.
+    """
+    key = (id(spec), id(lab), json.dumps(design, sort_keys=True, default=str), number)
+    with _CHECKS_LOCK:
+        hit = _CHECKS.get(key)
+        if hit is not None:
+            _CHECKS.move_to_end(key)
+            return hit[2], list(hit[3])
+    problem, lines = _build_and_check(spec, lab, design, number)
+    with _CHECKS_LOCK:
+        _CHECKS[key] = (spec, lab, problem, tuple(lines))  # holding spec and lab keeps ids unique
+        while len(_CHECKS) > _CHECKS_SIZE:
+            _CHECKS.popitem(last=False)
+    return problem, lines
+
+
+_CHECKS: OrderedDict[tuple[int, int, str, int], tuple[Any, Any, str | None, tuple[str, ...]]] = (
+    OrderedDict()
+)
+_CHECKS_LOCK = threading.Lock()
+_CHECKS_SIZE = 4096
+
+
+def clear_protocol_checks() -> None:
+    """Forget every kept protocol check (benchmarks measure the cost of a cold queue)."""
+    with _CHECKS_LOCK:
+        _CHECKS.clear()
+
+
+def _build_and_check(
+    spec: CampaignSpec, lab: LabSpec, design: Mapping[str, ParameterValue], number: int
+) -> tuple[str | None, list[str]]:
     try:
         protocol = make_builder(spec, lab).build(design, name=f"{spec.name}#{number}")
     except ProtocolError as exc:

@@ -126,18 +126,20 @@ def seeded(url: str, loaded: LoadedCampaign, experiments: int, events: int) -> f
     return time.perf_counter() - started
 
 
-def _postgres_url() -> str | None:
+def _postgres_url(database: str = "dbtl_bench") -> str | None:
+    """URL of a fresh PostgreSQL database ``database`` (dropped first), or ``None`` if no server."""
     import sqlalchemy
 
     try:
         engine = sqlalchemy.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
         with engine.connect() as connection:
-            connection.execute(sqlalchemy.text('DROP DATABASE IF EXISTS "dbtl_bench" WITH (FORCE)'))
-            connection.execute(sqlalchemy.text('CREATE DATABASE "dbtl_bench"'))
+            drop = f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'
+            connection.execute(sqlalchemy.text(drop))
+            connection.execute(sqlalchemy.text(f'CREATE DATABASE "{database}"'))
         engine.dispose()
     except Exception:
         return None
-    return POSTGRES.rsplit("/", 1)[0] + "/dbtl_bench"
+    return POSTGRES.rsplit("/", 1)[0] + f"/{database}"
 
 
 @benchmark("datastore-scale")
@@ -172,10 +174,10 @@ def datastore_scale(console: Console) -> None:
     console.print("targets: show and review < 1 s; export of 100,000 rows < 10 s; memory bounded")
 
 
-def _drop_postgres() -> None:
+def _drop_postgres(database: str = "dbtl_bench") -> None:
     import sqlalchemy
 
     engine = sqlalchemy.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.execute(sqlalchemy.text('DROP DATABASE IF EXISTS "dbtl_bench" WITH (FORCE)'))
+        connection.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
     engine.dispose()

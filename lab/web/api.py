@@ -8,21 +8,18 @@ and resolves; ``admin`` lists accounts. Lists take ``limit`` (at most
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse
-from starlette.background import BackgroundTask
+from fastapi.responses import FileResponse, Response
 
 from datastore import ExperimentStatus, lookups, pages
 from datastore import repository as repo
-from lab.accounts import Role, User, list_users
-from lab.exporting import export_experiments
-from lab.overview import summarize
+from lab.accounts import Role, User
+from lab.overview import (
+    summarize,
+)
 from lab.review import Reviewer
 from lab.services import attention as attention_service
 from lab.services import campaigns as campaign_service
@@ -33,8 +30,8 @@ from lab.services import review as review_service
 from lab.services.actor import Actor
 from lab.services.campaigns import summaries as campaign_summaries
 from lab.services.devices import UnknownDeviceError
-from lab.views import load_view
-from lab.web import convert
+from lab.views import load_summary_view
+from lab.web import convert, downloads
 from lab.web import schemas as s
 from lab.web.auth import api_user, require, store_of
 from lab.web.errors import ERROR_RESPONSES, ApiError
@@ -43,7 +40,6 @@ router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES)
 Viewer = Annotated[User, Depends(api_user)]
 Operator = Annotated[User, Depends(require(Role.operator))]
 Chemist = Annotated[User, Depends(require(Role.chemist))]
-Admin = Annotated[User, Depends(require(Role.admin))]
 Limit = Annotated[int, Query(ge=1, le=s.MAX_PAGE, description="page size")]
 Offset = Annotated[int, Query(ge=0, le=10**9, description="rows to skip")]
 CampaignName = Annotated[str, Query(max_length=200, description="only this campaign")]
@@ -73,9 +69,10 @@ def campaigns(request: Request, _: Viewer, limit: Limit = 50, offset: Offset = 0
 def campaign(request: Request, name: Name, _: Viewer) -> s.CampaignDetail:
     """One campaign, with the first objective's best-so-far per cycle."""
     with store_of(request).session() as session:
-        view = load_view(session, name, with_events=False)
+        view = load_summary_view(session, name, last=0)  # per-cycle bests computed in SQL
         summary = summarize(session, view.campaign)
-    return convert.campaign_detail(summary, view.table)
+    objectives = view.objectives
+    return convert.campaign_detail(summary, view.best_so_far(objectives[0]) if objectives else None)
 
 
 @router.get("/campaigns/{name}/experiments", response_model=s.ExperimentPage, tags=["experiments"])
@@ -106,22 +103,15 @@ def export(
     name: Name,
     _: Viewer,
     format: Annotated[Literal["csv", "parquet"], Query()] = "csv",
-) -> FileResponse:
-    """One row per experiment (columns: docs/exports.md), as CSV or Parquet."""
-    folder = Path(tempfile.mkdtemp(prefix="dbtl-export-"))
-    path = folder / f"{name}.{format}"
-    try:
-        export_experiments(store_of(request), name, format, path)
-    except Exception:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    media = "text/csv" if format == "csv" else "application/vnd.apache.parquet"
-    return FileResponse(
-        path,
-        media_type=media,
-        filename=path.name,
-        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
-    )
+) -> Response:
+    """One row per experiment (columns: docs/exports.md), as CSV or Parquet.
+
+    CSV is streamed as it is read (a page of rows at a time); Parquet is
+    written to a temporary file first, as its footer comes last.
+    """
+    if format == "csv":
+        return downloads.streamed_csv(store_of(request), name)
+    return downloads.parquet_file(store_of(request), name)
 
 
 def _control(
@@ -164,14 +154,10 @@ def proposals(
 ) -> s.ProposalPage:
     """Proposals awaiting approval: prediction ± sd, why, flags, protocol and pre-flight."""
     store = store_of(request)
-    views = Reviewer(store, user.name).pending(campaign)
-    page = views[offset : offset + limit]
+    views, total = Reviewer(store, user.name).pending_page(campaign, limit, offset)
     with store.session() as session:
-        summaries = {
-            v.campaign: summarize(session, repo.get_campaign(session, v.campaign)) for v in page
-        }
-        items = [convert.proposal_out(session, v, summaries[v.campaign]) for v in page]
-    return s.ProposalPage(items=items, total=len(views), limit=limit, offset=offset)
+        items = convert.proposal_outs(session, views)
+    return s.ProposalPage(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/experiments/{experiment_id}", response_model=s.ExperimentOut, tags=["experiments"])
@@ -287,12 +273,3 @@ def service(
     except UnknownDeviceError as exc:
         raise ApiError(404, str(exc), "device") from None
     return convert.device_out(row)
-
-
-@router.get("/accounts", response_model=list[s.AccountOut], tags=["accounts"])
-def accounts(request: Request, _: Admin) -> list[s.AccountOut]:
-    """Every account with its role (admin only)."""
-    return [
-        s.AccountOut(name=u.name, role=u.role.name, disabled=d)
-        for u, d in list_users(store_of(request))
-    ]

@@ -14,8 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from datastore import Datastore, DatastoreError
 from lab.review import ReviewError
-from lab.views import CampaignView
-from lab.web import actions, api, errors, live, pages
+from lab.web import accounts_api, accounts_page, actions, api, errors, live, pages
 from lab.web.auth import LoginLimiter, SessionSigner
 from lab.web.cache import StateCache
 from lab.web.errors import status_of
@@ -90,7 +89,6 @@ def create_app(store: Datastore, secret_key: str | None = None) -> FastAPI:
     app.state.signer = SessionSigner(secret_key or secrets.token_urlsafe(32))
     app.state.limiter = LoginLimiter()
     app.state.plots = StateCache[dict]()
-    app.state.views = StateCache[CampaignView](size=8)  # a view of 100,000 rows is big
     app.add_exception_handler(errors.ApiError, errors.api_error_handler)
     app.add_exception_handler(RequestValidationError, errors.validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
@@ -98,6 +96,8 @@ def create_app(store: Datastore, secret_key: str | None = None) -> FastAPI:
         app.add_exception_handler(kind, service_error_handler)
     app.add_exception_handler(Exception, internal_error_handler)
     app.include_router(api.router)
+    app.include_router(accounts_api.router)
+    app.include_router(accounts_page.router)
     app.include_router(pages.router)
     app.include_router(actions.router)
     app.include_router(live.router)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pandas as pd
 from sqlmodel import Session
 
 from datastore import pages
+from datastore import repository as repo
 from datastore.models import Event, Experiment
-from lab.overview import CampaignSummary, DeviceRow, molecules
+from lab.overview import CampaignSummary, DeviceRow, molecules, spec_or_none
 from lab.review import ProposalView
-from lab.views import best_so_far_by_cycle
 from lab.web import schemas as s
 
 
@@ -36,24 +37,23 @@ def campaign_out(summary: CampaignSummary) -> s.CampaignOut:
     )
 
 
-def campaign_detail(summary: CampaignSummary, table: object) -> s.CampaignDetail:
-    """A campaign with parameters and the first objective's best-so-far per cycle."""
-    import pandas as pd
+def campaign_detail(summary: CampaignSummary, progress: pd.DataFrame | None) -> s.CampaignDetail:
+    """A campaign with parameters and the first objective's best-so-far per cycle.
 
-    assert isinstance(table, pd.DataFrame)
+    Args:
+        summary: The campaign's summary.
+        progress: :meth:`~lab.views.CampaignView.best_so_far` of its first objective.
+    """
     base = campaign_out(summary)
-    cycles: list[s.CycleBest] = []
-    if summary.spec is not None:
-        frame = best_so_far_by_cycle(table, summary.spec.objectives[0])
-        cycles = [
-            s.CycleBest(
-                cycle=int(r["cycle"]),
-                completed=int(r["completed"]),
-                cycle_best=float(r["cycle_best"]),
-                best_so_far=float(r["best_so_far"]),
-            )
-            for r in frame.to_dict("records")
-        ]
+    cycles = [
+        s.CycleBest(
+            cycle=int(r["cycle"]),
+            completed=int(r["completed"]),
+            cycle_best=float(r["cycle_best"]),
+            best_so_far=float(r["best_so_far"]),
+        )
+        for r in ([] if progress is None else progress.to_dict("records"))
+    ]
     names = [p.name for p in summary.spec.parameters] if summary.spec else []
     return s.CampaignDetail(**base.model_dump(), parameters=names, best_so_far=cycles)
 
@@ -72,36 +72,45 @@ def experiment_outs(
 ) -> list[s.ExperimentOut]:
     """Experiments with their measured values."""
     results = pages.measurements_of(session, [e.id or 0 for e in experiments])
-    return [
-        s.ExperimentOut(
-            id=e.id or 0,
-            campaign=campaign,
-            number=e.number,
-            cycle=e.cycle,
-            status=e.status,
-            parameters=dict(e.parameters),
-            predicted=predictions(e),
-            results=results.get(e.id or 0, {}),
-            error=e.error,
-            attempt=e.attempt,
-            created_at=e.created_at,
-            updated_at=e.updated_at,
-        )
-        for e in experiments
-    ]
+    return [_experiment_out(e, campaign, results) for e in experiments]
 
 
-def proposal_out(session: Session, view: ProposalView, summary: CampaignSummary) -> s.ProposalOut:
-    """A proposal as a reviewer sees it."""
-    (experiment,) = experiment_outs(session, view.campaign, [view.experiment])
-    return s.ProposalOut(
-        experiment=experiment,
-        rationale=view.rationale,
-        flags=view.flags,
-        preflight=view.preflight,
-        protocol=view.protocol_lines,
-        molecules=molecules(summary.spec, view.experiment.parameters),
+def _experiment_out(
+    e: Experiment, campaign: str, results: dict[int, dict[str, float]]
+) -> s.ExperimentOut:
+    return s.ExperimentOut(
+        id=e.id or 0,
+        campaign=campaign,
+        number=e.number,
+        cycle=e.cycle,
+        status=e.status,
+        parameters=dict(e.parameters),
+        predicted=predictions(e),
+        results=results.get(e.id or 0, {}),
+        error=e.error,
+        attempt=e.attempt,
+        created_at=e.created_at,
+        updated_at=e.updated_at,
     )
+
+
+def proposal_outs(session: Session, views: Sequence[ProposalView]) -> list[s.ProposalOut]:
+    """Proposals as a reviewer sees them (one query for all their results and specs)."""
+    specs = {
+        name: spec_or_none(repo.get_campaign(session, name)) for name in {v.campaign for v in views}
+    }
+    results = pages.measurements_of(session, [v.experiment.id or 0 for v in views])
+    return [
+        s.ProposalOut(
+            experiment=_experiment_out(v.experiment, v.campaign, results),
+            rationale=v.rationale,
+            flags=v.flags,
+            preflight=v.preflight,
+            protocol=v.protocol_lines,
+            molecules=molecules(specs[v.campaign], v.experiment.parameters),
+        )
+        for v in views
+    ]
 
 
 def event_out(event: Event, campaign: str) -> s.EventOut:

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from datastore import IllegalTransitionError, NotFoundError
-from datastore.accounts import AccountError
+from datastore.accounts import AccountError, AccountExistsError, UnknownAccountError
 from lab.control import ControlError
 from lab.review import AlreadyDecidedError, EditRefusedError, ReviewError, UnknownExperimentError
 
@@ -38,7 +38,10 @@ ERROR_RESPONSES: dict[int | str, dict] = {
         (401, "No or unknown credentials"),
         (403, "The account's role may not do this (nothing changed)"),
         (404, "No such campaign, experiment or device"),
-        (409, "The experiment no longer awaits this decision (nothing changed)"),
+        (
+            409,
+            "A conflict with the stored state: decided already, name taken (nothing changed)",
+        ),
         (422, "Bad input: the message names the field (nothing changed)"),
     )
 }
@@ -94,10 +97,13 @@ def status_of(exc: Exception) -> tuple[int, str | None]:
     """HTTP status and field of an error of the service layer."""
     if isinstance(exc, EditRefusedError):
         return 422, exc.field
+    if isinstance(exc, AccountError):
+        status = 404 if isinstance(exc, UnknownAccountError) else 422
+        return (409 if isinstance(exc, AccountExistsError) else status), exc.field
     if isinstance(exc, NotFoundError | UnknownExperimentError):
         return 404, None
     if isinstance(exc, AlreadyDecidedError | IllegalTransitionError | ControlError):
         return 409, None
-    if isinstance(exc, ReviewError | AccountError):
+    if isinstance(exc, ReviewError):
         return 422, None
     return 503, None  # the database is locked, unreachable or damaged

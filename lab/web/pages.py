@@ -4,29 +4,30 @@ from __future__ import annotations
 
 import secrets
 from itertools import groupby
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from datastore import pages
+from datastore import Datastore
 from datastore import repository as repo
 from lab.accounts import Role
-from lab.overview import molecules, summarize
+from lab.overview import molecules, spec_or_none, summarize
 from lab.review import ProposalView, Reviewer
 from lab.services import accounts as account_service
 from lab.services import attention as attention_service
 from lab.services import campaigns as campaign_service
 from lab.services import devices as device_service
-from lab.views import CampaignView, load_view
-from lab.web import plots
+from lab.web import campaign_page
 from lab.web.auth import SESSION_COOKIE, SESSION_MAX_AGE_S, Session, SessionSigner, store_of
 from lab.web.chemdraw import molecule_svg
 from lab.web.render import form_of, page, signed_in
+from lab.web.schemes import reaction_schemes
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "dbtl_login_csrf"
-TABLE_ROWS = 200
+QUEUE_ROWS = 50
+"""Proposals per page of the approval queue."""
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -103,53 +104,57 @@ def campaigns(request: Request) -> Response:
 
 
 @router.get("/campaigns/{name}", response_class=HTMLResponse)
-def campaign(request: Request, name: str) -> Response:
-    """One campaign: plots, experiments and the event log."""
+def campaign(
+    request: Request,
+    name: str,
+    number: Annotated[int, Query(alias="page", ge=0, le=10**6)] = 0,
+    before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+) -> Response:
+    """One campaign: plots, a page of experiments (``page``), the log (ids below ``before``)."""
     session = signed_in(request)
     if not isinstance(session, Session):
         return session
-    store = store_of(request)
-    with store.session() as db:
+    with store_of(request).session() as db:
         c = repo.get_campaign(db, name)
-        key = (c.id, pages.last_campaign_event_id(db, c.id or 0))  # changes with any change
         summary = summarize(db, c)
-        events = pages.recent_events(db, c.id or 0, TABLE_ROWS)
+        events = campaign_page.event_rows(db, c.id or 0, before)
+        table = campaign_page.experiment_rows(db, c.id or 0, number)
         cycle = repo.last_cycle(db, c.id or 0)
     results = (c.id, summary.completed, summary.counts.get("failed", 0), cycle, c.spec_hash)
-
-    def read() -> CampaignView:
-        with store.session() as db:
-            return load_view(db, name, with_events=False)
-
-    view = request.app.state.views.get(key, read)
-    drawn = request.app.state.plots.get(results, lambda: _plots(view))  # redrawn with results
-    context = {"summary": summary, "view": view, "events": events, "plots": drawn}
+    store = store_of(request)
+    drawn, current = request.app.state.plots.get_or_previous(
+        results, lambda: _plots(store, name, summary.completed)
+    )  # after new results the previous plots are shown while they are redrawn
+    context = {"summary": summary, "table": table, "events": events, "plots": drawn}
+    context["plots_current"] = current
+    context["events_page"] = campaign_page.EVENT_ROWS
     return page(request, "campaign.html", session, **context)
 
 
-def _plots(view: Any) -> dict[str, str | None]:
-    objectives = view.objectives
-    if not objectives:
-        return {}
-    first = objectives[0]
-    return {
-        "best": plots.best_so_far_svg(view.table, first),
-        "parameters": plots.parameters_svg(view.table, view.parameter_names, first),
-        "pareto": plots.pareto_svg(view.table, objectives),
-        "diagnostics": plots.diagnostics_svg(view.snapshots, view.table, first),
-    }
+def _plots(store: Datastore, name: str, completed: int) -> dict[str, Any]:
+    """Redrawn only when results change (the cache key above)."""
+    with store.session() as db:
+        sample = campaign_page.plot_sample(db, name, completed)
+    return campaign_page.draw(sample)
 
 
 @router.get("/proposals", response_class=HTMLResponse)
-def proposals(request: Request, campaign: str | None = None) -> Response:
-    """The approval queue, grouped by campaign and cycle."""
+def proposals(
+    request: Request,
+    campaign: str | None = None,
+    number: Annotated[int, Query(alias="page", ge=0, le=10**6)] = 0,
+) -> Response:
+    """The approval queue, grouped by campaign and cycle, :data:`QUEUE_ROWS` a page."""
     session = signed_in(request)
     if not isinstance(session, Session):
         return session
     store = store_of(request)
-    views = Reviewer(store, session.user.name).pending(campaign or None)
+    reviewer = Reviewer(store, session.user.name)
+    views, total = reviewer.pending_page(campaign or None, QUEUE_ROWS, number * QUEUE_ROWS)
     with store.session() as db:
-        specs = {v.campaign: summarize(db, repo.get_campaign(db, v.campaign)).spec for v in views}
+        specs = {
+            name: spec_or_none(repo.get_campaign(db, name)) for name in {v.campaign for v in views}
+        }
     cards = [_card(v, specs[v.campaign]) for v in views]
     groups = [
         (key, list(items))
@@ -157,7 +162,9 @@ def proposals(request: Request, campaign: str | None = None) -> Response:
             cards, key=lambda c: (c["view"].campaign, c["view"].experiment.cycle)
         )
     ]
-    return page(request, "proposals.html", session, groups=groups, campaign=campaign)
+    pager = {"page": number, "pages": max(1, -(-total // QUEUE_ROWS)), "total": total}
+    context: dict[str, Any] = {"groups": groups, "campaign": campaign, "pager": pager}
+    return page(request, "proposals.html", session, **context)
 
 
 def _card(view: ProposalView, spec: Any) -> dict[str, Any]:
@@ -165,7 +172,11 @@ def _card(view: ProposalView, spec: Any) -> dict[str, Any]:
         name: (smiles, molecule_svg(smiles))
         for name, smiles in molecules(spec, view.experiment.parameters).items()
     }
-    return {"view": view, "molecules": drawn}
+    return {
+        "view": view,
+        "molecules": drawn,
+        "schemes": reaction_schemes(spec, view.experiment.parameters),
+    }
 
 
 @router.get("/devices", response_class=HTMLResponse)

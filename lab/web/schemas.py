@@ -222,3 +222,48 @@ class Me(BaseModel):
 
     name: str
     role: str
+
+
+class AccountIn(BaseModel):
+    """A new account: the same rules as ``dbtl user add``.
+
+    Give an initial ``password``, or none: then the account gets no usable
+    password and the response carries an API token, shown once.
+    """
+
+    name: str = Field(min_length=1, max_length=64, description="letters, digits, . _ @ -")
+    role: Literal["viewer", "operator", "chemist", "admin"]
+    password: str | None = Field(default=None, min_length=1, max_length=1024)
+
+
+class AccountCreated(BaseModel):
+    """The account created, and its API token when no password was given (shown once)."""
+
+    account: AccountOut
+    token: str | None = None
+
+
+class TokenOut(BaseModel):
+    """A new API token of an account: shown once, only its hash is kept."""
+
+    name: str
+    token: str
+
+
+class AccountEventOut(BaseModel):
+    """One audited change to an account."""
+
+    id: int
+    account: str
+    kind: str
+    actor: str
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+class AccountEventPage(BaseModel):
+    """A page of account changes, newest first."""
+
+    items: list[AccountEventOut]
+    limit: int
+    offset: int

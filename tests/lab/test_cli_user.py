@@ -120,3 +120,29 @@ def test_cli_decisions_record_the_os_user_and_source(
         (me, "cli", me),
         ("A. Chemist", "cli", me),
     ]
+
+
+def test_account_changes_in_a_terminal_are_audited_with_the_os_user(
+    monkeypatch, capsys, tmp_path
+) -> None:
+    import io
+
+    from datastore import Datastore
+    from lab.accounts import account_history
+    from lab.cli_review import os_user
+    from tests.lab.test_cli import dbtl
+
+    db = f"sqlite:///{tmp_path / 'audit.db'}"
+    monkeypatch.setattr("sys.stdin", io.StringIO("a passphrase\n"))
+    code, out = dbtl(monkeypatch, capsys, "user", "add", "ana", "--role", "chemist",
+                     "--password-stdin", "--db", db)  # fmt: skip
+    assert code == 0, out
+    assert dbtl(monkeypatch, capsys, "user", "token", "ana", "--db", db)[0] == 0
+    assert dbtl(monkeypatch, capsys, "user", "disable", "ana", "--db", db)[0] == 0
+    history = account_history(Datastore(db), 10)
+    assert [(c.kind, c.actor, c.payload["source"]) for c in history] == [
+        ("disabled", os_user(), "cli"),
+        ("token_issued", os_user(), "cli"),
+        ("created", os_user(), "cli"),
+    ]
+    assert all("a passphrase" not in str(c.payload) for c in history)

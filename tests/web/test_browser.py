@@ -128,3 +128,33 @@ def test_a_chemist_approves_in_the_browser_while_the_loop_runs(
         ]
     assert e.status == "completed" and e.parameters["solvent"] == edited
     assert [(a.actor, a.payload["source"]) for a in approvals] == [("ana", "web")]
+
+
+def test_a_route_proposal_shows_its_reaction_scheme(examples: Path, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from lab.route_campaigns import load_route_campaign
+    from lab.runner import run_campaign, with_spec
+    from lab.spec import ApprovalSpec
+
+    db = f"sqlite:///{tmp_path / 'route.db'}"
+    store = Datastore(db)
+    loaded, _ = load_route_campaign(store, examples / "route_campaign.yaml", "ci", budget=2)
+    run_campaign(store, with_spec(loaded, approval=ApprovalSpec(policy="chemist")), wait=False)
+    add_user(store, "ana", "chemist", "pw for ana")
+    with serving(db) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+        )
+        try:
+            page = browser.new_context().new_page()
+            sign_in(page, url, "ana")
+            page.goto(f"{url}/proposals")
+            card = page.wait_for_selector("article.proposal")
+            schemes = card.query_selector_all("figure.scheme")
+            assert schemes and all(s.query_selector("svg path") for s in schemes)
+            assert ">>" in (schemes[0].get_attribute("data-reaction") or "")
+            assert page.query_selector("figure.scheme script") is None
+            page.screenshot(path=str(tmp_path / "scheme.png"), full_page=True)
+        finally:
+            browser.close()

@@ -1,0 +1,276 @@
+"""Downloads of the experiments table: CSV streamed, Parquet in batches (no ORM, no pandas).
+
+For downloads over HTTP: the first page's text is ready as soon as its rows
+are read, and memory holds one page. Each page is two Core queries (the
+experiments by keyset on their number, JSON columns read as text; then their
+measurements). Columns and values are those of
+:func:`datastore.exports.write_experiments` (``docs/exports.md``) without
+``number``: ``id``, ``cycle``, ``status``, the parameters, each measurement
+(followed by the planner's prediction when the outcome names are given),
+then ``error``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy import Text, cast
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
+
+from datastore.exports import FIXED_COLUMNS
+from datastore.models import Campaign, Experiment, Measurement
+from datastore.stream import PAGE_ROWS
+
+_ROW = (
+    col(Experiment.id),
+    col(Experiment.number),
+    col(Experiment.cycle),
+    col(Experiment.status),
+    cast(col(Experiment.parameters), Text),
+    cast(col(Experiment.predicted), Text),
+    col(Experiment.error),
+)
+
+
+def experiment_csv_chunks(
+    session: Session,
+    campaign: Campaign,
+    measurement_names: list[str] | None,
+    page_rows: int = PAGE_ROWS,
+) -> Iterator[str]:
+    """Yield the campaign's experiments table as CSV text, one chunk per page of rows.
+
+    The parameter (and, without ``measurement_names``, measurement) columns
+    are those of the first page, as the file export takes them.
+    """
+    for header, rows in cell_pages(session, campaign.id or 0, measurement_names, page_rows):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        if header:
+            writer.writerow(header)
+        writer.writerows(rows)
+        yield buffer.getvalue()
+
+
+def write_experiment_parquet(
+    session: Session,
+    campaign: Campaign,
+    measurement_names: list[str] | None,
+    path: Path,
+    page_rows: int = PAGE_ROWS,
+) -> int:
+    """Write the experiments table (as :func:`experiment_csv_chunks`) to a Parquet file.
+
+    One row group per page, built with pyarrow from the page's columns; the
+    types are the first page's (a column empty there is a float, or text for
+    ``error`` and statuses). Returns the number of rows written.
+    """
+    writer: pq.ParquetWriter | None = None
+    schema: pa.Schema | None = None
+    count = 0
+    try:
+        for header, rows in cell_pages(session, campaign.id or 0, measurement_names, page_rows):
+            if schema is None:
+                schema = _schema(header, rows)
+                writer = pq.ParquetWriter(path, schema)
+            columns: list[Any] = list(zip(*rows, strict=True)) or [[] for _ in schema]
+            arrays = [pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)]
+            assert writer is not None
+            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+            count += len(rows)
+    finally:
+        if writer is not None:
+            writer.close()
+    return count
+
+
+def _schema(header: list[str], rows: list[list[Any]]) -> pa.Schema:
+    fields = []
+    for index, name in enumerate(header):
+        values = [row[index] for row in rows]
+        try:
+            kind = pa.array(values).type
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed: kept as text
+            kind = pa.string()
+        if pa.types.is_null(kind):
+            text = name in ("error", "status") or name.endswith("_status")
+            kind = pa.string() if text else pa.float64()
+        fields.append(pa.field(name, kind))
+    return pa.schema(fields)
+
+
+def cell_pages(
+    session: Session, campaign_id: int, measurement_names: list[str] | None, page_rows: int
+) -> Iterator[tuple[list[str], list[list[Any]]]]:
+    """(header on the first page only, rows of cells) a page at a time; ``None`` is empty.
+
+    With the outcome names known, measurements are columns of one query per
+    page; otherwise every measurement found on the first page is a column. An
+    empty campaign yields one empty page with the file export's header.
+    """
+    if measurement_names is None:
+        yield from _pages_in_python(session, campaign_id, page_rows)
+        return
+    names = measurement_names
+    layout = _Layout(_parameter_names(session, campaign_id, page_rows), names, True)
+    query = _flat_query(campaign_id, names, page_rows)
+    last, first = 0, True
+    while True:
+        rows = session.execute(query.where(col(Experiment.number) > last)).all()
+        if first or rows:
+            header = layout.header() if rows else ["id", "cycle", "status", *names, "error"]
+            yield (header if first else []), [layout.flat_cells(row) for row in rows]
+        first = False
+        if len(rows) < page_rows:
+            return
+        last = int(rows[-1][0])
+
+
+def _parameter_names(session: Session, campaign_id: int, page_rows: int) -> list[str]:
+    """Parameter names of the first page of experiments, in first-seen order."""
+    query = (
+        sa_select(cast(col(Experiment.parameters), Text))
+        .where(col(Experiment.campaign_id) == campaign_id)
+        .order_by(col(Experiment.number))
+        .limit(page_rows)
+    )
+    return list(dict.fromkeys(k for (text,) in session.execute(query) for k in _json(text)))
+
+
+def _flat_query(campaign_id: int, names: list[str], page_rows: int) -> Any:
+    """One row per experiment: number, id, cycle, status, JSON, each measurement, error.
+
+    Parameters and predictions come as JSON text, decoded in Python (SQLite
+    prints a number it extracts from JSON with 15 significant digits); each
+    measurement of ``names`` is a column of its own (a subquery on its
+    unique index).
+    """
+    m = Measurement.__table__  # type: ignore[attr-defined]
+    columns: list[Any] = [*_ROW[:4], cast(col(Experiment.parameters), Text)]
+    columns.append(cast(col(Experiment.predicted), Text))
+    for name in names:
+        value = sa_select(m.c.value).where(m.c.experiment_id == Experiment.id, m.c.name == name)
+        columns.append(value.scalar_subquery())
+    columns.append(col(Experiment.error))
+    return (
+        sa_select(*columns)
+        .where(col(Experiment.campaign_id) == campaign_id)
+        .order_by(col(Experiment.number))
+        .limit(page_rows)
+    )
+
+
+def _pages_in_python(
+    session: Session, campaign_id: int, page_rows: int
+) -> Iterator[tuple[list[str], list[list[Any]]]]:
+    """The pages when the outcome names are unknown: every measurement found, as columns."""
+    layout: _Layout | None = None
+    for rows, measured in _pages(session, campaign_id, page_rows):
+        header: list[str] = []
+        if layout is None:
+            layout = _Layout.of(rows, measured, None)
+            header = layout.header()
+        yield header, [layout.cells(row, measured.get(row[0], {})) for row in rows]
+    if layout is None:
+        yield ["id", *FIXED_COLUMNS[2:], "error"], []  # as the file export
+
+
+def _pages(
+    session: Session, campaign_id: int, page_rows: int
+) -> Iterator[tuple[list[tuple[Any, ...]], dict[int, dict[str, float]]]]:
+    """(experiment rows with parsed JSON, {id: {name: value}}) a page at a time."""
+    last = 0
+    while True:
+        query = (
+            sa_select(*_ROW)
+            .where(col(Experiment.campaign_id) == campaign_id)
+            .where(col(Experiment.number) > last)
+            .order_by(col(Experiment.number))
+            .limit(page_rows)
+        )
+        raw = session.execute(query).all()
+        if not raw:
+            return
+        last = int(raw[-1][1])
+        rows = [(*r[:4], _json(r[4]) or {}, _json(r[5]) or {}, r[6]) for r in raw]
+        yield rows, _measurements(session, [int(r[0]) for r in raw])
+
+
+def _json(text: Any) -> Any:
+    if text is None or isinstance(text, dict):  # some drivers decode JSON themselves
+        return text
+    return json.loads(text)
+
+
+def _measurements(session: Session, ids: list[int]) -> dict[int, dict[str, float]]:
+    out: dict[int, dict[str, float]] = {}
+    query = sa_select(
+        col(Measurement.experiment_id), col(Measurement.name), col(Measurement.value)
+    ).where(col(Measurement.experiment_id).in_(ids))
+    for experiment_id, name, value in session.execute(query):
+        out.setdefault(int(experiment_id), {})[name] = value
+    return out
+
+
+class _Layout:
+    """The columns of the table, fixed by its first page."""
+
+    def __init__(self, parameters: list[str], names: list[str], predictions: bool) -> None:
+        self.parameters, self.names, self.predictions = parameters, names, predictions
+
+    @classmethod
+    def of(
+        cls,
+        rows: list[tuple[Any, ...]],
+        measured: dict[int, dict[str, float]],
+        names: list[str] | None,
+    ) -> _Layout:
+        parameters = list(dict.fromkeys(k for row in rows for k in row[4]))
+        if names is not None:
+            return cls(parameters, names, True)
+        found = dict.fromkeys(n for row in rows for n in measured.get(row[0], {}))
+        return cls(parameters, list(found), False)
+
+    def header(self) -> list[str]:
+        outcomes = [
+            c
+            for n in self.names
+            for c in ((n, f"{n}_predicted_mean", f"{n}_predicted_sd") if self.predictions else (n,))
+        ]
+        return ["id", "cycle", "status", *self.parameters, *outcomes, "error"]
+
+    def cells(self, row: tuple[Any, ...], measured: dict[str, float]) -> list[Any]:
+        identity, _number, cycle, status, parameters, predicted, error = row
+        cells = [identity, cycle, status, *(_cell(parameters.get(p)) for p in self.parameters)]
+        for name in self.names:
+            cells.append(_cell(measured.get(name)))
+            if self.predictions:
+                guess = predicted.get(name) or {}
+                cells += [_cell(guess.get("mean")), _cell(guess.get("sd"))]
+        cells.append(_cell(error))
+        return cells
+
+    def flat_cells(self, row: Any) -> list[Any]:
+        """Cells of a row of :func:`_flat_query` (number first, which the table leaves out)."""
+        parameters, predicted = _json(row[4]) or {}, _json(row[5]) or {}
+        cells = [row[1], row[2], row[3], *(_cell(parameters.get(p)) for p in self.parameters)]
+        for index, name in enumerate(self.names):
+            guess = predicted.get(name) or {}
+            cells += [_cell(row[6 + index]), _cell(guess.get("mean")), _cell(guess.get("sd"))]
+        cells.append(_cell(row[-1]))
+        return cells
+
+
+def _cell(value: Any) -> Any:
+    """A value as the table holds it: missing (or NaN) as ``None`` (empty in CSV)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return value
