@@ -1,8 +1,9 @@
 """Registry of device drivers: what a factory receives and how it is registered.
 
-A driver factory is registered for a ``(kind, driver)`` pair and receives the
-device's spec and a :class:`BuildContext`; it returns the frontend with its
-backend attached. Modules that define drivers (:mod:`lab.devices` for the
+A driver factory is registered for a ``(kind, driver)`` pair with the settings
+model of the driver (see :mod:`lab.driver_catalog`) and receives the device's
+spec, its validated settings and a :class:`BuildContext`; it returns the
+frontend with its backend attached. Modules that define drivers (:mod:`lab.devices` for the
 simulated ones, :mod:`lab.instrument_drivers`, :mod:`lab.devices_route`,
 :mod:`lab.devices_pathway`) import this module, never each other.
 """
@@ -16,6 +17,8 @@ from typing import TypeVar
 from drivers.base import Device
 from drivers.clock import Clock
 from drivers.errors import DeviceError
+from drivers.settings import DriverSettings
+from lab.driver_catalog import DriverEntry, add_driver, driver_entries, drivers_of, find_driver
 from lab.labspec import DeviceSpec, LabSpec
 from simulators.flow_reactor import SimulatedFlowReactor
 from simulators.plate_world import PlateWorld
@@ -82,25 +85,41 @@ def simulated_world(lab: LabSpec, clock: Clock) -> SimulatedFlowReactor:
     )
 
 
-DeviceFactory = Callable[[DeviceSpec, BuildContext], Device]
-_FACTORIES: dict[tuple[str, str], DeviceFactory] = {}
+S = TypeVar("S", bound=DriverSettings)
+DeviceFactory = Callable[[DeviceSpec, S, BuildContext], Device]
+"""Builds a device from its lab-file entry, its driver's validated settings and the context."""
 
 
-def register_driver(kind: str, driver: str) -> Callable[[DeviceFactory], DeviceFactory]:
+def register_driver(
+    kind: str,
+    driver: str,
+    settings: type[S],
+    *,
+    sections: tuple[str, ...] = (),
+    virtual_time: bool = False,
+    reads_simulated_plates: bool = False,
+) -> Callable[[DeviceFactory[S]], DeviceFactory[S]]:
     """Decorator: register the factory building ``kind`` devices with ``driver``.
+
+    Args:
+        kind: The device kind.
+        driver: The driver's name in lab files.
+        settings: The model validating the device entry's driver keys; the
+            factory receives the validated instance.
+        sections: Lab-file sections the driver needs (see :class:`DriverEntry`).
+        virtual_time: The device never waits on real time.
+        reads_simulated_plates: A plate reader reading the simulated plates.
 
     Raises:
         ValueError: Another factory already builds that ``(kind, driver)``.
     """
 
-    def decorate(factory: DeviceFactory) -> DeviceFactory:
-        existing = _FACTORIES.get((kind, driver))
-        if existing is not None and existing is not factory:
-            raise ValueError(
-                f"driver {driver!r} of {kind!r} devices is registered twice "
-                f"({existing.__module__} and {factory.__module__})"
+    def decorate(factory: DeviceFactory[S]) -> DeviceFactory[S]:
+        add_driver(
+            DriverEntry(
+                kind, driver, settings, factory, sections, virtual_time, reads_simulated_plates
             )
-        _FACTORIES[(kind, driver)] = factory
+        )
         return factory
 
     return decorate
@@ -108,7 +127,23 @@ def register_driver(kind: str, driver: str) -> Callable[[DeviceFactory], DeviceF
 
 def known_drivers() -> list[tuple[str, str]]:
     """Return every registered ``(kind, driver)`` pair."""
-    return sorted(_FACTORIES)
+    return [(e.kind, e.driver) for e in driver_entries()]
+
+
+def driver_of(spec: DeviceSpec) -> DriverEntry:
+    """The catalog entry of ``spec``'s driver.
+
+    Raises:
+        DeviceError: No factory is registered for the device's kind and driver.
+    """
+    entry = find_driver(spec.kind, spec.driver)
+    if entry is None:
+        raise DeviceError(
+            spec.name,
+            f"no driver {spec.driver!r} for a {spec.kind}; "
+            f"available: {', '.join(drivers_of(spec.kind)) or 'none'}",
+        )
+    return entry
 
 
 @dataclass

@@ -6,6 +6,7 @@ Importing this module registers the factory (see :func:`lab.device_registry.regi
 from __future__ import annotations
 
 from drivers.base import Device
+from drivers.settings import NoSettings
 from drivers.station import Station
 from lab.device_registry import BuildContext, register_driver
 from lab.labspec import DeviceSpec
@@ -16,7 +17,7 @@ ROUTE_WORLD_NOISE_RELATIVE_SD = 0.03
 """Noise of each observed step yield on the shipped route bench."""
 
 
-@register_driver("station", "route_world")
-def _route_world(spec: DeviceSpec, context: BuildContext) -> Device:
+@register_driver("station", "route_world", NoSettings)
+def _route_world(spec: DeviceSpec, settings: NoSettings, context: BuildContext) -> Device:
     world = RouteWorld(seed=0, noise_relative_sd=ROUTE_WORLD_NOISE_RELATIVE_SD)
     return Station(spec.name, RouteWorldStation(spec.name, world))

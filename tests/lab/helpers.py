@@ -99,8 +99,9 @@ def suzuki_campaign(
 
 def suzuki_truth(loaded: LoadedCampaign, design: dict) -> float:
     """The table's yield for a design, looked up from the campaign's SMILES (not the reader's)."""
-    spec = loaded.lab.device("reader").yield_table
-    assert spec is not None
+    from simulators.yield_reader import TableYieldSettings
+
+    spec = loaded.lab.device("reader").settings_as(TableYieldSettings).yield_table
     smiles = {p.name: p.choices for p in loaded.spec.parameters}  # molecule parameters
     conditions = {column: smiles[p][design[p]] for p, column in SUZUKI_COLUMNS.items()}
     return _table(spec).truth(conditions)

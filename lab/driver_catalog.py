@@ -1,0 +1,89 @@
+"""The catalog of drivers: what each ``(kind, driver)`` pair takes from a lab file and builds.
+
+An entry pairs a driver's settings model (declared next to the driver, see
+:mod:`drivers.settings`) with the factory that builds the device from the
+validated settings, and with what the rest of the lab needs to know about
+the driver (the lab-file sections its simulated world needs, whether it runs
+on virtual time). :func:`lab.device_registry.register_driver` adds entries;
+the lab-file schema (:mod:`lab.labspec`) looks them up to validate each
+device's keys. This module imports neither, so both can use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from drivers.base import Device
+from drivers.settings import DriverSettings
+
+
+@dataclass(frozen=True)
+class DriverEntry:
+    """One driver of one kind of device.
+
+    Attributes:
+        kind: The device kind (``pump``, ``heater``...).
+        driver: The driver's name as lab files write it.
+        settings: The model validating the device entry's driver keys.
+        factory: Builds the frontend: ``factory(spec, settings, context)``.
+        sections: Lab-file sections the driver needs (``simulation``,
+            ``biofoundry``): the simulated world it runs in.
+        virtual_time: The device never waits on real time (a simulated
+            device, a replayed table): a lab of only such devices runs on a
+            simulated clock.
+        reads_simulated_plates: A plate reader that reads what the lab's
+            robots pipette on the simulated plates (so a real robot's runs
+            are mirrored there too).
+    """
+
+    kind: str
+    driver: str
+    settings: type[DriverSettings]
+    factory: Callable[..., Device]
+    sections: tuple[str, ...] = ()
+    virtual_time: bool = False
+    reads_simulated_plates: bool = False
+
+    def keys(self) -> list[str]:
+        """The settings keys this driver takes, sorted."""
+        return sorted(self.settings.model_fields)
+
+
+_ENTRIES: dict[tuple[str, str], DriverEntry] = {}
+
+
+def add_driver(entry: DriverEntry) -> DriverEntry:
+    """Add ``entry`` to the catalog (registering the same factory again is a no-op).
+
+    Raises:
+        ValueError: Another factory already builds that ``(kind, driver)``.
+    """
+    existing = _ENTRIES.get((entry.kind, entry.driver))
+    if existing is not None and existing.factory is not entry.factory:
+        raise ValueError(
+            f"driver {entry.driver!r} of {entry.kind!r} devices is registered twice "
+            f"({existing.factory.__module__} and {entry.factory.__module__})"
+        )
+    _ENTRIES[(entry.kind, entry.driver)] = entry
+    return entry
+
+
+def find_driver(kind: str, driver: str) -> DriverEntry | None:
+    """The entry of ``driver`` for ``kind`` devices, or ``None``."""
+    return _ENTRIES.get((kind, driver))
+
+
+def driver_entries() -> list[DriverEntry]:
+    """Every entry, by kind and driver."""
+    return [_ENTRIES[pair] for pair in sorted(_ENTRIES)]
+
+
+def drivers_of(kind: str) -> list[str]:
+    """The drivers registered for ``kind`` devices, sorted."""
+    return sorted(driver for k, driver in _ENTRIES if k == kind)
+
+
+def drivers_taking(key: str) -> list[DriverEntry]:
+    """The entries whose settings take ``key`` (to say where a misplaced key belongs)."""
+    return [e for e in driver_entries() if key in e.settings.model_fields]
