@@ -1,11 +1,12 @@
 """Registry of device drivers: what a factory receives and how it is registered.
 
 A driver factory is registered for a ``(kind, driver)`` pair with the settings
-model of the driver (see :mod:`lab.driver_catalog`) and receives the device's
-spec, its validated settings and a :class:`BuildContext`; it returns the
-frontend with its backend attached. Modules that define drivers (:mod:`lab.devices` for the
-simulated ones, :mod:`lab.instrument_drivers`, :mod:`lab.devices_route`,
-:mod:`lab.devices_pathway`) import this module, never each other.
+model of the driver (:func:`lab.driver_catalog.register_driver`) and receives
+the device's spec, its validated settings and a :class:`BuildContext`; it
+returns the frontend with its backend attached. The modules that define
+drivers (:mod:`lab.simulated_drivers`, :mod:`lab.instrument_drivers`,
+:mod:`lab.devices_route`, :mod:`lab.devices_pathway`) use this module's types
+in annotations only, and never import each other.
 """
 
 from __future__ import annotations
@@ -17,14 +18,28 @@ from typing import TypeVar
 from drivers.base import Device
 from drivers.clock import Clock
 from drivers.errors import DeviceError
-from drivers.settings import DriverSettings
-from lab.driver_catalog import DriverEntry, add_driver, driver_entries, drivers_of, find_driver
+from lab.driver_catalog import (
+    DEFAULT_RUN_TIMEOUT_S,
+    DriverEntry,
+    driver_entries,
+    drivers_of,
+    find_driver,
+    register_driver,
+)
 from lab.labspec import DeviceSpec, LabSpec
 from simulators.flow_reactor import SimulatedFlowReactor
 from simulators.plate_world import PlateWorld
 
-DEFAULT_RUN_TIMEOUT_S = 4 * 3600.0
-"""How long a liquid-handler run may take unless its device says otherwise."""
+__all__ = [
+    "DEFAULT_RUN_TIMEOUT_S",
+    "BuildContext",
+    "DeviceFactory",
+    "DeviceSet",
+    "driver_of",
+    "known_drivers",
+    "register_driver",
+    "simulated_world",
+]
 
 D = TypeVar("D", bound=Device)
 
@@ -85,44 +100,9 @@ def simulated_world(lab: LabSpec, clock: Clock) -> SimulatedFlowReactor:
     )
 
 
-S = TypeVar("S", bound=DriverSettings)
-DeviceFactory = Callable[[DeviceSpec, S, BuildContext], Device]
-"""Builds a device from its lab-file entry, its driver's validated settings and the context."""
-
-
-def register_driver(
-    kind: str,
-    driver: str,
-    settings: type[S],
-    *,
-    sections: tuple[str, ...] = (),
-    virtual_time: bool = False,
-    reads_simulated_plates: bool = False,
-) -> Callable[[DeviceFactory[S]], DeviceFactory[S]]:
-    """Decorator: register the factory building ``kind`` devices with ``driver``.
-
-    Args:
-        kind: The device kind.
-        driver: The driver's name in lab files.
-        settings: The model validating the device entry's driver keys; the
-            factory receives the validated instance.
-        sections: Lab-file sections the driver needs (see :class:`DriverEntry`).
-        virtual_time: The device never waits on real time.
-        reads_simulated_plates: A plate reader reading the simulated plates.
-
-    Raises:
-        ValueError: Another factory already builds that ``(kind, driver)``.
-    """
-
-    def decorate(factory: DeviceFactory[S]) -> DeviceFactory[S]:
-        add_driver(
-            DriverEntry(
-                kind, driver, settings, factory, sections, virtual_time, reads_simulated_plates
-            )
-        )
-        return factory
-
-    return decorate
+DeviceFactory = Callable[..., Device]
+"""Builds a device from its lab-file entry, its driver's validated settings and the context
+(see :func:`lab.driver_catalog.register_driver`)."""
 
 
 def known_drivers() -> list[tuple[str, str]]:

@@ -6,10 +6,12 @@ A liquid handler (every program runs in the Opentrons simulator, and its
 command log sets up the bench), an incubator and a plate reader (Gen5 exports
 read back through allotropy) share one :class:`~simulators.pathway.biofoundry.Biofoundry`
 per lab, built from the lab file's ``biofoundry`` section. Importing this
-module registers the factories (see :func:`lab.device_registry.register_driver`).
+module registers the factories (see :func:`lab.driver_catalog.register_driver`).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from drivers.base import Device
 from drivers.errors import DeviceError
@@ -18,8 +20,7 @@ from drivers.liquid_handler import LiquidHandler
 from drivers.plate_reader import PlateReader
 from drivers.settings import NoSettings
 from drivers.station import Station
-from lab.device_registry import DEFAULT_RUN_TIMEOUT_S, BuildContext, register_driver
-from lab.labspec import DeviceSpec
+from lab.driver_catalog import DEFAULT_RUN_TIMEOUT_S, register_driver
 from planner.pathway.parts import PartsFileError
 from simulators.opentrons_sim import OpentronsSimulateBackend
 from simulators.pathway.biofoundry import (
@@ -29,6 +30,10 @@ from simulators.pathway.biofoundry import (
     SimulatedIncubator,
 )
 from simulators.pathway.station import PathwayStation
+
+if TYPE_CHECKING:
+    from lab.device_registry import BuildContext
+    from lab.labspec import DeviceSpec
 
 DRIVER = "simulated_biofoundry"
 

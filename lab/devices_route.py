@@ -1,17 +1,22 @@
 """The route world as a lab device: a ``station`` with driver ``route_world``.
 
-Importing this module registers the factory (see :func:`lab.device_registry.register_driver`).
+Importing this module registers the factory (see :func:`lab.driver_catalog.register_driver`).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from drivers.base import Device
 from drivers.settings import NoSettings
 from drivers.station import Station
-from lab.device_registry import BuildContext, register_driver
-from lab.labspec import DeviceSpec
+from lab.driver_catalog import register_driver
 from simulators.route_station import RouteWorldStation
 from simulators.route_world import RouteWorld
+
+if TYPE_CHECKING:
+    from lab.device_registry import BuildContext
+    from lab.labspec import DeviceSpec
 
 ROUTE_WORLD_NOISE_RELATIVE_SD = 0.03
 """Noise of each observed step yield on the shipped route bench."""

@@ -4,18 +4,31 @@ An entry pairs a driver's settings model (declared next to the driver, see
 :mod:`drivers.settings`) with the factory that builds the device from the
 validated settings, and with what the rest of the lab needs to know about
 the driver (the lab-file sections its simulated world needs, whether it runs
-on virtual time). :func:`lab.device_registry.register_driver` adds entries;
-the lab-file schema (:mod:`lab.labspec`) looks them up to validate each
-device's keys. This module imports neither, so both can use it.
+on virtual time). Driver modules add entries with :func:`register_driver`
+next to their factories; the lab-file schema (:mod:`lab.labspec`) looks them
+up to validate each device's keys, after importing the drivers dbtl ships
+(:mod:`lab.builtin_drivers`). Factories name the schema's and the builder's
+types in annotations only, so this module and the driver modules import
+neither at run time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 from drivers.base import Device
 from drivers.settings import DriverSettings
+
+if TYPE_CHECKING:
+    from lab.device_registry import BuildContext
+    from lab.labspec import DeviceSpec
+
+S = TypeVar("S", bound=DriverSettings)
+
+DEFAULT_RUN_TIMEOUT_S = 4 * 3600.0
+"""How long a liquid-handler run may take unless its device says otherwise."""
 
 
 @dataclass(frozen=True)
@@ -87,3 +100,44 @@ def drivers_of(kind: str) -> list[str]:
 def drivers_taking(key: str) -> list[DriverEntry]:
     """The entries whose settings take ``key`` (to say where a misplaced key belongs)."""
     return [e for e in driver_entries() if key in e.settings.model_fields]
+
+
+def register_driver(
+    kind: str,
+    driver: str,
+    settings: type[S],
+    *,
+    sections: tuple[str, ...] = (),
+    virtual_time: bool = False,
+    reads_simulated_plates: bool = False,
+) -> Callable[
+    [Callable[[DeviceSpec, S, BuildContext], Device]],
+    Callable[[DeviceSpec, S, BuildContext], Device],
+]:
+    """Decorator: register the factory building ``kind`` devices with ``driver``.
+
+    The factory receives the device's lab-file entry, its validated settings
+    (an instance of ``settings``) and the :class:`~lab.device_registry.BuildContext`.
+
+    Args:
+        kind: The device kind.
+        driver: The driver's name in lab files.
+        settings: The model validating the device entry's driver keys.
+        sections: Lab-file sections the driver needs (see :class:`DriverEntry`).
+        virtual_time: The device never waits on real time.
+        reads_simulated_plates: A plate reader reading the simulated plates.
+
+    Raises:
+        ValueError: Another factory already builds that ``(kind, driver)``.
+    """
+
+    def decorate(
+        factory: Callable[[DeviceSpec, S, BuildContext], Device],
+    ) -> Callable[[DeviceSpec, S, BuildContext], Device]:
+        entry = DriverEntry(
+            kind, driver, settings, factory, sections, virtual_time, reads_simulated_plates
+        )
+        add_driver(entry)
+        return factory
+
+    return decorate

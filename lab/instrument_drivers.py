@@ -5,10 +5,12 @@ backend, from the settings its driver declares next to its code
 (:class:`~drivers.new_era.NewEraSettings` and so on). Serial links open the
 device's ``port`` with ``serial.serial_for_url``, so a device path, a serial
 device server (``socket://``) and an emulator are interchangeable. Importing
-this module registers the factories (see :func:`lab.device_registry.register_driver`).
+this module registers the factories (see :func:`lab.driver_catalog.register_driver`).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from drivers import modbus_heater, new_era, vici
 from drivers.analyzer import Analyzer
@@ -22,8 +24,11 @@ from drivers.settings import SerialSettings
 from drivers.transport import RetryPolicy, SerialLink, serial_port
 from drivers.valve import Valve
 from drivers.vici import ViciSettings
-from lab.device_registry import BuildContext, register_driver
-from lab.labspec import DeviceSpec
+from lab.driver_catalog import register_driver
+
+if TYPE_CHECKING:
+    from lab.device_registry import BuildContext
+    from lab.labspec import DeviceSpec
 
 DEFAULT_MIN_TEMPERATURE_C = -20.0
 

@@ -40,6 +40,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails
 
 from drivers.settings import DriverSettings, LinkedDevice, NoSettings
+from lab.builtin_drivers import SHIPPED
 from lab.driver_catalog import drivers_of, find_driver
 from lab.driver_keys import (
     describe,
@@ -279,6 +280,9 @@ class SimulationSpec(BaseModel):
         default=120.0, gt=0, description="emulated HPLC: injection to report"
     )
 
+
+DRIVER_MODULES = SHIPPED
+"""The modules whose drivers every lab is validated against (imported with this schema)."""
 
 SECTION_HINTS = {"biofoundry": " (parts_file, genes)"}
 """What a section needs at least, for the message naming a missing one."""

@@ -131,3 +131,15 @@ def run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str]:  # type: ignore
         code = int(exc.code or 0)
     captured = capsys.readouterr()
     return code, captured.out + captured.err
+
+
+def swap_factory(monkeypatch, kind: str, driver: str, factory) -> None:  # type: ignore[no-untyped-def]
+    """Build ``kind`` devices of ``driver`` with ``factory(spec, settings, context)`` (one test)."""
+    import dataclasses
+
+    from lab import driver_catalog
+
+    entry = driver_catalog.find_driver(kind, driver)
+    assert entry is not None
+    replaced = dataclasses.replace(entry, factory=factory)
+    monkeypatch.setitem(driver_catalog._ENTRIES, (kind, driver), replaced)
