@@ -58,5 +58,5 @@ def test_registries_refuse_a_second_registration_under_one_name() -> None:
         handles("wait")(lambda step, context: None)
     with pytest.raises(ValueError, match="strategy 'random' is registered twice"):
         register("random")(lambda **options: None)  # type: ignore[arg-type, return-value]
-    with pytest.raises(ValueError, match="driver 'simulated' of 'pump' devices is registered twice"):
+    with pytest.raises(ValueError, match="driver 'simulated' of 'pump' devices is registered"):
         register_driver("pump", "simulated", NoSettings)(lambda spec, settings, context: None)
