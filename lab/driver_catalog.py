@@ -48,6 +48,8 @@ class DriverEntry:
         reads_simulated_plates: A plate reader that reads what the lab's
             robots pipette on the simulated plates (so a real robot's runs
             are mirrored there too).
+        reports_composition_only: A plate reader that reports each well's
+            composition (``<species>_mol_l``, ``volume_ul``) and nothing else.
     """
 
     kind: str
@@ -57,6 +59,7 @@ class DriverEntry:
     sections: tuple[str, ...] = ()
     virtual_time: bool = False
     reads_simulated_plates: bool = False
+    reports_composition_only: bool = False
 
     def keys(self) -> list[str]:
         """The settings keys this driver takes, sorted."""
@@ -110,6 +113,7 @@ def register_driver(
     sections: tuple[str, ...] = (),
     virtual_time: bool = False,
     reads_simulated_plates: bool = False,
+    reports_composition_only: bool = False,
 ) -> Callable[
     [Callable[[DeviceSpec, S, BuildContext], Device]],
     Callable[[DeviceSpec, S, BuildContext], Device],
@@ -126,6 +130,7 @@ def register_driver(
         sections: Lab-file sections the driver needs (see :class:`DriverEntry`).
         virtual_time: The device never waits on real time.
         reads_simulated_plates: A plate reader reading the simulated plates.
+        reports_composition_only: A plate reader reporting compositions only.
 
     Raises:
         ValueError: Another factory already builds that ``(kind, driver)``.
@@ -135,7 +140,14 @@ def register_driver(
         factory: Callable[[DeviceSpec, S, BuildContext], Device],
     ) -> Callable[[DeviceSpec, S, BuildContext], Device]:
         entry = DriverEntry(
-            kind, driver, settings, factory, sections, virtual_time, reads_simulated_plates
+            kind,
+            driver,
+            settings,
+            factory,
+            sections,
+            virtual_time,
+            reads_simulated_plates,
+            reports_composition_only,
         )
         add_driver(entry)
         return factory

@@ -101,7 +101,13 @@ def _reads_simulated_plates(lab: LabSpec) -> bool:
     return any(entry is not None and entry.reads_simulated_plates for entry in entries)
 
 
-@register_driver("plate_reader", "simulated_composition", NoSettings, reads_simulated_plates=True)
+@register_driver(
+    "plate_reader",
+    "simulated_composition",
+    NoSettings,
+    reads_simulated_plates=True,
+    reports_composition_only=True,
+)
 def _composition_reader(spec: DeviceSpec, settings: NoSettings, context: BuildContext) -> Device:
     return PlateReader(spec.name, CompositionReader(context.plates()))
 
