@@ -177,3 +177,13 @@ def test_the_readme_documents_exactly_the_keys_of_each_drivers_model() -> None:
     for entry in driver_catalog.driver_entries():
         for key in entry.settings.model_fields:
             assert f"| {entry.kind} | `{entry.driver}` | `{key}` |" in documented
+
+
+def test_a_robot_on_the_http_api_needs_its_url_before_anything_is_built(tmp_path: Path) -> None:
+    text = (EXAMPLES / "labs" / "ot2_hte.yaml").read_text()
+    http = text.replace("driver: opentrons_simulate", "driver: opentrons_http")
+    message = refusal(tmp_path, http)
+    assert (
+        "devices[0].url: liquid_handler 'ot2' (driver opentrons_http) needs 'url': the robot's "
+        "HTTP API: http://<robot-ip>:31950"
+    ) in message
