@@ -37,11 +37,15 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from drivers.analyzer import AnalyzerBackend, RawRecord
 from drivers.base import DeviceIdentity
 from drivers.clock import Clock
 from drivers.errors import DeviceProtocolError, DeviceTimeoutError, DeviceUnreachableError
+from drivers.settings import DriverSettings, LinkedDevice
 
 log = logging.getLogger(__name__)
 
@@ -317,3 +321,70 @@ def _names_injection(path: Path, injection: str) -> bool:
 def _names_some_injection(path: Path) -> bool:
     """Whether a report file names an injection id (``..._inj-<id>``)."""
     return "_inj-" in path.stem
+
+
+# ------------------------------------------------------------- lab-file settings
+class InjectorSettings(BaseModel):
+    """The valve whose switch injects a sample into the HPLC (its contact closure)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    valve: str = Field(description="the name of the valve device")
+    inject_position: int = Field(ge=1, description="the valve position that injects")
+    load_position: int = Field(ge=1, description="the valve position that loads the loop")
+    hold_s: float = Field(default=5.0, ge=0, description="time in the inject position, s")
+
+    @model_validator(mode="after")
+    def _check(self) -> InjectorSettings:
+        if self.inject_position == self.load_position:
+            raise ValueError("inject_position and load_position must differ")
+        return self
+
+
+class HplcFolderSettings(DriverSettings):
+    """An HPLC read through its data system's export folder, with its calibration."""
+
+    results_dir: Path = Field(
+        description="the folder the data system exports reports to (relative to the lab file)"
+    )
+    response_factors_mol_l_per_area: dict[str, float] = Field(
+        description="the calibration, mol/L per area unit, per peak"
+    )
+    report_pattern: str = Field(default="*.csv", description="file names of the reports")
+    result_timeout_s: float = Field(
+        default=1800.0, gt=0, description="longest wait from injection to report, s"
+    )
+    injector: InjectorSettings | None = Field(
+        default=None, description="the valve that injects; without it, injection is manual"
+    )
+
+    @field_validator("response_factors_mol_l_per_area")
+    @classmethod
+    def _factors(cls, factors: dict[str, float]) -> dict[str, float]:
+        bad = sorted(k for k, v in factors.items() if not v > 0)
+        if bad:
+            raise ValueError(f"response factors must be > 0; check {', '.join(bad)}")
+        if not factors:
+            raise ValueError("give a response factor for at least one peak")
+        return factors
+
+    def where(self) -> str | None:
+        """The results folder."""
+        return str(self.results_dir)
+
+    def resolved(self, base_dir: Path) -> Self:
+        """The settings with a relative ``results_dir`` resolved in ``base_dir``."""
+        if self.results_dir.is_absolute():
+            return self
+        return self.model_copy(update={"results_dir": (base_dir / self.results_dir).resolve()})
+
+    def paths(self) -> dict[str, Path]:
+        """The results folder."""
+        return {"results_dir": self.results_dir}
+
+    def linked_devices(self) -> tuple[LinkedDevice, ...]:
+        """The injection valve, if any."""
+        if self.injector is None:
+            return ()
+        highest = max(self.injector.inject_position, self.injector.load_position)
+        return (LinkedDevice("injector.valve", self.injector.valve, "valve", highest),)

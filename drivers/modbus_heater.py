@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pymodbus.framer import FramerBase, FramerRTU, FramerSocket
 from pymodbus.pdu import DecodePDU, ExceptionResponse, ModbusPDU
 from pymodbus.pdu.register_message import (
@@ -34,6 +36,7 @@ from drivers.errors import (
     DeviceProtocolError,
 )
 from drivers.heater import HeaterBackend
+from drivers.settings import SerialSettings, address_problem
 from drivers.transport import SerialLink
 
 BAUDRATE = 9600
@@ -275,3 +278,73 @@ class ModbusHeaterBackend(HeaterBackend):
             error = DeviceOutOfRangeError if code == 3 else DeviceCommandError
             raise error(self.name, label, f"exception {code}", EXCEPTIONS.get(code, "unknown"))
         return pdu
+
+
+# ------------------------------------------------------------- lab-file settings
+class RegisterSettings(BaseModel):
+    """One Modbus register in a lab file: its table and 0-based protocol address."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    table: Literal["holding", "input"] = "holding"
+    address: int = Field(ge=0, le=65535, description="0-based protocol address")
+
+    def register(self) -> Register:
+        """The driver's register."""
+        return Register(Table(self.table), self.address)
+
+
+class RegisterMapSettings(BaseModel):
+    """How a Modbus temperature controller keeps its temperatures (the ``modbus`` section).
+
+    The defaults follow the Eurotherm 2000/3000-series map: process value in
+    holding register 1, target setpoint in holding register 2, tenths of a °C.
+    ``framing`` defaults to ``tcp`` on ``socket://`` ports and ``rtu`` otherwise.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    framing: Literal["rtu", "tcp"] | None = None
+    process_value: RegisterSettings = RegisterSettings(address=1)
+    setpoint: RegisterSettings = RegisterSettings(address=2)
+    scale: float = Field(default=10.0, gt=0, description="register value per °C")
+    signed: bool = True
+
+    @model_validator(mode="after")
+    def _check(self) -> RegisterMapSettings:
+        if self.setpoint.table != "holding":
+            raise ValueError("setpoint must be a holding register (it is written)")
+        return self
+
+    def register_map(self) -> RegisterMap:
+        """The driver's register map."""
+        return RegisterMap(
+            self.process_value.register(), self.setpoint.register(), self.scale, self.signed
+        )
+
+
+class ModbusHeaterSettings(SerialSettings):
+    """A Modbus temperature controller's entry in a lab file: line, unit id, register map."""
+
+    address: int = Field(description="its unit id, 1-247")
+    modbus: RegisterMapSettings | None = Field(
+        default=None, description="framing and register map (Eurotherm 2000/3000 by default)"
+    )
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, address: int) -> int:
+        problem = address_problem(address, 1, 247)
+        if problem:
+            raise ValueError(problem)
+        return address
+
+    def framing(self) -> Framing:
+        """As configured, else ``tcp`` on ``socket://`` ports, else ``rtu``."""
+        if self.modbus is not None and self.modbus.framing is not None:
+            return Framing(self.modbus.framing)
+        return Framing.TCP if self.port.startswith("socket://") else Framing.RTU
+
+    def register_map(self) -> RegisterMap:
+        """The register map of the ``modbus`` section (the defaults without one)."""
+        return (self.modbus or RegisterMapSettings()).register_map()

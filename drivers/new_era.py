@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
+from pydantic import Field, field_validator
+
 from drivers.base import DeviceIdentity
 from drivers.errors import (
     DeviceAlarmError,
@@ -33,6 +35,7 @@ from drivers.errors import (
     DeviceProtocolError,
 )
 from drivers.pump import PumpBackend
+from drivers.settings import DriverLimits, SerialSettings, address_problem
 from drivers.transport import MAX_REPLY_BYTES, SerialLink
 
 V = TypeVar("V")
@@ -402,3 +405,22 @@ class NewEraPumpBackend(PumpBackend):
             return parse(data)
         except ValueError as exc:
             raise DeviceProtocolError(self.name, f"unexpected answer to {label}: {exc}") from exc
+
+
+class NewEraSettings(SerialSettings):
+    """A New Era pump's entry in a lab file: its line, its address and the syringe mounted."""
+
+    address: int = Field(description="its network address, 0-99 (0 unless changed on the pump)")
+    syringe_diameter_mm: float = Field(gt=0, description="the syringe's inside diameter, mm")
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, address: int) -> int:
+        problem = address_problem(address, 0, MAX_ADDRESS)
+        if problem:
+            raise ValueError(problem)
+        return address
+
+    def limits(self) -> DriverLimits:
+        """The fastest rate the pump pushes through its syringe."""
+        return DriverLimits(max_flow_rate_ml_min=rate_range_ml_min(self.syringe_diameter_mm)[1])

@@ -26,6 +26,7 @@ from pathlib import PurePath
 from typing import Any
 
 import httpx
+from pydantic import Field
 
 from drivers.base import DeviceIdentity
 from drivers.clock import Clock, SystemClock
@@ -37,6 +38,7 @@ from drivers.liquid_handler import (
     RobotProgram,
     RunReport,
 )
+from drivers.settings import DriverSettings
 
 API_VERSION_HEADER = "Opentrons-Version"
 COMMANDS_PAGE = 200
@@ -301,4 +303,15 @@ def _command(data: dict[str, Any]) -> RobotCommand:
         params=data.get("params") or {},
         result=data.get("result"),
         error=_error_line(error) if error else None,
+    )
+
+
+class OpentronsHttpSettings(DriverSettings):
+    """A robot on the Opentrons HTTP API: its address and how long each request may take."""
+
+    url: str = Field(
+        pattern=r"^https?://", description="the robot's HTTP API: http://<robot-ip>:31950"
+    )
+    timeout_s: float = Field(
+        default=2.0, gt=0, description="deadline for each request, s (at least 5 s is used)"
     )

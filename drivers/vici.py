@@ -21,8 +21,11 @@ import time
 from collections.abc import Callable
 from enum import StrEnum
 
+from pydantic import Field, field_validator
+
 from drivers.base import DeviceIdentity
 from drivers.errors import DeviceProtocolError, DeviceTimeoutError
+from drivers.settings import SerialSettings, address_problem
 from drivers.transport import SerialLink, terminated_by
 from drivers.valve import ValveBackend
 
@@ -221,3 +224,19 @@ class ViciValveBackend(ValveBackend):
             return parse(line, self.device_id)
         except ValueError as exc:
             raise DeviceProtocolError(self.name, f"unexpected answer to {label}: {exc}") from exc
+
+
+class ViciSettings(SerialSettings):
+    """A VICI actuator's entry in a lab file: its line and, on a shared line, its device id."""
+
+    address: int | None = Field(
+        default=None, description="its device id, 0-9, if it has one (several on one line)"
+    )
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, address: int | None) -> int | None:
+        problem = address_problem(address, 0, 9)
+        if problem:
+            raise ValueError(problem)
+        return address

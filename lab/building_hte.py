@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from datastore.repository import MeasuredValue
 from lab.build_errors import BuildConfigError
+from lab.driver_catalog import find_driver
 from lab.labspec import LabSpec
 from lab.spec_hte import HteProtocolSpec
 from planner.space import ParameterValue
@@ -128,7 +129,8 @@ def _readout_problem(spec: HteProtocolSpec, lab: LabSpec, deck: Deck) -> str | N
     if spec.plate_reader is None:
         return None
     reader = lab.device(spec.plate_reader)
-    if reader.driver != "simulated_composition":
+    entry = find_driver(reader.kind, reader.driver)
+    if entry is None or not entry.reports_composition_only:
         return None
     species = {s.species for s in deck.stocks if s.species}
     available = {f"{name}_mol_l" for name in species} | {"volume_ul"}
@@ -136,7 +138,7 @@ def _readout_problem(spec: HteProtocolSpec, lab: LabSpec, deck: Deck) -> str | N
     if not missing:
         return None
     return (
-        f"plate reader {reader.name!r} (simulated_composition) reports each well's "
+        f"plate reader {reader.name!r} ({reader.driver}) reports each well's "
         f"composition (<species>_mol_l, volume_ul), not {', '.join(missing)}; this lab is for "
         "compiling and checking plates (dbtl protocol compile); to run plates in simulation "
         "use a reader that measures them (see examples/labs/ot2_suzuki.yaml)"

@@ -27,6 +27,7 @@ from simulators.experiment_table import (
     ExperimentTable,
     ExperimentTableError,
 )
+from simulators.table_station import ExperimentTableSettings
 
 
 class StationBuilder:
@@ -48,11 +49,11 @@ class StationBuilder:
                 f"lab {lab.name!r} has no station {spec.station!r}; "
                 f"its stations: {', '.join(stations) or 'none'}",
             )
-        if device.experiment_table is None:
+        if not isinstance(device.settings, ExperimentTableSettings):
             raise BuildConfigError(
                 "protocol.station", f"station {spec.station!r} has no experiment_table"
             )
-        self.table_spec = device.experiment_table
+        self.table_spec = device.settings.experiment_table
         self.sources = _sources(spec, self.table_spec.parameters, parameter_names)
 
     def outputs(self) -> list[str]:

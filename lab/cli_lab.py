@@ -99,7 +99,7 @@ def setting_mismatches(spec: DeviceSpec, identity: DeviceIdentity) -> tuple[str,
     found = []
     for key, reported in identity.details.items():
         field = REPORTED_AS.get(key, key)
-        expected = getattr(spec, field, None) if field in DeviceSpec.model_fields else None
+        expected = spec.setting(field)
         if expected is None or _same_setting(expected, reported):
             continue
         found.append(
@@ -147,7 +147,7 @@ def check_table(lab: LabSpec, probes: list[Probe]) -> Table:
         status = "[red]FAILED[/red] (see below)" if found.error else f"[green]{found.status}"
         if found.mismatches:
             status = "[yellow]DIFFERS[/yellow] from the file (see below)"
-        where = spec.port or (str(spec.results_dir) if spec.results_dir else "-")
+        where = spec.settings.where() or "-"
         table.add_row(spec.name, spec.kind, spec.driver, where, found.identity, status)
     return table
 

@@ -47,7 +47,7 @@ def refuse_outside(path: Path, roots: Sequence[Path], what: str) -> None:
 
 
 def refuse_lab_outside(lab_path: Path, lab: LabSpec, roots: Sequence[Path]) -> None:
-    """Raise if a ``results_dir`` of ``lab`` (file ``lab_path``) resolves outside ``roots``."""
+    """Raise if a folder a device writes into (``results_dir``) resolves outside ``roots``."""
     for index, device in enumerate(lab.devices):
-        if device.results_dir is not None:
-            refuse_outside(device.results_dir, roots, f"{lab_path}: devices[{index}].results_dir")
+        for key, folder in device.settings.paths().items():
+            refuse_outside(folder, roots, f"{lab_path}: devices[{index}].{key}")

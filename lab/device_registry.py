@@ -1,10 +1,12 @@
 """Registry of device drivers: what a factory receives and how it is registered.
 
-A driver factory is registered for a ``(kind, driver)`` pair and receives the
-device's spec and a :class:`BuildContext`; it returns the frontend with its
-backend attached. Modules that define drivers (:mod:`lab.devices` for the
-simulated ones, :mod:`lab.instrument_drivers`, :mod:`lab.devices_route`,
-:mod:`lab.devices_pathway`) import this module, never each other.
+A driver factory is registered for a ``(kind, driver)`` pair with the settings
+model of the driver (:func:`lab.driver_catalog.register_driver`) and receives
+the device's spec, its validated settings and a :class:`BuildContext`; it
+returns the frontend with its backend attached. The modules that define
+drivers (:mod:`lab.simulated_drivers`, :mod:`lab.instrument_drivers`,
+:mod:`lab.devices_route`, :mod:`lab.devices_pathway`) use this module's types
+in annotations only, and never import each other.
 """
 
 from __future__ import annotations
@@ -16,12 +18,28 @@ from typing import TypeVar
 from drivers.base import Device
 from drivers.clock import Clock
 from drivers.errors import DeviceError
+from lab.driver_catalog import (
+    DEFAULT_RUN_TIMEOUT_S,
+    DriverEntry,
+    driver_entries,
+    drivers_of,
+    find_driver,
+    register_driver,
+)
 from lab.labspec import DeviceSpec, LabSpec
 from simulators.flow_reactor import SimulatedFlowReactor
 from simulators.plate_world import PlateWorld
 
-DEFAULT_RUN_TIMEOUT_S = 4 * 3600.0
-"""How long a liquid-handler run may take unless its device says otherwise."""
+__all__ = [
+    "DEFAULT_RUN_TIMEOUT_S",
+    "BuildContext",
+    "DeviceFactory",
+    "DeviceSet",
+    "driver_of",
+    "known_drivers",
+    "register_driver",
+    "simulated_world",
+]
 
 D = TypeVar("D", bound=Device)
 
@@ -82,33 +100,30 @@ def simulated_world(lab: LabSpec, clock: Clock) -> SimulatedFlowReactor:
     )
 
 
-DeviceFactory = Callable[[DeviceSpec, BuildContext], Device]
-_FACTORIES: dict[tuple[str, str], DeviceFactory] = {}
-
-
-def register_driver(kind: str, driver: str) -> Callable[[DeviceFactory], DeviceFactory]:
-    """Decorator: register the factory building ``kind`` devices with ``driver``.
-
-    Raises:
-        ValueError: Another factory already builds that ``(kind, driver)``.
-    """
-
-    def decorate(factory: DeviceFactory) -> DeviceFactory:
-        existing = _FACTORIES.get((kind, driver))
-        if existing is not None and existing is not factory:
-            raise ValueError(
-                f"driver {driver!r} of {kind!r} devices is registered twice "
-                f"({existing.__module__} and {factory.__module__})"
-            )
-        _FACTORIES[(kind, driver)] = factory
-        return factory
-
-    return decorate
+DeviceFactory = Callable[..., Device]
+"""Builds a device from its lab-file entry, its driver's validated settings and the context
+(see :func:`lab.driver_catalog.register_driver`)."""
 
 
 def known_drivers() -> list[tuple[str, str]]:
     """Return every registered ``(kind, driver)`` pair."""
-    return sorted(_FACTORIES)
+    return [(e.kind, e.driver) for e in driver_entries()]
+
+
+def driver_of(spec: DeviceSpec) -> DriverEntry:
+    """The catalog entry of ``spec``'s driver.
+
+    Raises:
+        DeviceError: No factory is registered for the device's kind and driver.
+    """
+    entry = find_driver(spec.kind, spec.driver)
+    if entry is None:
+        raise DeviceError(
+            spec.name,
+            f"no driver {spec.driver!r} for a {spec.kind}; "
+            f"available: {', '.join(drivers_of(spec.kind)) or 'none'}",
+        )
+    return entry
 
 
 @dataclass

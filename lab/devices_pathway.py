@@ -6,19 +6,21 @@ A liquid handler (every program runs in the Opentrons simulator, and its
 command log sets up the bench), an incubator and a plate reader (Gen5 exports
 read back through allotropy) share one :class:`~simulators.pathway.biofoundry.Biofoundry`
 per lab, built from the lab file's ``biofoundry`` section. Importing this
-module registers the factories (see :func:`lab.device_registry.register_driver`).
+module registers the factories (see :func:`lab.driver_catalog.register_driver`).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from drivers.base import Device
 from drivers.errors import DeviceError
 from drivers.incubator import Incubator
 from drivers.liquid_handler import LiquidHandler
 from drivers.plate_reader import PlateReader
+from drivers.settings import NoSettings
 from drivers.station import Station
-from lab.device_registry import DEFAULT_RUN_TIMEOUT_S, BuildContext, register_driver
-from lab.labspec import DeviceSpec
+from lab.driver_catalog import DEFAULT_RUN_TIMEOUT_S, register_driver
 from planner.pathway.parts import PartsFileError
 from simulators.opentrons_sim import OpentronsSimulateBackend
 from simulators.pathway.biofoundry import (
@@ -28,6 +30,10 @@ from simulators.pathway.biofoundry import (
     SimulatedIncubator,
 )
 from simulators.pathway.station import PathwayStation
+
+if TYPE_CHECKING:
+    from lab.device_registry import BuildContext
+    from lab.labspec import DeviceSpec
 
 DRIVER = "simulated_biofoundry"
 
@@ -42,7 +48,8 @@ def bench_of(spec: DeviceSpec, context: BuildContext) -> Biofoundry:
     if isinstance(bench, Biofoundry):
         return bench
     section = context.lab.biofoundry
-    assert section is not None  # LabSpec requires it for this driver
+    if section is None:  # LabSpec requires it for these drivers
+        raise DeviceError(spec.name, "the biofoundry drivers need the lab's 'biofoundry' section")
     try:
         world = section.world()
     except (PartsFileError, ValueError) as exc:
@@ -52,29 +59,29 @@ def bench_of(spec: DeviceSpec, context: BuildContext) -> Biofoundry:
     return bench
 
 
-@register_driver("liquid_handler", DRIVER)
-def _robot(spec: DeviceSpec, context: BuildContext) -> Device:
-    assert spec.deck is not None  # guaranteed by DeviceSpec
+SECTIONS = ("biofoundry",)
+"""What the biofoundry's drivers need: the lab's ``biofoundry`` section."""
+
+
+@register_driver("liquid_handler", DRIVER, NoSettings, sections=SECTIONS)
+def _robot(spec: DeviceSpec, settings: NoSettings, context: BuildContext) -> Device:
     backend = BiofoundryRobot(OpentronsSimulateBackend(), bench_of(spec, context))
     timeout = spec.run_timeout_s or DEFAULT_RUN_TIMEOUT_S
-    return LiquidHandler(spec.name, backend, spec.deck.robot_type, timeout)
+    return LiquidHandler(spec.name, backend, spec.robot_deck().robot_type, timeout)
 
 
-@register_driver("incubator", DRIVER)
-def _incubator(spec: DeviceSpec, context: BuildContext) -> Device:
-    assert spec.max_temperature_c is not None  # guaranteed by DeviceSpec
-    low = spec.min_temperature_c if spec.min_temperature_c is not None else 4.0
-    return Incubator(
-        spec.name, SimulatedIncubator(bench_of(spec, context)), low, spec.max_temperature_c
-    )
+@register_driver("incubator", DRIVER, NoSettings, sections=SECTIONS)
+def _incubator(spec: DeviceSpec, settings: NoSettings, context: BuildContext) -> Device:
+    low, high = spec.temperature_range_c(default_min_c=4.0)
+    return Incubator(spec.name, SimulatedIncubator(bench_of(spec, context)), low, high)
 
 
-@register_driver("plate_reader", DRIVER)
-def _reader(spec: DeviceSpec, context: BuildContext) -> Device:
+@register_driver("plate_reader", DRIVER, NoSettings, sections=SECTIONS)
+def _reader(spec: DeviceSpec, settings: NoSettings, context: BuildContext) -> Device:
     return PlateReader(spec.name, BiofoundryReader(bench_of(spec, context), spec.name))
 
 
-@register_driver("station", "pathway_world")
-def _station(spec: DeviceSpec, context: BuildContext) -> Device:
+@register_driver("station", "pathway_world", NoSettings, sections=SECTIONS)
+def _station(spec: DeviceSpec, settings: NoSettings, context: BuildContext) -> Device:
     bench = bench_of(spec, context)
     return Station(spec.name, PathwayStation(spec.name, bench.world, bench.death_rate))

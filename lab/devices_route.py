@@ -1,22 +1,28 @@
 """The route world as a lab device: a ``station`` with driver ``route_world``.
 
-Importing this module registers the factory (see :func:`lab.device_registry.register_driver`).
+Importing this module registers the factory (see :func:`lab.driver_catalog.register_driver`).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from drivers.base import Device
+from drivers.settings import NoSettings
 from drivers.station import Station
-from lab.device_registry import BuildContext, register_driver
-from lab.labspec import DeviceSpec
+from lab.driver_catalog import register_driver
 from simulators.route_station import RouteWorldStation
 from simulators.route_world import RouteWorld
+
+if TYPE_CHECKING:
+    from lab.device_registry import BuildContext
+    from lab.labspec import DeviceSpec
 
 ROUTE_WORLD_NOISE_RELATIVE_SD = 0.03
 """Noise of each observed step yield on the shipped route bench."""
 
 
-@register_driver("station", "route_world")
-def _route_world(spec: DeviceSpec, context: BuildContext) -> Device:
+@register_driver("station", "route_world", NoSettings)
+def _route_world(spec: DeviceSpec, settings: NoSettings, context: BuildContext) -> Device:
     world = RouteWorld(seed=0, noise_relative_sd=ROUTE_WORLD_NOISE_RELATIVE_SD)
     return Station(spec.name, RouteWorldStation(spec.name, world))

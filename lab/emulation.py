@@ -18,8 +18,9 @@ emulated controller heats it, and the HPLC samples its outlet. The HPLC
 injects when the analyzer's ``injector`` valve reaches its inject position
 (the valve's contact closure), and reports ``simulation.analysis_time_s``
 later. The world runs ``simulation.time_scale`` times faster than real time,
-as does the orchestrator's clock for this lab. Devices with the ``simulated``
-driver are not on a wire and are left to the orchestrator.
+as does the orchestrator's clock for this lab. Devices of the simulated world
+itself (drivers that need the ``simulation`` section, such as ``simulated``)
+are not on a wire and are left to the orchestrator.
 """
 
 from __future__ import annotations
@@ -32,9 +33,12 @@ from typing import Any
 
 from drivers.clock import ScaledClock
 from drivers.errors import DeviceError
-from drivers.modbus_heater import Framing
-from lab.devices import simulated_world
-from lab.instrument_drivers import register_map
+from drivers.hplc_files import HplcFolderSettings
+from drivers.modbus_heater import ModbusHeaterSettings
+from drivers.new_era import NewEraSettings
+from drivers.settings import SerialSettings
+from drivers.vici import ViciSettings
+from lab.devices import driver_of, simulated_world
 from lab.labspec import DeviceSpec, LabSpec
 from simulators.emulators.hplc import HplcEmulator
 from simulators.emulators.modbus_controller import ModbusControllerEmulator
@@ -81,8 +85,8 @@ class EmulatedLab:
     def bound_lab(self) -> LabSpec:
         """The lab with every emulated port replaced by the address actually bound."""
         devices = tuple(
-            d.model_copy(update={"port": self.devices[d.name].where})
-            if d.name in self.devices and d.port is not None
+            d.with_settings(port=self.devices[d.name].where)
+            if d.name in self.devices and isinstance(d.settings, SerialSettings)
             else d
             for d in self.lab.devices
         )
@@ -95,7 +99,7 @@ def tcp_address(spec: DeviceSpec) -> tuple[str, int]:
     Raises:
         DeviceError: The device's port is not a ``socket://`` URL.
     """
-    port = spec.port or ""
+    port = spec.settings_as(SerialSettings).port
     if not port.startswith("socket://"):
         raise DeviceError(
             spec.name, f"only socket://host:port ports can be emulated; the lab file has {port!r}"
@@ -119,9 +123,9 @@ def start_emulators(lab: LabSpec, ports: Mapping[str, int] | None = None) -> Emu
     emulated = EmulatedLab(lab, simulated_world(lab, clock), threading.RLock())
     try:
         for spec in lab.devices:
-            if spec.driver == "simulated":
-                continue
-            starter = _STARTERS.get(spec.driver)
+            if "simulation" in driver_of(spec).sections:
+                continue  # a device of the simulated world itself
+            starter = _STARTERS.get((spec.kind, spec.driver))
             if starter is None:
                 raise DeviceError(spec.name, f"driver {spec.driver!r} has no emulator")
             emulated.devices[spec.name] = starter(spec, emulated, (ports or {}).get(spec.name))
@@ -139,7 +143,11 @@ def restart_emulators(emulated: EmulatedLab) -> EmulatedLab:
     """
     emulated.stop()
     bound = emulated.bound_lab()
-    ports = {d.name: int(d.port.rpartition(":")[2]) for d in bound.devices if d.port}
+    ports = {
+        d.name: int(d.settings.port.rpartition(":")[2])
+        for d in bound.devices
+        if isinstance(d.settings, SerialSettings)
+    }
     return start_emulators(emulated.lab, ports=ports)
 
 
@@ -168,21 +176,21 @@ def _serve(spec: DeviceSpec, emulator: Any, port: int | None, protocol: str) -> 
 
 
 def _new_era(spec: DeviceSpec, lab: EmulatedLab, port: int | None) -> EmulatedDevice:
+    settings = spec.settings_as(NewEraSettings)
     reservoir = spec.reservoir
     stock = Stock(reservoir.species, reservoir.concentration_mol_l) if reservoir else Stock(None)
     pump = lab.world.add_pump(spec.name, stock)
-    emulator = NE1000Emulator(spec.address or 0, pump, lab.world.clock, lab.lock, spec.name)
-    if spec.syringe_diameter_mm is not None:  # the syringe the lab file says is mounted
-        emulator.diameter_mm = spec.syringe_diameter_mm
+    emulator = NE1000Emulator(settings.address, pump, lab.world.clock, lab.lock, spec.name)
+    emulator.diameter_mm = settings.syringe_diameter_mm  # the syringe the lab file says is mounted
     return _serve(spec, emulator, port, "NE-1000 RS-232 (Basic mode)")
 
 
 def _vici(spec: DeviceSpec, lab: EmulatedLab, port: int | None) -> EmulatedDevice:
-    positions = spec.positions or 2
+    positions = spec.valve_positions()
     emulator = ViciEmulator(
         positions=positions,
         mode=1 if positions == 2 else 3,
-        device_id=spec.address,
+        device_id=spec.settings_as(ViciSettings).address,
         on_move=lambda position: _contact(lab, spec.name, position),
         lock=lab.lock,
     )
@@ -192,7 +200,8 @@ def _vici(spec: DeviceSpec, lab: EmulatedLab, port: int | None) -> EmulatedDevic
 def _contact(lab: EmulatedLab, valve: str, position: int) -> None:
     """A valve moved: start an injection on every HPLC it is the injector of."""
     for spec in lab.lab.devices:
-        injector = spec.injector
+        settings = spec.settings
+        injector = settings.injector if isinstance(settings, HplcFolderSettings) else None
         if injector and injector.valve == valve and injector.inject_position == position:
             hplc = lab.devices.get(spec.name)
             if hplc is not None:
@@ -200,12 +209,13 @@ def _contact(lab: EmulatedLab, valve: str, position: int) -> None:
 
 
 def _modbus(spec: DeviceSpec, lab: EmulatedLab, port: int | None) -> EmulatedDevice:
+    settings = spec.settings_as(ModbusHeaterSettings)
     host, lab_port = tcp_address(spec)
     emulator = ModbusControllerEmulator(
         SimulatedHeater(lab.world),
-        unit=spec.address or 1,
-        registers=register_map(spec.modbus),
-        framing=Framing(spec.modbus_framing()),
+        unit=settings.address,
+        registers=settings.register_map(),
+        framing=settings.framing(),
         host=host,
         port=lab_port if port is None else port,
         lock=lab.lock,
@@ -215,17 +225,17 @@ def _modbus(spec: DeviceSpec, lab: EmulatedLab, port: int | None) -> EmulatedDev
         emulator.start()
     except OSError as exc:
         raise DeviceError(spec.name, str(exc)) from exc
-    protocol = f"Modbus {spec.modbus_framing().upper()} temperature controller"
+    protocol = f"Modbus {settings.framing().upper()} temperature controller"
     return EmulatedDevice(spec.name, protocol, emulator.url, emulator, emulator, emulator.stop)
 
 
 def _hplc(spec: DeviceSpec, lab: EmulatedLab, port: int | None) -> EmulatedDevice:
-    assert spec.results_dir is not None and spec.response_factors_mol_l_per_area is not None
+    settings = spec.settings_as(HplcFolderSettings)
     simulation = lab.lab.simulation
     emulator = HplcEmulator(
         SimulatedAnalyzer(lab.world),
-        spec.results_dir,
-        spec.response_factors_mol_l_per_area,
+        settings.results_dir,
+        settings.response_factors_mol_l_per_area,
         lab.world.clock,
         run_time_s=simulation.analysis_time_s if simulation else 120.0,
         lock=lab.lock,
@@ -233,15 +243,16 @@ def _hplc(spec: DeviceSpec, lab: EmulatedLab, port: int | None) -> EmulatedDevic
     try:
         emulator.start()
     except OSError as exc:
-        raise DeviceError(spec.name, f"cannot create {spec.results_dir}: {exc}") from exc
+        raise DeviceError(spec.name, f"cannot create {settings.results_dir}: {exc}") from exc
     return EmulatedDevice(
-        spec.name, "HPLC CSV reports", str(spec.results_dir), emulator, None, emulator.stop
+        spec.name, "HPLC CSV reports", str(settings.results_dir), emulator, None, emulator.stop
     )
 
 
-_STARTERS: dict[str, Starter] = {
-    "new_era": _new_era,
-    "vici": _vici,
-    "modbus": _modbus,
-    "hplc_folder": _hplc,
+_STARTERS: dict[tuple[str, str], Starter] = {
+    ("pump", "new_era"): _new_era,
+    ("valve", "vici"): _vici,
+    ("heater", "modbus"): _modbus,
+    ("analyzer", "hplc_folder"): _hplc,
 }
+"""The emulator of each ``(kind, driver)`` that speaks a wire."""

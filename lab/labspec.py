@@ -16,23 +16,44 @@ devices:
 ``port`` is anything pyserial's ``serial_for_url`` opens: a device path
 (``/dev/ttyUSB0``, ``COM3``), ``socket://host:port`` (a serial device server,
 an emulator, Modbus TCP), ``rfc2217://host:port`` or ``loop://``. What else a
-device needs depends on its driver; see :data:`DRIVER_FIELDS`.
+device needs depends on its driver: each driver registers a settings model
+(:mod:`drivers.settings`, :mod:`lab.driver_catalog`) that validates the
+device's remaining keys; ``dbtl`` lists them in the README's table of driver keys.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    SerializeAsAny,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails
 
-from drivers.new_era import rate_range_ml_min
+from drivers.settings import DriverSettings, LinkedDevice, NoSettings
+from lab.builtin_drivers import SHIPPED
+from lab.driver_catalog import drivers_of, find_driver
+from lab.driver_keys import (
+    describe,
+    error,
+    kind_key_errors,
+    kind_keys,
+    merged,
+    validate_settings,
+)
 from protocols.deck import Deck
 from protocols.inventory import ReagentSpec
 from protocols.validation import DeviceLimits
-from simulators.experiment_table import ExperimentTableSpec
 from simulators.pathway.biofoundry_spec import BiofoundrySpec
-from simulators.yield_table import YieldTableSpec
 
 DeviceKind = Literal[
     "pump", "heater", "valve", "analyzer", "liquid_handler", "plate_reader", "station", "incubator"
@@ -54,231 +75,114 @@ class Reservoir(BaseModel):
         return self
 
 
-PORT_SCHEMES = ("socket", "rfc2217", "loop", "spy", "hwgrep", "alt")
-"""URL schemes pyserial's ``serial_for_url`` understands."""
-
-
-def check_port(port: str) -> str:
-    """Return ``port`` if pyserial can open something like it.
-
-    Raises:
-        ValueError: An unknown URL scheme, a network URL without host:port, or blanks.
-    """
-    if not port.strip() or port != port.strip():
-        raise ValueError(f"port {port!r} is blank or has surrounding spaces")
-    if "://" not in port:
-        return port  # a device path: /dev/ttyUSB0, COM3
-    scheme, rest = port.split("://", 1)
-    if scheme not in PORT_SCHEMES:
-        raise ValueError(
-            f"port {port!r} has unknown scheme {scheme!r}; use a device path "
-            "(/dev/ttyUSB0, COM3) or socket://host:port, rfc2217://host:port, loop://"
-        )
-    if scheme in ("socket", "rfc2217"):
-        host, _, number = rest.split("?")[0].rpartition(":")
-        if not host or not number.isdigit() or not 1 <= int(number) <= 65535:
-            raise ValueError(f"port {port!r}: expected {scheme}://host:port, port 1-65535")
-    return port
-
-
-class RegisterSpec(BaseModel):
-    """One Modbus register: its table and 0-based protocol address."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    table: Literal["holding", "input"] = "holding"
-    address: int = Field(ge=0, le=65535)
-
-
-class ModbusSpec(BaseModel):
-    """How a Modbus temperature controller keeps its temperatures.
-
-    The defaults follow the Eurotherm 2000/3000-series map: process value in
-    holding register 1, target setpoint in holding register 2, tenths of a °C.
-    ``framing`` defaults to ``tcp`` on ``socket://`` ports and ``rtu`` otherwise.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    framing: Literal["rtu", "tcp"] | None = None
-    process_value: RegisterSpec = RegisterSpec(address=1)
-    setpoint: RegisterSpec = RegisterSpec(address=2)
-    scale: float = Field(default=10.0, gt=0, description="register value per °C")
-    signed: bool = True
-
-    @model_validator(mode="after")
-    def _check(self) -> ModbusSpec:
-        if self.setpoint.table != "holding":
-            raise ValueError("setpoint must be a holding register (it is written)")
-        return self
-
-
-class InjectorSpec(BaseModel):
-    """The valve whose switch injects a sample into an analyzer (its contact closure)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    valve: str
-    inject_position: int = Field(ge=1)
-    load_position: int = Field(ge=1)
-    hold_s: float = Field(default=5.0, ge=0, description="time in the inject position")
-
-    @model_validator(mode="after")
-    def _check(self) -> InjectorSpec:
-        if self.inject_position == self.load_position:
-            raise ValueError("inject_position and load_position must differ")
-        return self
-
-
-DRIVER_FIELDS: dict[str, dict[str, str]] = {
-    "new_era": {
-        "port": "its serial port",
-        "address": "its network address, 0-99 (0 unless changed on the pump)",
-        "syringe_diameter_mm": "the syringe's inside diameter",
-    },
-    "vici": {"port": "its serial port", "positions": "the valve's number of positions"},
-    "modbus": {"port": "its serial port or socket://host:port", "address": "its unit id, 1-247"},
-    "hplc_folder": {
-        "results_dir": "the folder the data system exports reports to",
-        "response_factors_mol_l_per_area": "the calibration, mol/L per area unit, per peak",
-    },
-    "simulated_table_yield": {
-        "yield_table": "the published table it reads yields from, and how that table was run",
-    },
-    "experiment_table": {
-        "experiment_table": "the table of experiments it replays: file, parameter and "
-        "outcome columns",
-    },
-}
-"""Fields each driver needs, and what they mean (for error messages)."""
-
-_ADDRESS_RANGE = {"new_era": (0, 99), "vici": (0, 9), "modbus": (1, 247)}
-_ONLY_FOR = {
-    "modbus": "modbus",
-    "results_dir": "hplc_folder",
-    "response_factors_mol_l_per_area": "hplc_folder",
-    "injector": "hplc_folder",
-    "yield_table": "simulated_table_yield",
-    "experiment_table": "experiment_table",
-}
+S = TypeVar("S", bound=DriverSettings)
 
 
 class DeviceSpec(BaseModel):
-    """One device of the lab.
+    """One device of the lab: its name, kind and driver, the kind's limits, the driver's settings.
 
-    ``driver`` picks the backend (``simulated`` for the simulated world; real
-    drivers name their protocol). Connection fields (``port``, ``address``)
-    and limits apply to the kinds that have them.
+    A lab file writes a device flat; the keys below are common to every
+    driver of a kind, the rest are the driver's and are validated by the
+    settings model it registered (see :mod:`lab.driver_catalog`), kept in
+    :attr:`settings`. Dumped, the device is flat again.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$")
     kind: DeviceKind
-    driver: str
-    port: str | None = None
-    address: int | None = Field(default=None, ge=0)
-    baudrate: int | None = Field(default=None, gt=0)
-    timeout_s: float = Field(default=2.0, gt=0, description="deadline for each reply")
-    retries: int = Field(default=2, ge=0, le=10, description="extra attempts for queries")
-    max_flow_rate_ml_min: float | None = Field(default=None, gt=0)
-    syringe_diameter_mm: float | None = Field(default=None, gt=0)
-    reservoir: Reservoir | None = None
-    min_temperature_c: float | None = None
-    max_temperature_c: float | None = None
-    ramp_c_per_min: float | None = Field(default=None, gt=0)
-    positions: int | None = Field(default=None, ge=2)
-    modbus: ModbusSpec | None = None
-    results_dir: Path | None = None
-    report_pattern: str = "*.csv"
-    result_timeout_s: float = Field(default=1800.0, gt=0)
-    response_factors_mol_l_per_area: dict[str, float] | None = None
-    injector: InjectorSpec | None = None
+    driver: str = Field(description="the driver: 'simulated', or the instrument's protocol")
+    max_flow_rate_ml_min: float | None = Field(
+        default=None, gt=0, description="the pump's highest flow rate, mL/min"
+    )
+    reservoir: Reservoir | None = Field(default=None, description="what the pump draws")
+    min_temperature_c: float | None = Field(default=None, description="lowest setpoint, °C")
+    max_temperature_c: float | None = Field(default=None, description="highest setpoint, °C")
+    ramp_c_per_min: float | None = Field(
+        default=None, gt=0, description="how fast the heater heats, °C/min (simulated worlds)"
+    )
+    positions: int | None = Field(default=None, ge=2, description="the valve's number of positions")
+    deck: Deck | None = Field(default=None, description="the liquid handler's deck")
+    run_timeout_s: float | None = Field(
+        default=None, gt=0, description="longest run of one robot program, s"
+    )
+    settings: SerializeAsAny[DriverSettings] = NoSettings()
+    """The driver's own settings, validated by its model."""
 
-    @field_validator("port")
+    @model_validator(mode="wrap")
     @classmethod
-    def _port(cls, port: str | None, info: ValidationInfo) -> str | None:
-        if port is None:
-            return None
+    def _driver_keys(cls, data: Any, handler: ModelWrapValidatorHandler[DeviceSpec]) -> DeviceSpec:
+        """Split the flat entry: common keys here, the driver's keys to its settings model."""
+        if not isinstance(data, dict):
+            return handler(data)
+        common = {k: v for k, v in data.items() if k in cls.model_fields and k != "settings"}
+        kind, name, driver = data.get("kind"), data.get("name"), data.get("driver")
+        who = describe(kind, name, driver)
+        settings, errors = cls._settings(data, common, who)
+        errors += kind_key_errors(common, kind, who)
         try:
-            return check_port(port)
-        except ValueError as exc:
-            raise ValueError(f"device {info.data.get('name', '?')!r}: {exc}") from None
-
-    @field_validator("response_factors_mol_l_per_area")
-    @classmethod
-    def _factors(cls, factors: dict[str, float] | None) -> dict[str, float] | None:
-        bad = sorted(k for k, v in (factors or {}).items() if not v > 0)
-        if bad:
-            raise ValueError(f"response factors must be > 0; check {', '.join(bad)}")
-        if factors is not None and not factors:
-            raise ValueError("give a response factor for at least one peak")
-        return factors
-
-    url: str | None = Field(default=None, pattern=r"^https?://")
-    run_timeout_s: float | None = Field(default=None, gt=0)
-    deck: Deck | None = None
-    yield_table: YieldTableSpec | None = None
-    experiment_table: ExperimentTableSpec | None = None
-
-    @model_validator(mode="after")
-    def _check(self) -> DeviceSpec:
-        problems = self._driver_problems()
+            device = handler({**common, "settings": settings or NoSettings()})
+        except ValidationError as exc:
+            raise merged(exc, errors) from None
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        problems = device._kind_problems()
         if problems:
             raise ValueError("; ".join(problems))
-        if self.kind == "valve" and self.positions is None:
-            raise ValueError(f"valve {self.name!r} needs positions")
-        if self.kind == "pump" and self.max_flow_ml_min() is None:
-            raise ValueError(f"pump {self.name!r} needs max_flow_rate_ml_min")
-        if self.kind == "liquid_handler" and self.deck is None:
-            raise ValueError(f"liquid handler {self.name!r} needs a deck")
-        if self.kind in ("heater", "incubator") and self.max_temperature_c is None:
-            raise ValueError(f"{self.kind} {self.name!r} needs max_temperature_c")
-        if (
-            self.min_temperature_c is not None
-            and self.max_temperature_c is not None
-            and self.min_temperature_c >= self.max_temperature_c
-        ):
-            raise ValueError(
-                f"min_temperature_c {self.min_temperature_c:g} must be < "
-                f"max_temperature_c {self.max_temperature_c:g}"
-            )
-        return self
+        return device
 
-    def _driver_problems(self) -> list[str]:
-        who = f"{self.kind} {self.name!r} (driver {self.driver})"
-        problems = [
-            f"{who} needs {field!r}: {meaning}"
-            for field, meaning in DRIVER_FIELDS.get(self.driver, {}).items()
-            if getattr(self, field) is None
-        ]
-        problems += [
-            f"{who}: {field!r} applies only to driver {driver!r}"
-            for field, driver in _ONLY_FOR.items()
-            if getattr(self, field) is not None and self.driver != driver
-        ]
-        low, high = _ADDRESS_RANGE.get(self.driver, (0, None))
-        if self.address is not None and high is not None and not low <= self.address <= high:
-            problems.append(f"{who}: address {self.address} is outside {low}-{high}")
+    @classmethod
+    def _settings(
+        cls, data: dict[str, Any], common: dict[str, Any], who: str
+    ) -> tuple[DriverSettings | None, list[InitErrorDetails]]:
+        kind, driver = data.get("kind"), data.get("driver")
+        if not isinstance(kind, str) or not isinstance(driver, str):
+            return None, []  # the common model reports a missing or mistyped kind or driver
+        entry = find_driver(kind, driver)
+        if entry is None:
+            if kind not in get_args(DeviceKind):
+                return None, []  # the common model lists the kinds
+            available = ", ".join(drivers_of(kind)) or "none registered"
+            message = f"{who}: no driver {driver!r} for a {kind}; available: {available}"
+            return None, [error(("driver",), message, driver)]
+        rest = {k: v for k, v in data.items() if k not in common}
+        return validate_settings(entry, rest, data.get("name"), kind_keys(cls, kind))
+
+    @model_serializer(mode="wrap")
+    def _flat(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        settings = data.pop("settings", None) or {}
+        return {**data, **settings}
+
+    def _kind_problems(self) -> list[str]:
+        who = describe(self.kind, self.name, self.driver)
+        needs = {
+            "valve": ("positions", self.positions),
+            "pump": ("max_flow_rate_ml_min", self.max_flow_ml_min()),
+            "liquid_handler": ("deck", self.deck),
+            "heater": ("max_temperature_c", self.max_temperature_c),
+            "incubator": ("max_temperature_c", self.max_temperature_c),
+        }
+        key, value = needs.get(self.kind, ("", True))
+        problems = []
+        if value is None:
+            meaning = type(self).model_fields[key].description
+            problems.append(f"{who} needs {key!r}: {meaning}")
+        low, high = self.min_temperature_c, self.max_temperature_c
+        if low is not None and high is not None and low >= high:
+            problems.append(
+                f"{who}: min_temperature_c {low:g} must be < max_temperature_c {high:g}"
+            )
         return problems
 
-    def modbus_framing(self) -> Literal["rtu", "tcp"]:
-        """The Modbus framing: as configured, else ``tcp`` on ``socket://`` ports, else ``rtu``."""
-        if self.modbus is not None and self.modbus.framing is not None:
-            return self.modbus.framing
-        return "tcp" if (self.port or "").startswith("socket://") else "rtu"
-
     def max_flow_ml_min(self) -> float | None:
-        """The pump's flow limit.
+        """The pump's flow limit: ``max_flow_rate_ml_min`` if given, else what the driver knows.
 
-        ``max_flow_rate_ml_min`` if given; for a New Era pump without it, the
-        fastest rate the pump pushes through its syringe.
+        (A New Era pump knows the fastest rate it pushes through its syringe.)
         """
         if self.max_flow_rate_ml_min is not None:
             return self.max_flow_rate_ml_min
-        if self.driver == "new_era" and self.syringe_diameter_mm is not None:
-            return rate_range_ml_min(self.syringe_diameter_mm)[1]
-        return None
+        return self.settings.limits().max_flow_rate_ml_min
 
     def limits(self) -> DeviceLimits:
         """Return the limits used to validate protocols before they run."""
@@ -290,6 +194,59 @@ class DeviceSpec(BaseModel):
             positions=self.positions,
             deck=self.deck,
         )
+
+    def settings_as(self, model: type[S]) -> S:
+        """The driver's settings as ``model`` (what the device's driver registered).
+
+        Raises:
+            ValueError: The device's driver takes other settings.
+        """
+        if not isinstance(self.settings, model):
+            raise ValueError(
+                f"{describe(self.kind, self.name, self.driver)} has no {model.__name__}; "
+                f"its settings are {type(self.settings).__name__}"
+            )
+        return self.settings
+
+    def setting(self, key: str) -> object:
+        """The value of the lab-file key ``key`` (common or the driver's), or ``None``."""
+        if key in type(self).model_fields and key != "settings":
+            return getattr(self, key)
+        if key in type(self.settings).model_fields:
+            return getattr(self.settings, key)
+        return None
+
+    def with_settings(self, **changes: Any) -> DeviceSpec:
+        """The device with some driver settings replaced (e.g. the port an emulator bound)."""
+        return self.model_copy(update={"settings": self.settings.model_copy(update=changes)})
+
+    def flow_limit_ml_min(self) -> float:
+        """The pump's flow limit (every pump has one: the lab file or its driver gives it)."""
+        return _present(self.max_flow_ml_min(), self, "max_flow_rate_ml_min")
+
+    def temperature_range_c(self, default_min_c: float) -> tuple[float, float]:
+        """The lowest and highest setpoint of a heater or incubator (lowest: ``default_min_c``)."""
+        high = _present(self.max_temperature_c, self, "max_temperature_c")
+        low = self.min_temperature_c
+        return (default_min_c if low is None else low), high
+
+    def valve_positions(self) -> int:
+        """The valve's number of positions (every valve has it)."""
+        return _present(self.positions, self, "positions")
+
+    def robot_deck(self) -> Deck:
+        """The liquid handler's deck (every liquid handler has one)."""
+        return _present(self.deck, self, "deck")
+
+
+T = TypeVar("T")
+
+
+def _present(value: T | None, device: DeviceSpec, key: str) -> T:
+    """``value``, which validation guarantees for the device's kind."""
+    if value is None:
+        raise ValueError(f"{describe(device.kind, device.name, device.driver)} has no {key!r}")
+    return value
 
 
 class ReactorSpec(BaseModel):
@@ -324,6 +281,13 @@ class SimulationSpec(BaseModel):
     )
 
 
+DRIVER_MODULES = SHIPPED
+"""The modules whose drivers every lab is validated against (imported with this schema)."""
+
+SECTION_HINTS = {"biofoundry": " (parts_file, genes)"}
+"""What a section needs at least, for the message naming a missing one."""
+
+
 class LabSpec(BaseModel):
     """A lab: its devices, its reactor (if any) and, for dry runs, its simulation."""
 
@@ -349,53 +313,48 @@ class LabSpec(BaseModel):
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
             raise ValueError(f"device names must be unique; repeated: {', '.join(repeated)}")
-        if any(d.driver == "simulated" for d in self.devices) and self.simulation is None:
-            raise ValueError("devices with driver 'simulated' need a 'simulation' section")
-        worlds = ("simulated_biofoundry", "pathway_world")
-        if any(d.driver in worlds for d in self.devices) and not self.biofoundry:
-            raise ValueError(
-                "devices with driver 'simulated_biofoundry' or 'pathway_world' need a "
-                "'biofoundry' section (parts_file, genes)"
-            )
+        for section, drivers in self._sections_needed().items():
+            if getattr(self, section) is None:
+                raise ValueError(
+                    f"devices with driver {' or '.join(map(repr, drivers))} need a "
+                    f"{section!r} section{SECTION_HINTS.get(section, '')}"
+                )
         for device in self.devices:
-            if device.injector is not None:
-                self._check_injector(device.name, device.injector)
+            for linked in device.settings.linked_devices():
+                self._check_link(device.name, linked)
         return self
 
-    def _check_injector(self, analyzer: str, injector: InjectorSpec) -> None:
-        valve = next((d for d in self.devices if d.name == injector.valve), None)
-        if valve is None or valve.kind != "valve":
-            valves = [d.name for d in self.devices if d.kind == "valve"]
+    def _sections_needed(self) -> dict[str, list[str]]:
+        """Each lab-file section some device's driver needs, and those drivers."""
+        needed: dict[str, list[str]] = {}
+        for device in self.devices:
+            entry = find_driver(device.kind, device.driver)
+            for section in entry.sections if entry else ():
+                drivers = needed.setdefault(section, [])
+                if device.driver not in drivers:
+                    drivers.append(device.driver)
+        return needed
+
+    def _check_link(self, name: str, linked: LinkedDevice) -> None:
+        device = next((d for d in self.devices if d.name == linked.device), None)
+        kind = next(d.kind for d in self.devices if d.name == name)
+        if device is None or device.kind != linked.kind:
+            others = [d.name for d in self.devices if d.kind == linked.kind]
             raise ValueError(
-                f"analyzer {analyzer!r}: injector valve {injector.valve!r} is not a valve "
-                f"of this lab; its valves: {', '.join(valves) or 'none'}"
+                f"{kind} {name!r}: {linked.key.replace('.', ' ')} {linked.device!r} is not a "
+                f"{linked.kind} of this lab; its {linked.kind}s: {', '.join(others) or 'none'}"
             )
-        highest = max(injector.inject_position, injector.load_position)
-        if valve.positions is not None and highest > valve.positions:
+        highest = linked.highest_position
+        if highest is not None and device.positions is not None and highest > device.positions:
             raise ValueError(
-                f"analyzer {analyzer!r}: valve {valve.name!r} has {valve.positions} "
-                f"positions; the injector uses position {highest}"
+                f"{kind} {name!r}: {linked.kind} {device.name!r} has {device.positions} "
+                f"positions; the {linked.key.split('.')[0]} uses position {highest}"
             )
 
     def relative_to(self, base_dir: Path) -> LabSpec:
-        """Return the lab with relative paths (``results_dir``, tables) resolved in ``base_dir``."""
+        """Return the lab with relative paths (results folders, tables) resolved in ``base_dir``."""
         devices = tuple(
-            d.model_copy(update={"results_dir": (base_dir / d.results_dir).resolve()})
-            if d.results_dir is not None and not d.results_dir.is_absolute()
-            else d
-            for d in self.devices
-        )
-        devices = tuple(
-            d.model_copy(update={"yield_table": d.yield_table.resolved(base_dir)})
-            if d.yield_table is not None
-            else d
-            for d in devices
-        )
-        devices = tuple(
-            d.model_copy(update={"experiment_table": d.experiment_table.resolved(base_dir)})
-            if d.experiment_table is not None
-            else d
-            for d in devices
+            d.model_copy(update={"settings": d.settings.resolved(base_dir)}) for d in self.devices
         )
         biofoundry = self.biofoundry.resolved(base_dir) if self.biofoundry else None
         return self.model_copy(update={"devices": devices, "biofoundry": biofoundry})

@@ -76,7 +76,9 @@ def lab_quantities(lab: Any) -> list[Problem_]:
     """Stock concentrations and volumes on every deck must be positive and finite."""
     problems: list[Problem_] = []
     for index, device in enumerate(lab.devices):
-        factors = device.response_factors_mol_l_per_area or {}
+        factors = device.setting("response_factors_mol_l_per_area")
+        if not isinstance(factors, dict):
+            continue
         problems += [
             (f"devices[{index}].response_factors_mol_l_per_area.{k}", "must be > 0")
             for k, v in factors.items()

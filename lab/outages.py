@@ -116,8 +116,8 @@ def devices_involved(lab: LabSpec, names: Iterable[str]) -> set[str]:
     """``names`` and the devices they drive themselves (an analyzer's injection valve)."""
     involved = set(names)
     for spec in lab.devices:
-        if spec.name in involved and spec.injector is not None:
-            involved.add(spec.injector.valve)
+        if spec.name in involved:
+            involved.update(linked.device for linked in spec.settings.linked_devices())
     return involved
 
 

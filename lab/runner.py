@@ -10,7 +10,7 @@ from datastore import repository as repo
 from drivers.clock import Clock, ScaledClock, SystemClock
 from lab.campaigns import LoadedCampaign, check_resumable, default_actor, open_campaign
 from lab.capabilities import ChecksRunnable
-from lab.devices import build_devices, connected
+from lab.devices import build_devices, connected, driver_of
 from lab.labspec import LabSpec
 from lab.leasing import DeviceArbiter, LeaseKeeper, lab_resource
 from lab.loop import CampaignLoop, LoopResult
@@ -20,18 +20,17 @@ from lab.yamlio import SpecError
 from planner.threads import ensure_process_threads
 from simulators.clock import SimulatedClock
 
-VIRTUAL_TIME_DRIVERS = frozenset({"simulated", "experiment_table"})
-"""Drivers of devices that never wait on real time."""
-
 
 def clock_for(lab: LabSpec) -> Clock:
     """The lab's time.
 
-    Virtual time when every device is simulated (or a replayed table); scaled wall-clock time for an
-    emulated lab whose ``simulation.time_scale`` is not 1 (the emulators run
-    their world at the same pace); the system clock otherwise.
+    Virtual time when no device's driver waits on real time (simulated
+    devices, a replayed table: see :class:`lab.driver_catalog.DriverEntry`);
+    scaled wall-clock time for an emulated lab whose ``simulation.time_scale``
+    is not 1 (the emulators run their world at the same pace); the system
+    clock otherwise.
     """
-    if all(d.driver in VIRTUAL_TIME_DRIVERS for d in lab.devices):
+    if all(driver_of(d).virtual_time for d in lab.devices):
         return SimulatedClock()
     if lab.simulation is not None and lab.simulation.time_scale != 1.0:
         return ScaledClock(lab.simulation.time_scale)

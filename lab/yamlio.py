@@ -180,7 +180,7 @@ def format_error(path: Path, tree: yaml.Node | None, model: type[BaseModel], err
 def _message(error: Any, model: type[BaseModel], loc: Sequence[str | int]) -> str:
     kind, message = error["type"], str(error["msg"]).removeprefix("Value error, ")
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(model, loc[:-1])
+        allowed = allowed_keys(model, loc[:-1])
         hint = f"; allowed: {', '.join(allowed)}" if allowed else ""
         return f"unknown key {loc[-1]!r}{hint}"
     if kind == "missing":
@@ -253,7 +253,7 @@ def _child(node: yaml.Node | None, part: str | int) -> yaml.Node | None:
     return None
 
 
-def _allowed_keys(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
+def allowed_keys(model: type[BaseModel], loc: Sequence[str | int] = ()) -> list[str]:
     """Follow ``loc`` through the model's fields and list the keys allowed there."""
     current: Any = model
     for part in loc:

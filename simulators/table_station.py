@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field
 
 from drivers.base import DeviceIdentity
 from drivers.errors import DeviceError
+from drivers.settings import DriverSettings
 from drivers.station import Conditions, StationBackend
-from simulators.experiment_table import ConditionsNotInTableError, ExperimentTable
+from simulators.experiment_table import (
+    ConditionsNotInTableError,
+    ExperimentTable,
+    ExperimentTableSpec,
+)
 
 
 class TableStation(StationBackend):
@@ -51,3 +60,17 @@ class TableStation(StationBackend):
             return self.table.lookup(conditions)
         except ConditionsNotInTableError:
             return None
+
+
+class ExperimentTableSettings(DriverSettings):
+    """The ``experiment_table`` station's lab-file entry: the table of experiments it replays."""
+
+    experiment_table: ExperimentTableSpec = Field(
+        description="the table of experiments it replays: file, parameter and outcome columns"
+    )
+
+    def resolved(self, base_dir: Path) -> Self:
+        """The settings with the table's path resolved in ``base_dir``."""
+        return self.model_copy(
+            update={"experiment_table": self.experiment_table.resolved(base_dir)}
+        )

@@ -11,12 +11,17 @@ reaction of the table gets no such reading; why is kept in :attr:`unread`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field
 
 from drivers.base import DeviceIdentity
 from drivers.plate_reader import PlateReaderBackend
+from drivers.settings import DriverSettings
 from simulators.plate_conditions import infer_conditions
 from simulators.plate_world import PlateWorld
-from simulators.yield_table import ConditionsError, YieldTable
+from simulators.yield_table import ConditionsError, YieldTable, YieldTableSpec
 
 
 class TableYieldReader(PlateReaderBackend):
@@ -52,3 +57,15 @@ class TableYieldReader(PlateReaderBackend):
                 self.unread[well] = str(exc)
             readings[well] = values
         return readings
+
+
+class TableYieldSettings(DriverSettings):
+    """The ``simulated_table_yield`` reader's lab-file entry: the table it reads yields from."""
+
+    yield_table: YieldTableSpec = Field(
+        description="the published table it reads yields from, and how that table was run"
+    )
+
+    def resolved(self, base_dir: Path) -> Self:
+        """The settings with the table's path resolved in ``base_dir``."""
+        return self.model_copy(update={"yield_table": self.yield_table.resolved(base_dir)})

@@ -65,7 +65,7 @@ def emulated_bench(folder: Path, budget: int, outage_timeout_s: float = 60.0) ->
     lab_path = folder / "lab.yaml"
     lab_path.write_text(yaml.safe_dump(data, sort_keys=False))
     emulated = start_emulators(load_lab(lab_path), ports={d["name"]: 0 for d in data["devices"]})
-    bound = {d.name: d.port for d in emulated.bound_lab().devices}
+    bound = {d.name: d.settings.where() for d in emulated.bound_lab().devices}
     for device in data["devices"]:
         if "port" in device:
             device["port"] = bound[device["name"]]

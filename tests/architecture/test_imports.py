@@ -38,7 +38,9 @@ def test_a_cycle_is_found() -> None:
 
 
 def test_registries_refuse_a_second_registration_under_one_name() -> None:
+    from drivers.settings import NoSettings
     from lab.benchmarks.registry import benchmark
+    from lab.driver_catalog import register_driver
     from lab.executor import handles
     from planner.catalog import strategy_names
     from planner.registry import register
@@ -56,3 +58,5 @@ def test_registries_refuse_a_second_registration_under_one_name() -> None:
         handles("wait")(lambda step, context: None)
     with pytest.raises(ValueError, match="strategy 'random' is registered twice"):
         register("random")(lambda **options: None)  # type: ignore[arg-type, return-value]
+    with pytest.raises(ValueError, match="driver 'simulated' of 'pump' devices is registered"):
+        register_driver("pump", "simulated", NoSettings)(lambda spec, settings, context: None)

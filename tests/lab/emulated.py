@@ -68,10 +68,10 @@ def running_emulated_lab(
     lab_path = tmp_path / "lab.yaml"
     lab_path.write_text(yaml.safe_dump(data, sort_keys=False))
     lab = load_lab(lab_path)
-    emulated = start_emulators(lab, ports={d.name: 0 for d in lab.devices if d.port})
+    emulated = start_emulators(lab, ports={d.name: 0 for d in lab.devices if d.settings.where()})
     files = EmulatedFiles(lab_path, tmp_path / "campaign.yaml", emulated, reports)
     try:
-        bound = {d.name: d.port for d in emulated.bound_lab().devices}
+        bound = {d.name: d.settings.where() for d in emulated.bound_lab().devices}
         for device in data["devices"]:
             if "port" in device:
                 device["port"] = bound[device["name"]]

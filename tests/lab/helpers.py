@@ -99,8 +99,9 @@ def suzuki_campaign(
 
 def suzuki_truth(loaded: LoadedCampaign, design: dict) -> float:
     """The table's yield for a design, looked up from the campaign's SMILES (not the reader's)."""
-    spec = loaded.lab.device("reader").yield_table
-    assert spec is not None
+    from simulators.yield_reader import TableYieldSettings
+
+    spec = loaded.lab.device("reader").settings_as(TableYieldSettings).yield_table
     smiles = {p.name: p.choices for p in loaded.spec.parameters}  # molecule parameters
     conditions = {column: smiles[p][design[p]] for p, column in SUZUKI_COLUMNS.items()}
     return _table(spec).truth(conditions)
@@ -130,3 +131,15 @@ def run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str]:  # type: ignore
         code = int(exc.code or 0)
     captured = capsys.readouterr()
     return code, captured.out + captured.err
+
+
+def swap_factory(monkeypatch, kind: str, driver: str, factory) -> None:  # type: ignore[no-untyped-def]
+    """Build ``kind`` devices of ``driver`` with ``factory(spec, settings, context)`` (one test)."""
+    import dataclasses
+
+    from lab import driver_catalog
+
+    entry = driver_catalog.find_driver(kind, driver)
+    assert entry is not None
+    replaced = dataclasses.replace(entry, factory=factory)
+    monkeypatch.setitem(driver_catalog._ENTRIES, (kind, driver), replaced)

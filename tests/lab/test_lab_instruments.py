@@ -9,9 +9,9 @@ import yaml
 
 from drivers.clock import ScaledClock, SystemClock
 from drivers.errors import DeviceTimeoutError
-from drivers.hplc_files import ResultFolderBackend
-from drivers.modbus_heater import Framing, ModbusHeaterBackend, Table
-from drivers.new_era import NewEraPumpBackend
+from drivers.hplc_files import HplcFolderSettings, ResultFolderBackend
+from drivers.modbus_heater import Framing, ModbusHeaterBackend, ModbusHeaterSettings, Table
+from drivers.new_era import NewEraPumpBackend, NewEraSettings
 from drivers.pump import Pump
 from drivers.valve import Valve
 from drivers.vici import ViciValveBackend
@@ -46,7 +46,8 @@ def test_the_minimal_new_era_lab_is_accepted_and_builds(tmp_path: Path) -> None:
     path.write_text(BRIEF_SHAPE)
     lab = load_lab(path)
     (spec,) = lab.devices
-    assert (spec.port, spec.address, spec.syringe_diameter_mm) == (
+    settings = spec.settings_as(NewEraSettings)
+    assert (settings.port, settings.address, settings.syringe_diameter_mm) == (
         "socket://127.0.0.1:7001",
         0,
         14.57,
@@ -108,7 +109,8 @@ devices:
 """
         )
     )
-    assert [d.modbus_framing() for d in lab.devices] == ["tcp", "rtu", "rtu"]
+    framings = [d.settings_as(ModbusHeaterSettings).framing() for d in lab.devices]
+    assert framings == ["tcp", "rtu", "rtu"]
 
 
 BAD_EDITS = [
@@ -198,7 +200,7 @@ def test_valve_injector_switches_inject_holds_and_returns_to_load() -> None:
     valve = Valve("sample_valve", SimulatedValve(positions=2), 2)
     devices.devices["sample_valve"] = valve
     context = BuildContext(lab, clock, devices.devices)
-    injector = lab.device("hplc").injector
+    injector = lab.device("hplc").settings_as(HplcFolderSettings).injector
     assert injector is not None
     valve_injector(injector, context)("run/7/5")
     assert isinstance(valve.backend, SimulatedValve)

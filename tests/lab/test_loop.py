@@ -17,7 +17,12 @@ from lab.reconcile import reconcile_running
 from lab.runner import run_campaign, with_spec
 from lab.yamlio import SpecError
 from simulators.clock import SimulatedClock
-from tests.lab.helpers import assert_valid_histories, events_by_experiment, small_campaign
+from tests.lab.helpers import (
+    assert_valid_histories,
+    events_by_experiment,
+    small_campaign,
+    swap_factory,
+)
 
 
 def experiments(store: Datastore, name: str):
@@ -139,10 +144,11 @@ def test_device_error_fails_the_experiment_and_the_campaign_goes_on(
 ) -> None:
     from drivers.analyzer import Analyzer
 
-    monkeypatch.setitem(
-        lab_devices._FACTORIES,
-        ("analyzer", "simulated"),
-        lambda spec, ctx: Analyzer(spec.name, FlakyAnalyzer()),
+    swap_factory(
+        monkeypatch,
+        "analyzer",
+        "simulated",
+        lambda spec, settings, ctx: Analyzer(spec.name, FlakyAnalyzer()),
     )
     FlakyAnalyzer.calls = 0
     result = run_campaign(store, small_campaign(examples, budget=4))

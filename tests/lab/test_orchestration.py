@@ -17,7 +17,6 @@ from datastore import repository as repo
 from drivers.analyzer import Analyzer, AnalyzerBackend
 from drivers.base import DeviceIdentity
 from drivers.errors import DeviceError
-from lab import devices as lab_devices
 from lab.campaigns import open_campaign
 from lab.control import ControlError, change_campaign, set_device_service
 from lab.leasing import (
@@ -31,7 +30,7 @@ from lab.orchestrator import Orchestrator
 from lab.reporting import SilentReporter
 from lab.runner import run_campaign, with_spec
 from lab.spec import ApprovalSpec, RetrySpec
-from tests.lab.helpers import assert_valid_histories, small_campaign
+from tests.lab.helpers import assert_valid_histories, small_campaign, swap_factory
 
 
 def experiments(store: Datastore, name: str):
@@ -235,10 +234,11 @@ class BrokenAnalyzer(AnalyzerBackend):
 def test_retries_then_out_of_service_then_back(
     store: Datastore, examples: Path, monkeypatch
 ) -> None:
-    monkeypatch.setitem(
-        lab_devices._FACTORIES,
-        ("analyzer", "simulated"),
-        lambda spec, ctx: Analyzer(spec.name, BrokenAnalyzer()),
+    swap_factory(
+        monkeypatch,
+        "analyzer",
+        "simulated",
+        lambda spec, settings, ctx: Analyzer(spec.name, BrokenAnalyzer()),
     )
     loaded = with_spec(
         small_campaign(examples, budget=6, batch=1),
