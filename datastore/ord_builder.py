@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from typing import Any, Literal
 
 from datastore.ord_export import (
     Curator,
-    OrdComponent,
     OrdReaction,
     _add_input,
     _add_measurement,
@@ -83,51 +82,48 @@ class ReactionFactory:
     def build(self, facts: OrdReaction) -> reaction_pb2.Reaction:
         """The record of one experiment (checked as the validation mode asks)."""
         reaction = reaction_pb2.Reaction(reaction_id=fast_reaction_id(facts.identifier))
+        reaction.MergeFrom(self._template(facts))
         reaction.identifiers.add(
             type=reaction_pb2.ReactionIdentifier.CUSTOM,
             details="dbtl experiment (campaign#number)",
             value=facts.identifier,
         )
-        for name, components in facts.inputs.items():
-            key = ("input", name, tuple(components))
-            part = self._part(key, facts, _input_of(name, components))
-            reaction.inputs[name].CopyFrom(part.inputs[name])
-        self._copy(reaction, "setup", facts, (facts.automation_platform, facts.automation_code))
-        conditions = (facts.temperature_c, facts.flow_rate_ml_min, facts.conditions_details)
-        self._copy(reaction, "conditions", facts, conditions)
-        outcome = reaction.outcomes.add()
-        scaffold = (facts.residence_time_min, facts.analysis_key, facts.analysis_type,
-                    facts.analysis_details)  # fmt: skip
-        outcome.CopyFrom(self._part(("outcome", *scaffold), facts, _scaffold_of(facts)).outcomes[0])
+        product = reaction.outcomes[0].products[0]
         for measured in facts.outcomes:
-            _add_measurement(outcome.products[0], measured, facts.analysis_key)
+            _add_measurement(product, measured, facts.analysis_key)
         _set_provenance(reaction, facts, self.curator)
         if facts.notes:
             reaction.notes.procedure_details = facts.notes
         self._check(reaction, facts.identifier)
         return reaction
 
-    def _copy(
-        self, reaction: Any, field: str, facts: OrdReaction, content: tuple[Any, ...]
-    ) -> None:
-        setter = _set_setup if field == "setup" else _set_conditions
-        part = self._part((field, *content), facts, lambda r: setter(r, facts))
-        if part.HasField(field):
-            getattr(reaction, field).CopyFrom(getattr(part, field))
+    def _template(self, facts: OrdReaction) -> reaction_pb2.Reaction:
+        """What records with these inputs, setup, conditions and analysis share, built once.
 
-    def _part(self, key: Hashable, facts: OrdReaction, fill: Callable[[Any], None]) -> Any:
-        """A scratch reaction holding one shared part, built (and checked) on first use."""
-        part = self._parts.get(key)
-        if part is None:
-            part = reaction_pb2.Reaction()
-            fill(part)
+        In ``sample`` mode each of its parts is validated when first built
+        (identical parts of other templates reuse the findings).
+        """
+        inputs = facts.inputs_key
+        if inputs is None:
+            inputs = tuple((name, tuple(parts)) for name, parts in facts.inputs.items())
+        key = (inputs, facts.automation_platform, facts.automation_code, facts.temperature_c,
+               facts.flow_rate_ml_min, facts.conditions_details, facts.residence_time_min,
+               facts.analysis_key, facts.analysis_type, facts.analysis_details)  # fmt: skip
+        template = self._parts.get(key)
+        if template is None:
+            template = reaction_pb2.Reaction()
+            for name, components in facts.inputs.items():
+                _add_input(template, name, components)
+            _set_setup(template, facts)
+            _set_conditions(template, facts)
+            _outcome_scaffold(template, facts)
             if self.validate == "sample":
-                for message in _submessages(part):
+                for message in _submessages(template):
                     self._record(facts.identifier, validation_errors(message, self.findings))
             if len(self._parts) >= PART_ENTRIES:
                 self._parts.clear()
-            self._parts[key] = part
-        return part
+            self._parts[key] = template
+        return template
 
     def _check(self, reaction: Any, identifier: str) -> None:
         self._count += 1
@@ -138,14 +134,6 @@ class ReactionFactory:
 
     def _record(self, identifier: str, problems: list[str]) -> None:
         self.errors += [(f"#{identifier.rsplit('#', 1)[-1]}", e) for e in problems]
-
-
-def _input_of(name: str, components: list[OrdComponent]) -> Callable[[Any], None]:
-    return lambda reaction: _add_input(reaction, name, components)
-
-
-def _scaffold_of(facts: OrdReaction) -> Callable[[Any], None]:
-    return lambda reaction: _outcome_scaffold(reaction, facts)
 
 
 def _submessages(part: Any) -> list[Any]:

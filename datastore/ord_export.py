@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gzip
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -84,6 +84,8 @@ class OrdReaction:
     analysis_details: str = ""
     notes: str = ""
     dbtl_version: str = ""
+    inputs_key: Hashable | None = None
+    """Equal for records with equal ``inputs`` (lets a builder reuse them); ``None``: unknown."""
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ def completed_pages(
         )  # fmt: skip
         page = {
             row[0]: ExperimentFacts(row[0], row[1], row[2], "completed", row[3], None, None, row[4])
-            for row in connection.execute(query)
+            for row in connection.execute(query).all()
         }
         if not page:
             return
@@ -73,7 +73,7 @@ def _measurements(connection: Any, page: dict[int, ExperimentFacts], span: Span)
     query = select(table.c.experiment_id, table.c.name, table.c.value, table.c.unit).where(
         table.c.experiment_id.between(*span)
     )
-    for experiment_id, name, value, unit in connection.execute(query):
+    for experiment_id, name, value, unit in connection.execute(query).all():
         if (facts := page.get(experiment_id)) is not None:
             facts.measurements[name] = (value, unit)
 
@@ -87,7 +87,7 @@ def _events(connection: Any, page: dict[int, ExperimentFacts], span: Span) -> No
         .where(table.c.to_status.in_(_EVENT_STATUSES))
         .order_by(table.c.id)
     )
-    for experiment_id, status, actor, at in connection.execute(query):
+    for experiment_id, status, actor, at in connection.execute(query).all():
         facts = page.get(experiment_id)
         if facts is None:
             continue
@@ -106,7 +106,7 @@ def _runs(connection: Any, page: dict[int, ExperimentFacts], span: Span) -> None
         .where(table.c.experiment_id.between(*span))
         .order_by(table.c.created_at)
     )
-    for experiment_id, run_key, well, sha256 in connection.execute(query):
+    for experiment_id, run_key, well, sha256 in connection.execute(query).all():
         if (facts := page.get(experiment_id)) is None:
             continue
         facts.run_key, facts.well, facts.protocol_sha256 = run_key, well, sha256

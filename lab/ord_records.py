@@ -164,15 +164,16 @@ def reaction_facts(
         (protocol.protocol_metadata.get("wells") or {}).get(experiment.well) if protocol else None
     )
     analysis_key, analysis_type, analysis_details = facts.analyser
+    inputs_key = _inputs_key(facts, params, protocol, experiment.well if well else None)
     return OrdReaction(
         identifier=f"{facts.name}#{experiment.number}",
-        inputs=_inputs(facts, params, well),
+        inputs=_inputs(facts, params, well, inputs_key),
         outcomes=[OrdOutcome(n, v, u) for n, (v, u) in sorted(experiment.measurements.items())],
         experimenter=experiment.approved_by or "unknown",
         started_at=experiment.started_at,
         finished_at=experiment.finished_at,
         automation_platform=_platform(facts, protocol),
-        automation_code=_code(protocol),
+        automation_code=_code(facts, protocol),
         temperature_c=_number(params.get("temperature_c")),
         flow_rate_ml_min=_flow_ml_min(params, protocol),
         residence_time_min=_residence_min(params),
@@ -181,30 +182,47 @@ def reaction_facts(
         analysis_type=analysis_type,
         analysis_details=analysis_details,
         dbtl_version=facts.version,
+        inputs_key=inputs_key,
     )
 
 
+def _inputs_key(
+    facts: CampaignFacts, params: dict[str, Any], protocol: ProtocolRecord | None, well: str | None
+) -> tuple[Any, ...] | None:
+    """Equal for experiments whose ORD inputs are equal (see :func:`_inputs`)."""
+    if well is not None and protocol is not None and facts.lab is not None:
+        return ("well", protocol.sha256, well)
+    if facts.molecules:
+        return ("inputs", *(str(params.get(name)) for name in facts.molecules))
+    return None
+
+
 def _inputs(
-    facts: CampaignFacts, params: dict[str, Any], well: dict[str, Any] | None
+    facts: CampaignFacts,
+    params: dict[str, Any],
+    well: dict[str, Any] | None,
+    key: tuple[Any, ...] | None,
 ) -> dict[str, list[OrdComponent]]:
+    """The inputs of one experiment; shared (never copied) by experiments of the same ``key``."""
+    if key is not None and key in facts.memo:
+        return facts.memo[key]
     if well is not None and facts.lab is not None:
-        return _well_inputs(facts, well)
-    key = ("inputs", *(str(params.get(name)) for name in facts.molecules))
-    if facts.molecules and key in facts.memo:
-        return dict(facts.memo[key])
-    inputs = {
-        name: [
-            OrdComponent(
-                str(params.get(name)), choices.get(str(params.get(name))), _role(facts, name)
-            )
-        ]
-        for name, choices in facts.molecules.items()
-    }
-    if inputs:
+        inputs = _well_inputs(facts, well)
+    else:
+        inputs = {
+            name: [
+                OrdComponent(
+                    str(params.get(name)), choices.get(str(params.get(name))), _role(facts, name)
+                )
+            ]
+            for name, choices in facts.molecules.items()
+        }
+    if inputs and key is not None:
         if len(facts.memo) > 10_000:
             facts.memo.clear()
         facts.memo[key] = inputs
-        return dict(inputs)
+    if inputs:
+        return inputs
     design = ", ".join(f"{k}={v}" for k, v in sorted(params.items()))
     return {
         "design": [OrdComponent(f"reaction mixture of {facts.name} ({design})", None, "REACTANT")]
@@ -269,12 +287,17 @@ def _platform_text(facts: CampaignFacts, protocol: ProtocolRecord | None) -> str
     return f"dbtl {facts.version} on lab {lab}: {listed}"
 
 
-def _code(protocol: ProtocolRecord | None) -> str | None:
+def _code(facts: CampaignFacts, protocol: ProtocolRecord | None) -> str | None:
     if protocol is None:
         return None
     if protocol.compiled:
         return protocol.compiled
-    return json.dumps({"name": protocol.name, "steps": protocol.steps}, sort_keys=True)
+    key = ("steps", protocol.sha256)
+    if key not in facts.memo:  # written once per protocol of the export
+        facts.memo[key] = json.dumps(
+            {"name": protocol.name, "steps": protocol.steps}, sort_keys=True
+        )
+    return str(facts.memo[key])
 
 
 def _analyser(facts: CampaignFacts) -> tuple[str, str, str]:
