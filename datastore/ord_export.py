@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gzip
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -84,6 +84,8 @@ class OrdReaction:
     analysis_details: str = ""
     notes: str = ""
     dbtl_version: str = ""
+    inputs_key: Hashable | None = None
+    """Equal for records with equal ``inputs`` (lets a builder reuse them); ``None``: unknown."""
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,15 @@ def _set_conditions(reaction: reaction_pb2.Reaction, facts: OrdReaction) -> None
 
 
 def _add_outcome(reaction: reaction_pb2.Reaction, facts: OrdReaction) -> None:
+    product = _outcome_scaffold(reaction, facts)
+    for measured in facts.outcomes:
+        _add_measurement(product, measured, facts.analysis_key)
+
+
+def _outcome_scaffold(
+    reaction: reaction_pb2.Reaction, facts: OrdReaction
+) -> reaction_pb2.ProductCompound:
+    """Add the outcome without its measurements (time, analysis, product); return the product."""
     outcome = reaction.outcomes.add()
     if facts.residence_time_min is not None:
         outcome.reaction_time.CopyFrom(
@@ -195,8 +206,7 @@ def _add_outcome(reaction: reaction_pb2.Reaction, facts: OrdReaction) -> None:
     product = outcome.products.add(is_desired_product=True)
     product.reaction_role = reaction_pb2.ReactionRole.PRODUCT
     product.identifiers.add(type=reaction_pb2.CompoundIdentifier.NAME, value="desired product")
-    for measured in facts.outcomes:
-        _add_measurement(product, measured, facts.analysis_key)
+    return product
 
 
 def _add_measurement(
@@ -326,14 +336,34 @@ def _write_whole(
 def _stream(
     out: IO[bytes] | gzip.GzipFile, header: dataset_pb2.Dataset, reactions: Iterable[object]
 ) -> int:
-    out.write(header.SerializeToString(deterministic=True))
+    """Fields before ``reactions``, each reaction as a length-delimited field 3, then the rest.
+
+    In field-number order, as serializing the whole ``Dataset`` would: the file
+    is byte-identical to ``Dataset.SerializeToString(deterministic=True)``.
+    """
+    before, after = _split_header(header)
+    out.write(before)
     tag = _VarintBytes((DATASET_REACTIONS_FIELD << 3) | 2)
     count = 0
     for reaction in reactions:
         body = reaction.SerializeToString(deterministic=True)  # type: ignore[attr-defined]
         out.write(tag + _VarintBytes(len(body)) + body)
         count += 1
+    out.write(after)
     return count
+
+
+def _split_header(header: dataset_pb2.Dataset) -> tuple[bytes, bytes]:
+    """The header's serialized fields numbered below ``reactions``, and those above."""
+    before, after = dataset_pb2.Dataset(), dataset_pb2.Dataset()
+    before.CopyFrom(header)
+    after.CopyFrom(header)
+    before.ClearField("reactions")
+    after.ClearField("reactions")
+    for descriptor, _ in header.ListFields():
+        target = after if descriptor.number < DATASET_REACTIONS_FIELD else before
+        target.ClearField(descriptor.name)
+    return before.SerializeToString(deterministic=True), after.SerializeToString(deterministic=True)
 
 
 def read_dataset(path: Path) -> dataset_pb2.Dataset:

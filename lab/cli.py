@@ -112,6 +112,14 @@ class ExportFormat(StrEnum):
     ord = "ord"
 
 
+class OrdValidation(StrEnum):
+    """How ``dbtl export --format ord`` checks its records with ``ord_schema.validations``."""
+
+    all = "all"
+    sample = "sample"
+    none = "none"
+
+
 @app.command()
 def run(
     spec: Annotated[Path, typer.Argument(help="Campaign YAML file.", show_default=False)],
@@ -217,11 +225,19 @@ def export(
         ExportFormat, typer.Option("--format", "-f", help="File format.")
     ] = ExportFormat.csv,
     db: DbOption = DEFAULT_URL,
+    validate: Annotated[
+        OrdValidation,
+        typer.Option(
+            "--validate",
+            help="ORD only: check every record (all), every distinct input, setup and "
+            "conditions plus 1 record in 100 (sample), or nothing (none).",
+        ),
+    ] = OrdValidation.sample,
 ) -> None:
     """Export one row per experiment: id, cycle, status, parameters, objectives (reads only)."""
     store = Datastore.for_reading(db)
     if fmt_ is ExportFormat.ord:  # Open Reaction Database records (lab/ord_records.py)
-        return export_ord_command(store, name, output)
+        return export_ord_command(store, name, output, validate.value)
     count = exports.experiments(
         store, name, "csv" if fmt_ is ExportFormat.csv else "parquet", output
     )

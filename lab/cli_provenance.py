@@ -13,6 +13,7 @@ from rich.table import Table
 
 from datastore import Datastore
 from datastore.engine import DEFAULT_URL
+from datastore.ord_builder import Validate
 from datastore.ord_export import Curator
 from datastore.provenance_read import experiment_provenance
 from lab.ord_records import export_ord
@@ -148,13 +149,21 @@ def _outcome_table(chain: dict[str, Any]) -> Table:
     )
 
 
-def export_ord_command(store: Datastore, name: str, output: Path) -> None:
+def export_ord_command(
+    store: Datastore, name: str, output: Path, validate: Validate = "sample"
+) -> None:
     """``dbtl export NAME --format ord``: write and report the ORD dataset.
 
     The record creator's email (ORD requires one) is ``$DBTL_CONTACT_EMAIL``
-    when set.
+    when set. ``validate`` is ``all``, ``sample`` or ``none``
+    (:mod:`datastore.ord_builder`).
     """
     email = os.environ.get("DBTL_CONTACT_EMAIL")
     curator = Curator(email=email) if email else Curator()
-    count = export_ord(store, name, output, curator)
-    console.print(f"wrote {count} ORD reaction(s) of {name} to {output} (validated)")
+    count = export_ord(store, name, output, curator, validate)
+    checked = {
+        "all": "every record validated",
+        "sample": "every distinct input, setup and conditions and a sample of records validated",
+        "none": "not validated",
+    }[validate]
+    console.print(f"wrote {count} ORD reaction(s) of {name} to {output} ({checked})")

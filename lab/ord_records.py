@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -23,20 +24,20 @@ from sqlmodel import Session
 
 from datastore import Datastore, DatastoreError
 from datastore import repository as repo
+from datastore.ord_builder import ReactionFactory, Validate
 from datastore.ord_export import (
     Curator,
     OrdComponent,
     OrdOutcome,
     OrdReaction,
-    build_reaction,
     dataset_header,
     describe_errors,
-    validation_errors,
     write_dataset,
 )
+from datastore.ord_rows import completed_pages, protocol_record
 from datastore.provenance import software_versions
 from datastore.provenance_models import ProtocolRecord
-from datastore.stream import ExperimentFacts, experiment_pages
+from datastore.stream import ExperimentFacts
 from lab.labspec import LabSpec
 from lab.spec import CampaignSpec
 
@@ -55,12 +56,22 @@ class CampaignFacts:
     lab: LabSpec | None
     version: str
 
-    @property
+    @cached_property
     def molecules(self) -> dict[str, dict[str, str]]:
         """Molecule parameters: name → {label: SMILES}."""
         return {p.name: dict(p.choices) for p in self.spec.parameters if p.type == "molecule"}
 
-    @property
+    @cached_property
+    def memo(self) -> dict[Any, Any]:
+        """Per-export memo of what many records share (platform text, inputs by design)."""
+        return {}
+
+    @cached_property
+    def analyser(self) -> tuple[str, str, str]:
+        """(analysis key, ORD analysis type, details) of the campaign's measuring device."""
+        return _analyser(self)
+
+    @cached_property
     def limiting_role(self) -> str | None:
         """The plate recipe's limiting role, if the campaign has one."""
         limiting = (self.raw_spec.get("protocol") or {}).get("limiting") or {}
@@ -86,10 +97,18 @@ def campaign_facts(session: Session, name: str) -> CampaignFacts:
     return CampaignFacts(name, spec, raw, lab, software_versions()["dbtl"])
 
 
-def export_ord(store: Datastore, name: str, output: Path, curator: Curator | None = None) -> int:
+def export_ord(
+    store: Datastore,
+    name: str,
+    output: Path,
+    curator: Curator | None = None,
+    validate: Validate = "sample",
+) -> int:
     """Write one ORD ``Reaction`` per completed experiment of ``name`` to ``output``.
 
-    Every record is checked with ``ord_schema.validations`` before the file
+    Records are checked with ``ord_schema.validations`` as ``validate`` asks
+    (``all`` records, a ``sample`` with every distinct input, setup and
+    conditions, or ``none``: see :mod:`datastore.ord_builder`) before the file
     appears; an invalid record stops the export with the experiments named.
 
     Returns:
@@ -98,36 +117,30 @@ def export_ord(store: Datastore, name: str, output: Path, curator: Curator | Non
     Raises:
         DatastoreError: A record fails validation, or the file cannot be written.
     """
-    curator = curator or Curator()
-    errors: list[tuple[str, str]] = []
+    factory = ReactionFactory(curator or Curator(), validate)
     with store.session() as session:
         facts = campaign_facts(session, name)
         description = facts.spec.description or f"dbtl campaign {name}"
         header = dataset_header(f"dbtl campaign {name}", description.strip())
-        reactions = _validated(session, facts, curator, errors)
-        count = write_dataset(output, header, reactions)
-    if errors:
+        count = write_dataset(output, header, _reactions(session, facts, factory))
+    if factory.errors:
         output.unlink(missing_ok=True)
         raise DatastoreError(
-            f"{len(errors)} ORD record(s) of {name} fail ord_schema validation, nothing "
-            f"written: {describe_errors(errors)}"
+            f"{len(factory.errors)} ORD validation error(s) in the records of {name}, nothing "
+            f"written: {describe_errors(factory.errors)}"
         )
     return count
 
 
-def _validated(
-    session: Session, facts: CampaignFacts, curator: Curator, errors: list[tuple[str, str]]
+def _reactions(
+    session: Session, facts: CampaignFacts, factory: ReactionFactory
 ) -> Iterator[object]:
     campaign_id = repo.get_campaign(session, facts.name).id or 0
     protocols: dict[str, ProtocolRecord | None] = {}
-    findings: dict[bytes, list[str]] = {}  # compound → its validation errors, checked once
-    for page in experiment_pages(session, campaign_id, ["completed"]):
+    for page in completed_pages(session, campaign_id):
         for experiment in page:
             record = _protocol(session, protocols, experiment.protocol_sha256)
-            reaction = build_reaction(reaction_facts(facts, experiment, record), curator)
-            problems = validation_errors(reaction, findings)
-            errors += [(f"#{experiment.number}", e) for e in problems]
-            yield reaction
+            yield factory.build(reaction_facts(facts, experiment, record))
 
 
 def _protocol(
@@ -138,7 +151,7 @@ def _protocol(
     if sha256 not in cache:
         if len(cache) > 64:
             cache.clear()
-        cache[sha256] = session.get(ProtocolRecord, sha256)
+        cache[sha256] = protocol_record(session, sha256)
     return cache[sha256]
 
 
@@ -150,39 +163,64 @@ def reaction_facts(
     well = (
         (protocol.protocol_metadata.get("wells") or {}).get(experiment.well) if protocol else None
     )
+    analysis_key, analysis_type, analysis_details = facts.analyser
+    inputs_key = _inputs_key(facts, params, protocol, experiment.well if well else None)
     return OrdReaction(
         identifier=f"{facts.name}#{experiment.number}",
-        inputs=_inputs(facts, params, well),
+        inputs=_inputs(facts, params, well, inputs_key),
         outcomes=[OrdOutcome(n, v, u) for n, (v, u) in sorted(experiment.measurements.items())],
         experimenter=experiment.approved_by or "unknown",
         started_at=experiment.started_at,
         finished_at=experiment.finished_at,
         automation_platform=_platform(facts, protocol),
-        automation_code=_code(protocol),
+        automation_code=_code(facts, protocol),
         temperature_c=_number(params.get("temperature_c")),
         flow_rate_ml_min=_flow_ml_min(params, protocol),
         residence_time_min=_residence_min(params),
         notes=_details(facts, params, experiment.well),
-        analysis_key=_analyser(facts)[0],
-        analysis_type=_analyser(facts)[1],
-        analysis_details=_analyser(facts)[2],
+        analysis_key=analysis_key,
+        analysis_type=analysis_type,
+        analysis_details=analysis_details,
         dbtl_version=facts.version,
+        inputs_key=inputs_key,
     )
 
 
+def _inputs_key(
+    facts: CampaignFacts, params: dict[str, Any], protocol: ProtocolRecord | None, well: str | None
+) -> tuple[Any, ...] | None:
+    """Equal for experiments whose ORD inputs are equal (see :func:`_inputs`)."""
+    if well is not None and protocol is not None and facts.lab is not None:
+        return ("well", protocol.sha256, well)
+    if facts.molecules:
+        return ("inputs", *(str(params.get(name)) for name in facts.molecules))
+    return None
+
+
 def _inputs(
-    facts: CampaignFacts, params: dict[str, Any], well: dict[str, Any] | None
+    facts: CampaignFacts,
+    params: dict[str, Any],
+    well: dict[str, Any] | None,
+    key: tuple[Any, ...] | None,
 ) -> dict[str, list[OrdComponent]]:
+    """The inputs of one experiment; shared (never copied) by experiments of the same ``key``."""
+    if key is not None and key in facts.memo:
+        return facts.memo[key]
     if well is not None and facts.lab is not None:
-        return _well_inputs(facts, well)
-    inputs = {
-        name: [
-            OrdComponent(
-                str(params.get(name)), choices.get(str(params.get(name))), _role(facts, name)
-            )
-        ]
-        for name, choices in facts.molecules.items()
-    }
+        inputs = _well_inputs(facts, well)
+    else:
+        inputs = {
+            name: [
+                OrdComponent(
+                    str(params.get(name)), choices.get(str(params.get(name))), _role(facts, name)
+                )
+            ]
+            for name, choices in facts.molecules.items()
+        }
+    if inputs and key is not None:
+        if len(facts.memo) > 10_000:
+            facts.memo.clear()
+        facts.memo[key] = inputs
     if inputs:
         return inputs
     design = ", ".join(f"{k}={v}" for k, v in sorted(params.items()))
@@ -235,6 +273,13 @@ def _role(facts: CampaignFacts, role: str) -> str:
 
 
 def _platform(facts: CampaignFacts, protocol: ProtocolRecord | None) -> str:
+    key = ("platform", protocol.sha256 if protocol else None)
+    if key not in facts.memo:
+        facts.memo[key] = _platform_text(facts, protocol)
+    return str(facts.memo[key])
+
+
+def _platform_text(facts: CampaignFacts, protocol: ProtocolRecord | None) -> str:
     used = {s.get("device") for s in protocol.steps} if protocol else set()
     devices = [d for d in (facts.lab.devices if facts.lab else ()) if not used or d.name in used]
     lab = facts.lab.name if facts.lab else "unknown lab"
@@ -242,12 +287,17 @@ def _platform(facts: CampaignFacts, protocol: ProtocolRecord | None) -> str:
     return f"dbtl {facts.version} on lab {lab}: {listed}"
 
 
-def _code(protocol: ProtocolRecord | None) -> str | None:
+def _code(facts: CampaignFacts, protocol: ProtocolRecord | None) -> str | None:
     if protocol is None:
         return None
     if protocol.compiled:
         return protocol.compiled
-    return json.dumps({"name": protocol.name, "steps": protocol.steps}, sort_keys=True)
+    key = ("steps", protocol.sha256)
+    if key not in facts.memo:  # written once per protocol of the export
+        facts.memo[key] = json.dumps(
+            {"name": protocol.name, "steps": protocol.steps}, sort_keys=True
+        )
+    return str(facts.memo[key])
 
 
 def _analyser(facts: CampaignFacts) -> tuple[str, str, str]:

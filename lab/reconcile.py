@@ -43,6 +43,7 @@ from lab.plate_runs import (
     required_outcomes,
 )
 from lab.plates import handler_run_key, incubation_key, plate_handlers, read_plate
+from lab.provenance_capture import record_analyses, record_plate_readings
 from protocols.errors import ProtocolError
 from protocols.protocol import Protocol
 from protocols.steps import Incubate, Measure, RunConditions
@@ -133,11 +134,17 @@ def reconcile_running(
         else:
             _flag(store, experiment, actor)
             outcome.flagged.append(experiment.number)
+    outcome.completed += settle_late_reports(store, loaded, campaign_id, devices, actor)
     return outcome
 
 
 def _complete_from_devices(
-    store: Datastore, loaded: LoadedCampaign, experiment: Experiment, devices: DeviceSet, actor: str
+    store: Datastore,
+    loaded: LoadedCampaign,
+    experiment: Experiment,
+    devices: DeviceSet,
+    actor: str,
+    source: str = "device records after a crash",
 ) -> bool:
     try:
         protocol = loaded.builder.build(
@@ -145,7 +152,8 @@ def _complete_from_devices(
         )
     except ProtocolError:
         return False
-    readings = recall_readings(protocol, devices, f"{loaded.spec.name}/{experiment.number}")
+    run_key = f"{loaded.spec.name}/{experiment.number}"
+    readings = recall_readings(protocol, devices, run_key)
     if readings is None:
         return False
     try:
@@ -154,15 +162,45 @@ def _complete_from_devices(
         return False
     with store.session() as session:
         repo.record_result(session, experiment.id or 0, measured, actor=actor)
+        record_analyses(session, experiment.campaign_id, protocol, run_key, devices)
         repo.append_event(
             session,
             experiment.campaign_id,
             "reconciled",
             actor=actor,
             experiment_id=experiment.id,
-            payload={"source": "device records after a crash"},
+            payload={"source": source},
         )
     return True
+
+
+LATE_REPORT = "an instrument report that appeared after the experiment was flagged"
+
+
+def settle_late_reports(
+    store: Datastore, loaded: LoadedCampaign, campaign_id: int, devices: DeviceSet, actor: str
+) -> list[int]:
+    """Complete experiments flagged interrupted whose instrument report has since appeared.
+
+    An experiment a crash left without a result is flagged ``needs_attention``
+    (:data:`INTERRUPTED`); when its analysis report turns up later (the data
+    system finished after the orchestrator died), the next reconcile settles
+    it from that report exactly as the run path would have: the measurements,
+    a ``reconciled`` event, and the report as a raw instrument record. It is
+    never re-run. Experiments flagged for other reasons are left to a person.
+
+    Returns:
+        Numbers of the experiments completed.
+    """
+    with store.session() as session:
+        flagged = repo.list_experiments(session, campaign_id, [ExperimentStatus.NEEDS_ATTENTION])
+    settled = []
+    for experiment in flagged:
+        if experiment.error == INTERRUPTED and _complete_from_devices(
+            store, loaded, experiment, devices, actor, source=LATE_REPORT
+        ):
+            settled.append(experiment.number)
+    return settled
 
 
 def _flag(store: Datastore, experiment: Experiment, actor: str, error: str = INTERRUPTED) -> None:
@@ -246,6 +284,7 @@ def _settle_plate(
         return
     with store.session() as session:
         record_outcomes(session, experiments, outcomes, actor)
+        record_plate_readings(session, experiments[0].campaign_id, protocol, key, readings)
         for experiment in experiments:
             repo.append_event(
                 session,

@@ -1,0 +1,117 @@
+"""Lean reads for the ORD export: completed experiments a page at a time, as plain rows.
+
+The export of 100,000 experiments reads only what a reaction record needs
+(design, measurements, approver, times, run) with Core queries on the
+session's connection: no ORM objects, no identity map, four indexed queries
+per page of :data:`ORD_PAGE_ROWS` experiments, keyset-paginated on
+``(campaign_id, number)`` so every page costs the same and memory is bounded
+by one page on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlmodel import Session
+
+from datastore.models import Event, Experiment, Measurement
+from datastore.provenance_models import ProtocolRecord, RunExperiment
+from datastore.stream import ExperimentFacts
+
+ORD_PAGE_ROWS = 5000
+"""Experiments per page of the ORD export's read."""
+_EVENT_STATUSES = ("approved", "running", "completed", "failed")
+Span = tuple[int, int]
+"""Lowest and highest experiment id of a page: related rows are read by id range (an
+index range scan, no bound parameter per id) and those of other experiments skipped."""
+
+
+def _table(model: Any) -> Table:
+    return model.__table__
+
+
+def completed_pages(
+    session: Session, campaign_id: int, *, page_rows: int = ORD_PAGE_ROWS
+) -> Iterator[list[ExperimentFacts]]:
+    """Yield the campaign's completed experiments page by page, in experiment order.
+
+    Each :class:`ExperimentFacts` carries the design, the measurements, the
+    approving actor, the ``running`` and final times and the plate run (well,
+    protocol digest) of one experiment; ``predicted`` and ``error`` are not read.
+    """
+    experiments = _table(Experiment)
+    connection = session.connection()
+    last = 0
+    while True:
+        query = (
+            select(experiments.c.id, experiments.c.number, experiments.c.cycle,
+                   experiments.c.parameters, experiments.c.created_at)
+            .where(experiments.c.campaign_id == campaign_id)
+            .where(experiments.c.status == "completed")
+            .where(experiments.c.number > last)
+            .order_by(experiments.c.number)
+            .limit(page_rows)
+        )  # fmt: skip
+        page = {
+            row[0]: ExperimentFacts(row[0], row[1], row[2], "completed", row[3], None, None, row[4])
+            for row in connection.execute(query).all()
+        }
+        if not page:
+            return
+        last = max(facts.number for facts in page.values())
+        span = (min(page), max(page))
+        _measurements(connection, page, span)
+        _events(connection, page, span)
+        _runs(connection, page, span)
+        yield list(page.values())
+
+
+def _measurements(connection: Any, page: dict[int, ExperimentFacts], span: Span) -> None:
+    table = _table(Measurement)
+    query = select(table.c.experiment_id, table.c.name, table.c.value, table.c.unit).where(
+        table.c.experiment_id.between(*span)
+    )
+    for experiment_id, name, value, unit in connection.execute(query).all():
+        if (facts := page.get(experiment_id)) is not None:
+            facts.measurements[name] = (value, unit)
+
+
+def _events(connection: Any, page: dict[int, ExperimentFacts], span: Span) -> None:
+    """Approver, start and end time, from the transition events (in the order written)."""
+    table = _table(Event)
+    query = (
+        select(table.c.experiment_id, table.c.to_status, table.c.actor, table.c.created_at)
+        .where(table.c.experiment_id.between(*span))
+        .where(table.c.to_status.in_(_EVENT_STATUSES))
+        .order_by(table.c.id)
+    )
+    for experiment_id, status, actor, at in connection.execute(query).all():
+        facts = page.get(experiment_id)
+        if facts is None:
+            continue
+        if status == "approved":
+            facts.approved_by = actor
+        elif status == "running":
+            facts.started_at = at
+        else:
+            facts.finished_at = at
+
+
+def _runs(connection: Any, page: dict[int, ExperimentFacts], span: Span) -> None:
+    table = _table(RunExperiment)
+    query = (
+        select(table.c.experiment_id, table.c.run_key, table.c.well, table.c.protocol_sha256)
+        .where(table.c.experiment_id.between(*span))
+        .order_by(table.c.created_at)
+    )
+    for experiment_id, run_key, well, sha256 in connection.execute(query).all():
+        if (facts := page.get(experiment_id)) is None:
+            continue
+        facts.run_key, facts.well, facts.protocol_sha256 = run_key, well, sha256
+
+
+def protocol_record(session: Session, sha256: str) -> ProtocolRecord | None:
+    """The stored protocol with digest ``sha256``, or ``None``."""
+    return session.get(ProtocolRecord, sha256)
