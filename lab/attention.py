@@ -15,7 +15,8 @@ from datastore import Datastore, lookups
 from datastore import repository as repo
 from datastore.models import Campaign, Experiment
 from datastore.states import ExperimentStatus
-from lab.review import ReviewError, stored_spec
+from lab.review import ReviewError
+from lab.stored_specs import stored_spec
 
 Outcome = Literal["completed", "failed", "abandoned"]
 

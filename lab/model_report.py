@@ -21,7 +21,7 @@ from datastore import repository as repo
 from lab.building import make_builder
 from lab.capabilities import KnowsCandidateTruth, OffersCandidates
 from lab.learn import planner_inputs
-from lab.review import stored_lab, stored_spec
+from lab.stored_specs import stored_lab, stored_spec
 from planner.errors import PlannerError
 from planner.reactivity import ReactivityScores, predict_candidates, reactivity_scores
 

@@ -26,8 +26,8 @@ from lab.labspec import LabSpec
 from lab.leasing import DeviceArbiter, LeaseKeeper, lab_resource
 from lab.loop import CampaignLoop, StepResult
 from lab.reporting import Reporter
-from lab.review import stored_spec
 from lab.runner import clock_for, planning_threads
+from lab.stored_specs import stored_spec
 
 ReporterFactory = Callable[[str], Reporter]
 

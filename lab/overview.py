@@ -19,8 +19,8 @@ from datastore.models import Campaign
 from datastore.summaries import best_values, status_counts
 from lab.labspec import LabSpec
 from lab.leasing import device_resource, lab_resource
-from lab.review import stored_lab, stored_spec
 from lab.spec import CampaignSpec
+from lab.stored_specs import stored_lab, stored_spec
 from planner.parameters import MoleculeParameter
 
 

@@ -14,11 +14,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, runtime_checkable
 from typing import Protocol as TypingProtocol
-
-import yaml
 
 from datastore import Datastore, Session, lookups
 from datastore import repository as repo
@@ -29,6 +26,7 @@ from lab.approvals import envelope_flags, is_person
 from lab.building import BuildConfigError, make_builder
 from lab.labspec import LabSpec
 from lab.spec import CampaignSpec
+from lab.stored_specs import stored_lab, stored_spec
 from planner import Objective
 from planner.pathway.design import Construct
 from planner.space import ParameterValue, SearchSpace
@@ -97,29 +95,6 @@ def parse_edits(edits: Sequence[str]) -> dict[str, str]:
             raise ReviewError(f"edit {edit!r} must look like param=value")
         out[name.strip()] = value.strip()
     return out
-
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
-
-
-@lru_cache(maxsize=64)
-def _spec_from(text: str) -> CampaignSpec:
-    return CampaignSpec.model_validate(yaml.load(text, Loader=_LOADER))
-
-
-@lru_cache(maxsize=64)
-def _lab_from(text: str) -> LabSpec:
-    return LabSpec.model_validate(yaml.load(text, Loader=_LOADER))
-
-
-def stored_spec(campaign: Campaign) -> CampaignSpec:
-    """The spec a campaign was started with (parsed once per text: specs are frozen)."""
-    return _spec_from(campaign.spec_yaml)
-
-
-def stored_lab(campaign: Campaign) -> LabSpec | None:
-    """The lab a campaign was started on, as stored with it (parsed once per text)."""
-    return _lab_from(campaign.lab_yaml) if campaign.lab_yaml else None
 
 
 class Reviewer:
