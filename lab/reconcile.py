@@ -26,24 +26,24 @@ from datastore import repository as repo
 from datastore.models import Experiment
 from datastore.states import ExperimentStatus
 from drivers.analyzer import Analyzer
-from drivers.clock import Clock
+from drivers.clock import Clock, SystemClock
 from drivers.errors import DeviceError
 from drivers.incubator import Incubator
 from drivers.liquid_handler import TERMINAL_STATUSES, LiquidHandler, RunReport
 from drivers.station import Station
 from lab.campaigns import LoadedCampaign
+from lab.capabilities import PlateBuilder
 from lab.devices import DeviceSet
-from lab.learn import INFRASTRUCTURE_MARK
-from lab.plate_runs import (
-    PlateBuilder,
+from lab.ledger import flag_interrupted, mark_reconciled, record_outcomes
+from lab.plate_runner import (
     plate_designs,
     plate_name,
     plate_outcomes,
-    record_outcomes,
     required_outcomes,
+    run_phases,
 )
-from lab.plates import handler_run_key, incubation_key, plate_handlers, read_plate
 from protocols.errors import ProtocolError
+from protocols.plate_compile import handler_run_key, incubation_key, plate_handlers, read_phase
 from protocols.protocol import Protocol
 from protocols.steps import Incubate, Measure, RunConditions
 
@@ -154,35 +154,14 @@ def _complete_from_devices(
         return False
     with store.session() as session:
         repo.record_result(session, experiment.id or 0, measured, actor=actor)
-        repo.append_event(
-            session,
-            experiment.campaign_id,
-            "reconciled",
-            actor=actor,
-            experiment_id=experiment.id,
-            payload={"source": "device records after a crash"},
-        )
+        mark_reconciled(session, experiment, actor, {"source": "device records after a crash"})
     return True
 
 
 def _flag(store: Datastore, experiment: Experiment, actor: str, error: str = INTERRUPTED) -> None:
     """Flag for a person, marked as interrupted by infrastructure (not counted in the budget)."""
     with store.session() as session:
-        repo.transition(
-            session,
-            experiment.id or 0,
-            ExperimentStatus.NEEDS_ATTENTION,
-            actor=actor,
-            error=error,
-        )
-        repo.append_event(
-            session,
-            experiment.campaign_id,
-            INFRASTRUCTURE_MARK,
-            actor=actor,
-            experiment_id=experiment.id,
-            payload={"cause": "the orchestrator stopped while it ran"},
-        )
+        flag_interrupted(session, experiment, actor, error)
 
 
 # ------------------------------------------------------------------- plates
@@ -233,7 +212,9 @@ def _settle_plate(
         protocol = _rebuilt_plate(loaded, builder, key, plate)
         _await_robots(protocol, devices, key, clock)
         _check_incubations(protocol, devices, key)
-        readings = read_plate(protocol, devices, key)
+        readings = run_phases(
+            (read_phase(protocol, key),), protocol, devices, clock or SystemClock()
+        )
         outcomes = plate_outcomes(builder, protocol, readings, required_outcomes(loaded.spec))
     except (PlateUnknownError, DeviceError, ProtocolError) as exc:
         note = (
@@ -246,15 +227,9 @@ def _settle_plate(
         return
     with store.session() as session:
         record_outcomes(session, experiments, outcomes, actor)
+        source = {"source": "robot run record and a new read of the plate", "plate": key}
         for experiment in experiments:
-            repo.append_event(
-                session,
-                experiment.campaign_id,
-                "reconciled",
-                actor=actor,
-                experiment_id=experiment.id,
-                payload={"source": "robot run record and a new read of the plate", "plate": key},
-            )
+            mark_reconciled(session, experiment, actor, source)
     for experiment in experiments:
         done = not isinstance(outcomes[experiment.number], str)
         (outcome.completed if done else outcome.failed).append(experiment.number)
