@@ -121,9 +121,9 @@ def _check_program(run: RobotRun, deck: Deck | None) -> None:
         raise ProtocolError(f"robot program {run.filename} for {run.device} is empty")
     if deck is not None and run.robot_type != deck.robot_type:
         raise ProtocolError(
-            f"robot program {run.filename} is for an {run.robot_type}, but {run.device} is an "
-            f"{deck.robot_type} (its deck in the lab file); compile the program for an "
-            f"{deck.robot_type} or run it on another liquid handler"
+            f"robot program {run.filename} is for robot type {run.robot_type}, but "
+            f"{run.device} is robot type {deck.robot_type} (its deck in the lab file); compile "
+            f"the program for {deck.robot_type} or run it on another liquid handler"
         )
 
 
