@@ -12,11 +12,13 @@ running.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from datastore.models import Experiment
+from lab.leasing import DeviceArbiter
+from lab.ledger import RunLedger
 
 
 @dataclass(frozen=True)
@@ -47,3 +49,35 @@ class BatchRunner(Protocol):
     def run(self, batch: Sequence[Experiment], device_timeout_s: float | None) -> BatchOutcome:
         """Run ``batch`` (queued, in number order), or say why it must wait."""
         ...
+
+
+def run_on_devices(
+    ledger: RunLedger,
+    arbiter: DeviceArbiter,
+    devices: set[str],
+    device_timeout_s: float | None,
+    run: Callable[[], int],
+) -> BatchOutcome:
+    """Run a pre-flighted batch once its devices are in service, leased and answering.
+
+    Args:
+        ledger: The campaign's ledger (out of service, probes, outages).
+        arbiter: Leases devices among the lab's campaigns.
+        devices: The devices the batch drives.
+        device_timeout_s: Give up waiting for busy devices after this long.
+        run: Marks the batch running, runs it and records it; returns how many ran.
+
+    Returns:
+        How many experiments ran, or why the batch waits (it then stays queued).
+    """
+    broken = ledger.out_of_service(devices)
+    if broken:
+        return BatchOutcome(waiting=broken)
+    with arbiter.hold(
+        devices, ledger.spec.priority, ledger.campaign_id, device_timeout_s
+    ) as granted:
+        if not granted:
+            return BatchOutcome(waiting="devices busy: " + ", ".join(sorted(devices)))
+        if not ledger.devices_answer(devices):
+            return BatchOutcome()  # the batch stayed queued through the outage
+        return BatchOutcome(ran=run())

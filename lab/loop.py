@@ -99,7 +99,6 @@ class CampaignLoop:
         self.reporter = reporter
         self.arbiter = arbiter
         self.policy = policy or make_policy(loaded.spec.approval)
-        self.limits = loaded.lab.limits()
         self.problem = loaded.problem
         self.waiting_for = ""
         self.ran = 0

@@ -28,7 +28,7 @@ from typing import Any
 from datastore.models import Experiment
 from drivers.clock import Clock, SystemClock
 from drivers.errors import DeviceError
-from lab.batch import BatchOutcome
+from lab.batch import BatchOutcome, run_on_devices
 from lab.capabilities import JudgesPlateOutcomes, PlateBuilder
 from lab.devices import DeviceSet
 from lab.executor import EXECUTOR, ExecutionError, OnStep, StepRegistry
@@ -175,18 +175,10 @@ class PlateRunner:
         if planned is None:
             return BatchOutcome()
         plan, compiled = planned
-        devices = plan.protocol.devices()
-        broken = ledger.out_of_service(devices)
-        if broken:
-            return BatchOutcome(waiting=broken)
-        with self.arbiter.hold(
-            devices, ledger.spec.priority, ledger.campaign_id, device_timeout_s
-        ) as granted:
-            if not granted:
-                return BatchOutcome(waiting="devices busy: " + ", ".join(sorted(devices)))
-            if not ledger.devices_answer(devices):
-                return BatchOutcome()
-            return BatchOutcome(ran=self._execute(plan, compiled, admitted))
+        return run_on_devices(
+            ledger, self.arbiter, plan.protocol.devices(), device_timeout_s,
+            lambda: self._execute(plan, compiled, admitted),
+        )  # fmt: skip
 
     def _compile(self, admitted: Sequence[Admitted]) -> tuple[PlatePlan, CompiledPlate] | None:
         """The plate of ``admitted``, compiled and pre-flighted; ``None`` (all refused) if not."""

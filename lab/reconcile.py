@@ -42,7 +42,9 @@ from lab.plate_runner import (
     required_outcomes,
     run_phases,
 )
+from lab.single_runner import run_key
 from protocols.errors import ProtocolError
+from protocols.operations import protocol_phases
 from protocols.plate_compile import handler_run_key, incubation_key, plate_handlers, read_phase
 from protocols.protocol import Protocol
 from protocols.steps import Incubate, Measure, RunConditions
@@ -76,15 +78,15 @@ class RecoveryOutcome:
 
 
 def recall_readings(
-    protocol: Protocol, devices: DeviceSet, run_key: str
+    protocol: Protocol, devices: DeviceSet, key_of_run: str
 ) -> dict[str, float] | None:
     """Every measurement of a run, recalled from the analyzers, or ``None`` if any is unknown."""
     readings: dict[str, float] = {}
     measured = False
-    for number, step in enumerate(protocol.steps, start=1):
+    phases = protocol_phases(protocol, key_of_run)  # the keys the run's steps carried
+    for step, key in ((op.step, op.key) for phase in phases for op in phase.operations):
         if not isinstance(step, Measure | RunConditions):
             continue
-        key = f"{run_key}/{number}"
         try:
             if isinstance(step, Measure):
                 values = devices.get(step.device, Analyzer).recall(key)
@@ -145,7 +147,7 @@ def _complete_from_devices(
         )
     except ProtocolError:
         return False
-    readings = recall_readings(protocol, devices, f"{loaded.spec.name}/{experiment.number}")
+    readings = recall_readings(protocol, devices, run_key(loaded.spec.name, experiment.number))
     if readings is None:
         return False
     try:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datastore.models import Experiment
 from drivers.clock import Clock
 from drivers.errors import DeviceError
-from lab.batch import BatchOutcome
+from lab.batch import BatchOutcome, run_on_devices
 from lab.building import DesignBuilder
 from lab.executor import EXECUTOR, ExecutionError, StepRegistry
 from lab.leasing import DeviceArbiter
@@ -69,19 +69,10 @@ class SingleRunner:
             ledger.refuse(experiment, checked)
             return BatchOutcome()
         protocol, phases = checked
-        devices = protocol.devices()
-        broken = ledger.out_of_service(devices)
-        if broken:
-            return BatchOutcome(waiting=broken)
-        with self.arbiter.hold(
-            devices, ledger.spec.priority, ledger.campaign_id, device_timeout_s
-        ) as granted:
-            if not granted:
-                return BatchOutcome(waiting="devices busy: " + ", ".join(sorted(devices)))
-            if not ledger.devices_answer(devices):
-                return BatchOutcome()  # the experiment stayed queued through the outage
-            ran = self._execute(experiment, protocol, phases, approval, key)
-        return BatchOutcome(ran=ran)
+        return run_on_devices(
+            ledger, self.arbiter, protocol.devices(), device_timeout_s,
+            lambda: self._execute(experiment, protocol, phases, approval, key),
+        )  # fmt: skip
 
     def _preflight(
         self, experiment: Experiment, key: str
