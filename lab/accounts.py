@@ -20,9 +20,8 @@ from enum import IntEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session
 
-from datastore import Datastore
+from datastore import Datastore, Session
 from datastore import accounts as account_repo
 from datastore.account_models import Account
 from datastore.accounts import AccountError

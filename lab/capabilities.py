@@ -13,8 +13,11 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 
+from datastore.repository import MeasuredValue
 from planner.candidates import CandidateSet
 from planner.space import ParameterValue, SearchSpace
+from protocols.hte import PlatePlan
+from protocols.protocol import Protocol as StepsProtocol
 
 
 @runtime_checkable
@@ -59,4 +62,36 @@ class KnowsCandidateTruth(Protocol):
 
     def candidate_truth(self, designs: pd.DataFrame, outcome: str) -> np.ndarray:
         """The true ``outcome`` of each design (a row of parameters), NaN where unknown."""
+        ...
+
+
+@runtime_checkable
+class PlateBuilder(BuildsPlates, Protocol):
+    """A builder that runs a batch of designs as one plate and reads each well's outcome.
+
+    The campaign's runner is chosen by this capability: a plate runner for a
+    plate builder, a single-experiment runner otherwise (see :mod:`lab.batch`).
+    """
+
+    def build_plate(
+        self, designs: Sequence[tuple[int, Mapping[str, ParameterValue]]], name: str
+    ) -> PlatePlan:
+        """Return the plate protocol of ``(experiment number, design)`` pairs."""
+        ...
+
+    def plate_measurements(
+        self, protocol: StepsProtocol, readings: Mapping[str, Mapping[str, float]]
+    ) -> dict[int, list[MeasuredValue]]:
+        """Turn ``{well: {quantity: value}}`` into each experiment's measurements."""
+        ...
+
+
+@runtime_checkable
+class JudgesPlateOutcomes(Protocol):
+    """A plate builder that judges each experiment's readings itself (replicates, controls)."""
+
+    def plate_outcomes(
+        self, protocol: StepsProtocol, readings: Mapping[str, Mapping[str, float]]
+    ) -> dict[int, list[MeasuredValue] | str]:
+        """Each experiment's measurements, or the reason it has none."""
         ...

@@ -11,8 +11,11 @@ every other open experiment where it stood.
 The loop advances in steps (:meth:`CampaignLoop.step`) so that an
 orchestrator can interleave many campaigns; :meth:`CampaignLoop.run` steps
 one campaign until it is done, waiting for approvals without holding devices.
-A step runs one experiment, or, when the campaign's builder builds plates,
-one plate of queued experiments (:class:`lab.plate_runs.PlateRuns`).
+The loop only decides what to run next: it plans, applies the approval
+policy's verdicts, and hands each batch of queued experiments to the runner
+its builder calls for (:func:`runner_for`: one experiment, or one plate, see
+:mod:`lab.batch`); the runners record everything through the
+:class:`lab.ledger.RunLedger`.
 """
 
 from __future__ import annotations
@@ -21,39 +24,28 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlmodel import Session
-
-from datastore import Datastore
-from datastore import leases as lease_repo
+from datastore import Datastore, Session, lookups
 from datastore import repository as repo
 from datastore.models import Campaign, Experiment
 from datastore.provenance import record_plan
 from datastore.states import ExperimentStatus
 from drivers.clock import Clock
-from drivers.errors import DeviceError
 from lab.approvals import ApprovalPolicy, make_policy
+from lab.batch import BatchRunner
+from lab.building import DesignBuilder
 from lab.campaigns import LoadedCampaign
+from lab.capabilities import PlateBuilder
 from lab.devices import DeviceSet
-from lab.executor import ExecutionError, execute
 from lab.learn import budget_used, planner_inputs, propose
 from lab.leasing import DeviceArbiter
-from lab.loop_failures import FailureHandling
-from lab.outages import (
-    OutageWatch,
-    devices_involved,
-    infrastructure_fault,
-    resume_after_outage,
-    silent_devices,
-)
-from lab.plate_runs import PlateBuilder, PlateRuns
-from lab.provenance_capture import record_analyses, record_single_run
+from lab.ledger import RunLedger
+from lab.outages import OutageWatch, resume_after_outage
+from lab.plate_runner import PlateRunner
 from lab.reconcile import reconcile_running
 from lab.reporting import Reporter
+from lab.single_runner import SingleRunner
 from planner import Proposal
 from planner.errors import InfeasibleSpaceError
-from protocols.errors import ProtocolError
-from protocols.protocol import Protocol
-from protocols.validation import check_protocol
 
 _S = ExperimentStatus
 MAX_IDLE_CYCLES = 5
@@ -80,7 +72,7 @@ class LoopResult:
     reason: str
 
 
-class CampaignLoop(FailureHandling):
+class CampaignLoop:
     """Runs one campaign on one lab, step by step."""
 
     def __init__(
@@ -105,17 +97,19 @@ class CampaignLoop(FailureHandling):
         self.reporter = reporter
         self.arbiter = arbiter
         self.policy = policy or make_policy(loaded.spec.approval)
-        self.limits = loaded.lab.limits()
         self.problem = loaded.problem
         self.waiting_for = ""
         self.ran = 0
         self.cycles = 0
         self._idle_cycles = 0
-        builder = loaded.builder
-        self.plates = PlateRuns(self, builder) if isinstance(builder, PlateBuilder) else None
         self.outages = OutageWatch(
             store, self.campaign_id, devices, loaded.lab.outage_timeout_s, actor, reporter.alert
         )
+        self.ledger = RunLedger(
+            store, self.campaign_id, loaded.spec, loaded.lab, loaded.builder, devices,
+            self.policy, actor, reporter, self.outages,
+        )  # fmt: skip
+        self.runner = runner_for(loaded.builder, self.ledger, clock, arbiter)
 
     # ----------------------------------------------------------------- driver
     def run(
@@ -169,11 +163,8 @@ class CampaignLoop(FailureHandling):
             return self._wait("campaign paused (dbtl campaign resume " + self.spec.name + ")")
         self._judge_proposals()
         queued = self.experiments([_S.QUEUED])
-        if queued and self.plates is not None:
-            waiting = self.plates.run(queued, device_timeout_s)
-            return self._wait(waiting) if waiting else StepResult.WORKED
         if queued:
-            return self._run_next(queued[0], device_timeout_s)
+            return self._run_batch(queued, device_timeout_s)
         held = self.experiments([_S.AWAITING_APPROVAL])
         if held:
             numbers = ", ".join(f"#{e.number}" for e in held)
@@ -252,7 +243,7 @@ class CampaignLoop(FailureHandling):
         return repo.has_event(session, _eid(experiment), "held")
 
     def _apply_verdict(self, session: Session, experiment: Experiment) -> None:
-        verdict = self.policy.judge(experiment.parameters, self.protocol_problem(experiment))
+        verdict = self.policy.judge(experiment.parameters, self.ledger.protocol_problem(experiment))
         if verdict.decision == "approve":
             repo.transition(session, _eid(experiment), _S.APPROVED, actor=verdict.actor)
         elif verdict.decision == "reject":
@@ -275,116 +266,24 @@ class CampaignLoop(FailureHandling):
                 payload={"flags": list(verdict.reasons)},
             )
 
-    def protocol_for(self, experiment: Experiment) -> Protocol:
-        """Build the protocol of one experiment."""
-        return self.loaded.builder.build(
-            experiment.parameters, name=f"{self.spec.name}#{experiment.number}"
-        )
-
-    def protocol_problem(self, experiment: Experiment) -> str | None:
-        """Why the experiment's protocol cannot run on this lab, or ``None``."""
-        try:
-            check_protocol(self.protocol_for(experiment), self.limits)
-        except ProtocolError as exc:
-            return str(exc)
-        return None
-
     # ---------------------------------------------------------------- running
-    def _run_next(self, experiment: Experiment, device_timeout_s: float | None) -> StepResult:
-        approval = self.approval_of(experiment)
-        if approval is None:
-            self.refuse_unapproved(experiment)
-            return StepResult.WORKED
-        protocol = self.protocol_for(experiment)
-        problem = self.protocol_problem(experiment)
-        if problem:  # limits may have changed, or a person approved an unsafe edit
-            self.refuse(experiment, problem)
-            return StepResult.WORKED
-        broken = self.out_of_service(protocol)
-        if broken:
-            return self._wait(broken)
-        with self.arbiter.hold(
-            protocol.devices(), self.spec.priority, self.campaign_id, device_timeout_s
-        ) as granted:
-            if not granted:
-                return self._wait("devices busy: " + ", ".join(sorted(protocol.devices())))
-            if not self.devices_answer(protocol):
-                return StepResult.WORKED  # the experiment stayed queued through the outage
-            self._execute(experiment, protocol, approval)
-        return StepResult.WORKED
-
-    def devices_answer(self, protocol: Protocol) -> bool:
-        """Probe the protocol's devices; wait out an outage of any (see :mod:`lab.outages`).
-
-        Returns:
-            True if every device answered at once; False after an outage was waited out.
-
-        Raises:
-            DeviceOutageError: A device stayed silent past the lab's ``outage_timeout_s``.
-        """
-        silent = silent_devices(self.devices, self.involved(protocol))
-        if not silent:
-            return True
-        self.outages.wait(silent)
-        return False
-
-    def involved(self, protocol: Protocol) -> set[str]:
-        """The devices a protocol drives, with those they drive (see :func:`devices_involved`)."""
-        return devices_involved(self.loaded.lab, protocol.devices())
-
-    def approval_of(self, experiment: Experiment) -> str | None:
-        """The actor whose approval lets this experiment run under the policy, if any."""
-        with self.store.session() as session:
-            approvers = repo.approvers(session, _eid(experiment))
-        allowed = [a for a in approvers if self.policy.may_approve(a)]
-        return allowed[-1] if allowed else None
-
-    def _execute(self, experiment: Experiment, protocol: Protocol, approval: str) -> None:
-        with self.store.session() as session:
-            repo.transition(
-                session,
-                _eid(experiment),
-                _S.RUNNING,
-                actor=self.actor,
-                payload={"protocol_sha256": protocol.digest(), "approved_by": approval},
-            )
-            run_key = f"{self.spec.name}/{experiment.number}"
-            record_single_run(
-                session, self.campaign_id, _eid(experiment), protocol, run_key, self.devices
-            )
-        self.reporter.experiment_started(experiment)
-        steps: list[str] = []
-        try:
-            readings = execute(
-                protocol, self.devices, self.clock, run_key, lambda n, s: steps.append(f"{n}. {s}")
-            )
-            measured = self.loaded.builder.measurements(protocol, readings)
-        except DeviceError as exc:
-            silent = infrastructure_fault(self.devices, exc, self.involved(protocol))
-            if silent is not None:
-                self._interrupted(experiment, exc, steps, silent)
-            else:
-                self._fail(experiment, protocol, exc)
-            return
-        except (ProtocolError, ExecutionError, KeyError) as exc:
-            self._fail(experiment, protocol, exc)
-            return
-        with self.store.session() as session:
-            repo.record_result(session, _eid(experiment), measured, actor=self.actor)
-            record_analyses(session, self.campaign_id, protocol, run_key, self.devices)
-            for device in protocol.devices():
-                lease_repo.record_device_outcome(session, self.loaded.lab.name, device, ok=True)
-        self.count_ran(1)
-        self.reporter.experiment_finished(experiment, {m.name: m.value for m in measured}, None)
-
-    def out_of_service(self, protocol: Protocol) -> str:
-        """Which devices of ``protocol`` are out of service, and why ("" if none)."""
-        with self.store.session() as session:
-            broken = lease_repo.out_of_service(session, self.loaded.lab.name)
-        needed = sorted(set(broken) & protocol.devices())
-        if not needed:
-            return ""
-        return "; ".join(f"device {d} is out of service ({broken[d]})" for d in needed)
+    def _run_batch(self, queued: list[Experiment], device_timeout_s: float | None) -> StepResult:
+        """Hand the next batch of queued experiments to the runner (a full one, if it can fill)."""
+        capacity = self.runner.capacity()
+        if len(queued) < capacity:
+            held = self.experiments([_S.AWAITING_APPROVAL])
+            if held:
+                numbers = ", ".join(f"#{e.number}" for e in held)
+                return self._wait(
+                    f"a {self.runner.batch_name} of {len(queued)} approved experiment(s) waits "
+                    f"for decisions on {len(held)} more ({numbers}); "
+                    f"see `dbtl review --campaign {self.spec.name}`"
+                )
+        outcome = self.runner.run(queued[:capacity], device_timeout_s)
+        if outcome.ran:
+            self.ran += outcome.ran
+            self._idle_cycles = 0
+        return self._wait(outcome.waiting) if outcome.waiting else StepResult.WORKED
 
     # ---------------------------------------------------------------- helpers
     def experiments(self, statuses: list[ExperimentStatus]) -> list[Experiment]:
@@ -394,7 +293,7 @@ class CampaignLoop(FailureHandling):
 
     def _campaign_status(self) -> str:
         with self.store.session() as session:
-            campaign = session.get(Campaign, self.campaign_id)
+            campaign = lookups.campaign_by_id(session, self.campaign_id)
             return campaign.status if campaign else "aborted"
 
     def _wait(self, reason: str) -> StepResult:
@@ -415,7 +314,7 @@ class CampaignLoop(FailureHandling):
 
     def _finish(self, reason: str) -> None:
         with self.store.session() as session:
-            campaign = session.get(Campaign, self.campaign_id)
+            campaign = lookups.campaign_by_id(session, self.campaign_id)
             if campaign is not None and campaign.status == "active":
                 repo.set_campaign_status(
                     session, campaign, "completed", actor=self.actor, reason=reason
@@ -427,9 +326,22 @@ class CampaignLoop(FailureHandling):
         return LoopResult(self.spec.name, self.ran, self.cycles, finished, self.waiting_for)
 
 
+def runner_for(
+    builder: DesignBuilder, ledger: RunLedger, clock: Clock, arbiter: DeviceArbiter
+) -> BatchRunner:
+    """The runner the campaign's builder calls for, by its declared capability.
+
+    A plate runner for a :class:`lab.capabilities.PlateBuilder`, a
+    single-experiment runner (a batch of one) otherwise.
+    """
+    if isinstance(builder, PlateBuilder):
+        return PlateRunner(ledger, builder, clock, arbiter)
+    return SingleRunner(ledger, builder, clock, arbiter)
+
+
 def _eid(experiment: Experiment) -> int:
     assert experiment.id is not None
     return experiment.id
 
 
-__all__ = ["CampaignLoop", "LoopResult", "StepResult"]
+__all__ = ["CampaignLoop", "LoopResult", "StepResult", "runner_for"]

@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlmodel import Session
 
-from datastore import Datastore, DatastoreError
+from datastore import Datastore, DatastoreError, Session
 from datastore import repository as repo
 from datastore.ord_builder import ReactionFactory, Validate
 from datastore.ord_export import (

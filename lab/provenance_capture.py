@@ -13,24 +13,13 @@ import csv
 import io
 from collections.abc import Mapping
 
-from sqlmodel import Session
-
-from datastore import provenance
+from datastore import Session, provenance
 from datastore.provenance import NewCommand, ProtocolData
 from drivers.analyzer import Analyzer
 from drivers.base import Device, DeviceIdentity
 from drivers.errors import DeviceError
 from lab.devices import DeviceSet
-from lab.labspec import LabSpec
-from lab.plates import (
-    handler_run_key,
-    incubation_key,
-    plate_handlers,
-    plate_program,
-    read_key,
-    reading_key,
-)
-from protocols.hte import PlatePlan
+from protocols.plate_compile import CompiledPlate, reading_key
 from protocols.protocol import Protocol
 from protocols.steps import Incubate, Measure, ReadPlate
 
@@ -97,10 +86,9 @@ def record_single_run(
 def record_plate_run(
     session: Session,
     campaign_id: int,
-    plan: PlatePlan,
+    plate: CompiledPlate,
+    well_map: Mapping[int, str],
     experiment_ids: Mapping[int, int],
-    key: str,
-    lab: LabSpec,
     devices: DeviceSet,
 ) -> None:
     """Store a plate's run: protocol and robot program, wells, the robot runs and the reads.
@@ -108,42 +96,41 @@ def record_plate_run(
     Args:
         session: Open session (the one moving the plate to ``running``).
         campaign_id: The campaign.
-        plan: The plate.
+        plate: The compiled plate (its protocol, key and operations).
+        well_map: Experiment number → well of the plate.
         experiment_ids: Experiment number → id, for the plate's experiments.
-        key: The plate's idempotency key.
-        lab: The lab file (the liquid handler's deck).
         devices: The lab's devices, asked for their identity.
     """
-    protocol = plan.protocol
     commands, compiled = [], None
-    for handler in plate_handlers(protocol):
-        program = plate_program(protocol, lab, handler)
-        compiled = compiled or (program.filename, program.text)
+    for op, run in plate.robot_runs():
+        compiled = compiled or (run.filename, run.text)
         commands.append(
             _command(
-                devices, handler, "run_protocol", handler_run_key(key, handler), None,
-                program=program.filename, robot_type=program.robot_type,
+                devices, run.device, "run_protocol", op.key, None,
+                program=run.filename, robot_type=run.robot_type,
             )
         )  # fmt: skip
-    for number, step in enumerate(protocol.steps, start=1):
+    numbered = [op for op in plate.operations() if op.number is not None]
+    for op in sorted(numbered, key=lambda o: o.number or 0):
+        step = op.step
         if isinstance(step, ReadPlate):
             commands.append(
                 _command(
-                    devices, step.device, "read_plate", read_key(protocol, key, step), number,
+                    devices, step.device, "read_plate", op.key, op.number,
                     labware=step.labware, wells=list(step.wells),
                 )
             )  # fmt: skip
         elif isinstance(step, Incubate):
             commands.append(
                 _command(
-                    devices, step.device, "incubate", incubation_key(key, step), number,
+                    devices, step.device, "incubate", op.key, op.number,
                     labware=list(step.labware), temperature_c=step.temperature_c,
                     duration_h=step.duration_h,
                 )
             )  # fmt: skip
-    wells = {experiment_ids[n]: well for n, well in plan.well_map.items() if n in experiment_ids}
+    wells = {experiment_ids[n]: well for n, well in well_map.items() if n in experiment_ids}
     provenance.record_run(
-        session, campaign_id, key, protocol_data(protocol, compiled), wells, commands
+        session, campaign_id, plate.key, protocol_data(plate.protocol, compiled), wells, commands
     )
 
 

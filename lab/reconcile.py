@@ -26,25 +26,27 @@ from datastore import repository as repo
 from datastore.models import Experiment
 from datastore.states import ExperimentStatus
 from drivers.analyzer import Analyzer
-from drivers.clock import Clock
+from drivers.clock import Clock, SystemClock
 from drivers.errors import DeviceError
 from drivers.incubator import Incubator
 from drivers.liquid_handler import TERMINAL_STATUSES, LiquidHandler, RunReport
 from drivers.station import Station
 from lab.campaigns import LoadedCampaign
+from lab.capabilities import PlateBuilder
 from lab.devices import DeviceSet
-from lab.learn import INFRASTRUCTURE_MARK
-from lab.plate_runs import (
-    PlateBuilder,
+from lab.ledger import flag_interrupted, mark_reconciled, record_outcomes
+from lab.plate_runner import (
     plate_designs,
     plate_name,
     plate_outcomes,
-    record_outcomes,
     required_outcomes,
+    run_phases,
 )
-from lab.plates import handler_run_key, incubation_key, plate_handlers, read_plate
 from lab.provenance_capture import record_analyses, record_plate_readings
+from lab.single_runner import run_key
 from protocols.errors import ProtocolError
+from protocols.operations import protocol_phases
+from protocols.plate_compile import handler_run_key, incubation_key, plate_handlers, read_phase
 from protocols.protocol import Protocol
 from protocols.steps import Incubate, Measure, RunConditions
 
@@ -77,15 +79,15 @@ class RecoveryOutcome:
 
 
 def recall_readings(
-    protocol: Protocol, devices: DeviceSet, run_key: str
+    protocol: Protocol, devices: DeviceSet, key_of_run: str
 ) -> dict[str, float] | None:
     """Every measurement of a run, recalled from the analyzers, or ``None`` if any is unknown."""
     readings: dict[str, float] = {}
     measured = False
-    for number, step in enumerate(protocol.steps, start=1):
+    phases = protocol_phases(protocol, key_of_run)  # the keys the run's steps carried
+    for step, key in ((op.step, op.key) for phase in phases for op in phase.operations):
         if not isinstance(step, Measure | RunConditions):
             continue
-        key = f"{run_key}/{number}"
         try:
             if isinstance(step, Measure):
                 values = devices.get(step.device, Analyzer).recall(key)
@@ -152,8 +154,8 @@ def _complete_from_devices(
         )
     except ProtocolError:
         return False
-    run_key = f"{loaded.spec.name}/{experiment.number}"
-    readings = recall_readings(protocol, devices, run_key)
+    key = run_key(loaded.spec.name, experiment.number)
+    readings = recall_readings(protocol, devices, key)
     if readings is None:
         return False
     try:
@@ -162,15 +164,8 @@ def _complete_from_devices(
         return False
     with store.session() as session:
         repo.record_result(session, experiment.id or 0, measured, actor=actor)
-        record_analyses(session, experiment.campaign_id, protocol, run_key, devices)
-        repo.append_event(
-            session,
-            experiment.campaign_id,
-            "reconciled",
-            actor=actor,
-            experiment_id=experiment.id,
-            payload={"source": source},
-        )
+        record_analyses(session, experiment.campaign_id, protocol, key, devices)
+        mark_reconciled(session, experiment, actor, {"source": source})
     return True
 
 
@@ -206,21 +201,7 @@ def settle_late_reports(
 def _flag(store: Datastore, experiment: Experiment, actor: str, error: str = INTERRUPTED) -> None:
     """Flag for a person, marked as interrupted by infrastructure (not counted in the budget)."""
     with store.session() as session:
-        repo.transition(
-            session,
-            experiment.id or 0,
-            ExperimentStatus.NEEDS_ATTENTION,
-            actor=actor,
-            error=error,
-        )
-        repo.append_event(
-            session,
-            experiment.campaign_id,
-            INFRASTRUCTURE_MARK,
-            actor=actor,
-            experiment_id=experiment.id,
-            payload={"cause": "the orchestrator stopped while it ran"},
-        )
+        flag_interrupted(session, experiment, actor, error)
 
 
 # ------------------------------------------------------------------- plates
@@ -271,7 +252,9 @@ def _settle_plate(
         protocol = _rebuilt_plate(loaded, builder, key, plate)
         _await_robots(protocol, devices, key, clock)
         _check_incubations(protocol, devices, key)
-        readings = read_plate(protocol, devices, key)
+        readings = run_phases(
+            (read_phase(protocol, key),), protocol, devices, clock or SystemClock()
+        )
         outcomes = plate_outcomes(builder, protocol, readings, required_outcomes(loaded.spec))
     except (PlateUnknownError, DeviceError, ProtocolError) as exc:
         note = (
@@ -285,15 +268,9 @@ def _settle_plate(
     with store.session() as session:
         record_outcomes(session, experiments, outcomes, actor)
         record_plate_readings(session, experiments[0].campaign_id, protocol, key, readings)
+        source = {"source": "robot run record and a new read of the plate", "plate": key}
         for experiment in experiments:
-            repo.append_event(
-                session,
-                experiment.campaign_id,
-                "reconciled",
-                actor=actor,
-                experiment_id=experiment.id,
-                payload={"source": "robot run record and a new read of the plate", "plate": key},
-            )
+            mark_reconciled(session, experiment, actor, source)
     for experiment in experiments:
         done = not isinstance(outcomes[experiment.number], str)
         (outcome.completed if done else outcome.failed).append(experiment.number)

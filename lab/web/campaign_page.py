@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlmodel import Session
 
-from datastore import pages
+from datastore import Session, pages
 from datastore import repository as repo
 from datastore.exports import experiment_table
 from datastore.models import Event, Experiment

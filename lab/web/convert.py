@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
-from sqlmodel import Session
 
-from datastore import pages
+from datastore import Session, pages
 from datastore import repository as repo
 from datastore.models import Event, Experiment
 from lab.overview import CampaignSummary, DeviceRow, molecules, spec_or_none

@@ -24,8 +24,7 @@ from datastore.states import ExperimentStatus as S
 from drivers.liquid_handler import RobotProgram, RunReport
 from lab.campaigns import LoadedCampaign, load_campaign, open_campaign
 from lab.devices import build_devices, connected
-from lab.plate_runs import plate_designs, plate_key, plate_name
-from lab.plates import run_plate
+from lab.plate_runner import plate_designs, plate_key, plate_name, run_plate
 from lab.reconcile import reconcile_running
 from lab.runner import run_campaign
 from simulators.clock import SimulatedClock

@@ -18,8 +18,7 @@ from lab import devices as lab_devices
 from lab.campaigns import LoadedCampaign, load_campaign, open_campaign
 from lab.devices import build_devices, connected
 from lab.orchestrator import Orchestrator
-from lab.plate_runs import plate_designs, plate_key, plate_name
-from lab.plates import run_plate
+from lab.plate_runner import plate_designs, plate_key, plate_name, run_plate
 from lab.reconcile import RECALL_POLL_S, reconcile_running
 from lab.reporting import SilentReporter
 from lab.review import Reviewer

@@ -12,7 +12,7 @@ from lab.building_hte import HtePlateBuilder
 from lab.campaigns import load_campaign
 from lab.cli import main
 from lab.devices import build_devices, connected
-from lab.plates import run_plate
+from lab.plate_runner import run_plate
 from protocols.validation import check_protocol
 
 DESIGNS = [

@@ -10,7 +10,7 @@ import pytest
 
 from lab.campaigns import load_campaign
 from lab.devices import build_devices, connected
-from lab.plates import run_plate
+from lab.plate_runner import run_plate
 from protocols.golden_gate import GoldenGateSettings
 from simulators.clock import SimulatedClock
 from simulators.pathway.biofoundry import Biofoundry
