@@ -11,9 +11,10 @@ by one page on SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import DateTime, Table, select, type_coerce
 from sqlmodel import Session
 
 from datastore.models import Event, Experiment, Measurement
@@ -23,6 +24,8 @@ from datastore.stream import ExperimentFacts
 ORD_PAGE_ROWS = 5000
 """Experiments per page of the ORD export's read."""
 _EVENT_STATUSES = ("approved", "running", "completed", "failed")
+NOT_READ = datetime(1970, 1, 1, tzinfo=UTC)
+"""``created_at`` of the experiments of these pages: the records do not carry it."""
 Span = tuple[int, int]
 """Lowest and highest experiment id of a page: related rows are read by id range (an
 index range scan, no bound parameter per id) and those of other experiments skipped."""
@@ -39,7 +42,8 @@ def completed_pages(
 
     Each :class:`ExperimentFacts` carries the design, the measurements, the
     approving actor, the ``running`` and final times and the plate run (well,
-    protocol digest) of one experiment; ``predicted`` and ``error`` are not read.
+    protocol digest) of one experiment; ``predicted``, ``error`` and
+    ``created_at`` (:data:`NOT_READ`) are not read.
     """
     experiments = _table(Experiment)
     connection = session.connection()
@@ -47,7 +51,7 @@ def completed_pages(
     while True:
         query = (
             select(experiments.c.id, experiments.c.number, experiments.c.cycle,
-                   experiments.c.parameters, experiments.c.created_at)
+                   experiments.c.parameters)
             .where(experiments.c.campaign_id == campaign_id)
             .where(experiments.c.status == "completed")
             .where(experiments.c.number > last)
@@ -55,7 +59,9 @@ def completed_pages(
             .limit(page_rows)
         )  # fmt: skip
         page = {
-            row[0]: ExperimentFacts(row[0], row[1], row[2], "completed", row[3], None, None, row[4])
+            row[0]: ExperimentFacts(
+                row[0], row[1], row[2], "completed", row[3], None, None, NOT_READ
+            )
             for row in connection.execute(query).all()
         }
         if not page:
@@ -79,10 +85,15 @@ def _measurements(connection: Any, page: dict[int, ExperimentFacts], span: Span)
 
 
 def _events(connection: Any, page: dict[int, ExperimentFacts], span: Span) -> None:
-    """Approver, start and end time, from the transition events (in the order written)."""
+    """Approver, start and end time, from the transition events (in the order written).
+
+    The times are read without the column's conversion and made UTC only for the
+    ``running`` and final events (as the column type makes them: see :func:`_utc`).
+    """
     table = _table(Event)
+    at = type_coerce(table.c.created_at, DateTime(timezone=True))
     query = (
-        select(table.c.experiment_id, table.c.to_status, table.c.actor, table.c.created_at)
+        select(table.c.experiment_id, table.c.to_status, table.c.actor, at)
         .where(table.c.experiment_id.between(*span))
         .where(table.c.to_status.in_(_EVENT_STATUSES))
         .order_by(table.c.id)
@@ -94,9 +105,14 @@ def _events(connection: Any, page: dict[int, ExperimentFacts], span: Span) -> No
         if status == "approved":
             facts.approved_by = actor
         elif status == "running":
-            facts.started_at = at
+            facts.started_at = _utc(at)
         else:
-            facts.finished_at = at
+            facts.finished_at = _utc(at)
+
+
+def _utc(at: datetime) -> datetime:
+    """The stored time in UTC, as the ``created_at`` column's type returns it."""
+    return at.replace(tzinfo=UTC) if at.utcoffset() is None else at.astimezone(UTC)
 
 
 def _runs(connection: Any, page: dict[int, ExperimentFacts], span: Span) -> None:

@@ -331,6 +331,18 @@ def _residence_min(params: dict[str, Any]) -> float | None:
 
 
 def _details(facts: CampaignFacts, params: dict[str, Any], well: str | None) -> str:
+    try:
+        key = ("details", well, *params.items())
+        if key not in facts.memo:
+            if len(facts.memo) > 10_000:
+                facts.memo.clear()
+            facts.memo[key] = _details_text(facts, params, well)
+    except TypeError:  # a design value that cannot be a key (a list): no memo
+        return _details_text(facts, params, well)
+    return str(facts.memo[key])
+
+
+def _details_text(facts: CampaignFacts, params: dict[str, Any], well: str | None) -> str:
     shown = {k: v for k, v in params.items() if k not in facts.molecules}
     where = f"well {well}; " if well else ""
     return where + "design: " + (", ".join(f"{k}={v}" for k, v in sorted(shown.items())) or "-")
