@@ -153,7 +153,7 @@ class MoleculeParameter(_Parameter):
 
     type: Literal["molecule"] = "molecule"
     choices: dict[str, str]
-    encoding: Literal["onehot", "descriptors", "morgan"] = "onehot"
+    encoding: Literal["onehot", "descriptors", "morgan", "combined"] = "onehot"
 
     @field_validator("choices", mode="before")
     @classmethod

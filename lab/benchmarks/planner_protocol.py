@@ -228,6 +228,14 @@ CONFIGS: tuple[Config, ...] = (
     Config("block+warp", {**_OLD, "prior": "block", "warp": True}),
     Config("block+warp+balanced", {"prior": "block", "warp": True, "initial": "balanced"}),
     Config("block+warp+stagnation2", {**_OLD, "prior": "block", "warp": True, "stagnation": 2}),
+    Config(
+        "block+warp+combined", {**_OLD, "prior": "block", "warp": True, "molecules": "combined"}
+    ),
+    Config(
+        "block+warp+descriptors",
+        {**_OLD, "prior": "block", "warp": True, "molecules": "descriptors"},
+    ),
+    Config("block+warp+auto", {**_OLD, "prior": "block", "warp": True, "molecules": "auto"}),
 )
 """Candidate configurations, every option spelled out: ``default`` is the planner's default
 before this protocol chose ``block+warp`` (``prior: block, warp: true``), so that the
