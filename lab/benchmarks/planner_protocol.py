@@ -238,6 +238,7 @@ CONFIGS: tuple[Config, ...] = (
         {**_OLD, "prior": "block", "warp": True, "molecules": "descriptors"},
     ),
     Config("block+warp+auto", {**_OLD, "prior": "block", "warp": True, "molecules": "auto"}),
+    Config("block+warp+random", {"prior": "block", "warp": True, "initial": "random"}),
 )
 """Candidate configurations, every option spelled out: ``default`` is the planner's default
 before this protocol chose ``block+warp`` (``prior: block, warp: true``), so that the

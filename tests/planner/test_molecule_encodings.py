@@ -186,3 +186,23 @@ def test_the_proposal_reports_the_encoding_and_the_first_batch_ignores_it() -> N
 def test_an_unknown_molecules_option_is_refused_with_the_choices() -> None:
     with pytest.raises(ValueError, match="molecules must be one of declared, onehot"):
         CandidateBayesianOptimization(molecules="fingerprints")  # type: ignore[arg-type]
+
+
+def test_unseen_levels_borrow_strength_in_the_predictions_of_the_chosen_encoding() -> None:
+    from planner.reactivity import predict_with_encoding
+
+    problem = alcohol_problem()
+    assert problem.candidates is not None
+    table = problem.candidates.table
+
+    def predicted_c7(molecules: str) -> tuple[float, str]:
+        options = SurrogateOptions("block", True, molecules)  # type: ignore[arg-type]
+        free, predicted, choice = predict_with_encoding(problem, observed(SEEN), 0, options)
+        row = int(table.index[(table["alcohol"] == "C7OH") & (table["vessel"] == "glass")][0])
+        return float(predicted[free.index(row)]), choice.encoding
+
+    onehot, _ = predicted_c7("onehot")
+    auto, chosen = predicted_c7("auto")
+    assert chosen != "onehot"
+    assert auto > onehot + 10.0  # C7 was never measured; its neighbours C5 and C8 were
+    assert abs(auto - chain_yield("C7OH")) < 15.0
