@@ -28,6 +28,8 @@ from rich.console import Console
 from rich.markdown import Markdown
 
 from lab.benchmarks.planner_harness import TableProblem, play, table_problem
+from lab.benchmarks.planner_molecule_tables import PARAMETERS as MOLECULE_TABLE_PARAMETERS
+from lab.benchmarks.planner_molecule_tables import molecule_descriptors
 from lab.benchmarks.planner_protocol_markdown import ProtocolReport, markdown
 from lab.benchmarks.planner_stand_ins import has_molecules, stand_in, with_stand_ins
 from lab.benchmarks.planner_tables import SUZUKI_PARAMETERS, read
@@ -178,6 +180,12 @@ _TABLES: tuple[DevTable, ...] = (
         "minimize",
     ),
     DevTable(
+        "synthetic_molecules",
+        molecule_descriptors,
+        list(MOLECULE_TABLE_PARAMETERS),
+        SYNTHETIC_OBJECTIVE,
+    ),
+    DevTable(
         "baumgartner_benzamide",
         _shared("summit_emulator_data/baumgartner_benzamide_cn.csv"),
         _BAUMGARTNER,
@@ -204,6 +212,7 @@ RUN_ORDER = (
     "olympus_benzylation_impurity",
     "olympus_fullerenes",
     "baumgartner_benzamide",
+    "synthetic_molecules",
 )
 """Large and small, published and synthetic tables alternate, so a cut-short run is still varied."""
 

@@ -84,3 +84,16 @@ def test_the_protocol_does_not_run_stand_ins_and_reports_them(tmp_path: Path) ->
     scores = report.scores.loc["tiny"]
     assert scores["auto"] == scores["block+warp"]
     assert list(report.scores.columns) == ["block+warp", "auto"]
+
+
+def test_the_molecule_table_is_seeded_with_real_molecules() -> None:
+    from lab.benchmarks.planner_molecule_tables import PARAMETERS, molecule_descriptors
+
+    table = molecule_descriptors()
+    assert len(table) == 800 and table[OBJECTIVE].between(0, 100).all()
+    pd.testing.assert_frame_equal(table, molecule_descriptors())
+    assert not table.equals(molecule_descriptors(seed=1))
+    assert 0.2 < (table[OBJECTIVE] == 0).mean() < 0.3
+    objective = [Objective(name=OBJECTIVE)]
+    target = table_problem(table, list(PARAMETERS), objective, "onehot")
+    assert has_molecules(target.problem) and len(target.outcomes) == 800
