@@ -98,7 +98,7 @@ def _properties(molecules: dict[str, str]) -> np.ndarray:
         molecule = Chem.MolFromSmiles(smiles)
         values.append(
             (
-                Crippen.MolLogP(molecule),
+                Crippen.MolLogP(molecule),  # type: ignore[attr-defined]
                 rdMolDescriptors.CalcTPSA(molecule),
                 float(molecule.GetNumHeavyAtoms()),
             )
