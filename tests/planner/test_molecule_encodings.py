@@ -206,3 +206,27 @@ def test_unseen_levels_borrow_strength_in_the_predictions_of_the_chosen_encoding
     assert chosen != "onehot"
     assert auto > onehot + 10.0  # C7 was never measured; its neighbours C5 and C8 were
     assert abs(auto - chain_yield("C7OH")) < 15.0
+
+
+def test_loo_log_density_matches_refitting_without_each_point() -> None:
+    from planner.diagnostics import loo_log_density
+    from planner.surrogate import fit_gp
+
+    encoder = Encoder(alcohol_space(), molecules="descriptors")
+    x = encoder.encode([{"alcohol": a, "vessel": "glass"} for a in SEEN])
+    fit = fit_gp(x, np.array([chain_yield(a) for a in SEEN]), encoder.blocks, 0)
+    model, z = fit.model, fit.train_z
+    with torch.no_grad():
+        k = model.covar_module(fit.train_x).to_dense()
+        noise = float(model.likelihood.noise.item())
+        mean = float(model.mean_module.constant.item())
+        densities = []
+        for i in range(len(z)):
+            rest = [j for j in range(len(z)) if j != i]
+            k_rr = k[rest][:, rest] + noise * torch.eye(len(rest), dtype=k.dtype)
+            k_ir = k[i, rest]
+            mu = mean + k_ir @ torch.linalg.solve(k_rr, z[rest] - mean)
+            var = k[i, i] + noise - k_ir @ torch.linalg.solve(k_rr, k_ir)
+            normal = torch.distributions.Normal(mu, var.sqrt())
+            densities.append(float(normal.log_prob(z[i])))
+    assert loo_log_density(fit) == pytest.approx(float(np.mean(densities)), abs=1e-8)
