@@ -253,9 +253,22 @@ CONFIGS: tuple[Config, ...] = (
 before this protocol chose ``block+warp`` (``prior: block, warp: true``), so that the
 cached campaigns can be run again as they were."""
 
-CHOICE_LABELS = ("default", "block", "block+warp", "block+warp+balanced", "block+warp+stagnation2")
+CHOICE_LABELS = (
+    "default",
+    "block",
+    "block+warp",
+    "block+warp+balanced",
+    "block+warp+stagnation2",
+    "block+warp+combined",
+    "block+warp+descriptors",
+    "block+warp+auto",
+    "block+warp+random",
+)
 """The configurations run on every table and chosen among (``--configs`` by default);
 ``warp`` and ``balanced`` ran on the first four tables only."""
+
+BASELINE_LABEL = "block+warp"
+"""The defaults in force since the first run (``--baseline`` by default)."""
 
 PEERS: tuple[Config, ...] = (Config("baybe", strategy="baybe"),)
 """Other planners run the same way for comparison (``--configs baybe``); never chosen."""
@@ -411,7 +424,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--report", action="store_true", help="only print what the cache holds")
     parser.add_argument(
         "--baseline",
-        default=DEFAULT_LABEL,
+        default=BASELINE_LABEL,
         help="config the paired differences and the held-out check refer to",
     )
     parser.add_argument("--markdown", type=Path, help="also write the report as Markdown here")
@@ -457,7 +470,8 @@ def protocol(console: Console) -> None:
     cache = Path(__file__).parent / "results" / "planner_protocol.csv"
     configs = [c for c in CONFIGS if c.label in CHOICE_LABELS]
     run_protocol(cache, DEV_TABLES, configs, 30, console)  # from the committed cache: nothing
-    console.print(Markdown(markdown(build_report(read_cache(cache), DEV_TABLES, configs, 30))))
+    report = build_report(read_cache(cache), DEV_TABLES, configs, 30, BASELINE_LABEL)
+    console.print(Markdown(markdown(report)))
 
 
 if __name__ == "__main__":
