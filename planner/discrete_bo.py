@@ -13,7 +13,13 @@ encoding), fits a GP per outcome on the observations, and then:
 - with several objectives, uses BoTorch's qLogNEHVI over the candidates
   (:mod:`planner.multiobjective`);
 - before any model can be fitted, spreads the batch over the candidates
-  (maximin distance in feature space) or draws it at random.
+  (maximin distance in the feature space of the parameters' declared
+  encodings) or draws it at random.
+
+The models' encoding of molecule parameters follows the surrogate option
+``molecules`` (``auto``: chosen per campaign by leave-one-out likelihood,
+:mod:`planner.encoding_choice`); the choice is in the proposal's model
+information under ``encoding``.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from planner.acquisition import Chooser, Scorer, greedy_batch, log_probability_a
 from planner.candidates import CandidateSet, batch_groups, candidate_designs, enumerate_space
 from planner.diagnostics import cross_validation
 from planner.encoding import Encoder
+from planner.encoding_choice import EncodingChoice, fit_chosen
 from planner.errors import InfeasibleSpaceError, PlannerError
 from planner.initial import Initial, initial_chooser
 from planner.model_options import SurrogateOptions
@@ -45,7 +52,7 @@ from planner.problem import (
     Suggestion,
 )
 from planner.surrogate import DTYPE
-from planner.training import SUCCESS, Models, fit_models, task_labels
+from planner.training import SUCCESS, Models
 from planner.warm_hyperparameters import WarmStart
 
 
@@ -87,13 +94,12 @@ def propose(
         raise InfeasibleSpaceError(
             f"all {len(candidates)} candidates have been observed or are pending"
         )
-    encoder = Encoder(problem.space, task_labels(observations))
-    features = torch.as_tensor(encoder.encode_frame(candidates.table), dtype=DTYPE)
     call_seed = int(np.random.SeedSequence([seed, len(observations)]).generate_state(1)[0])
     learn = settings.failures == "avoid"
-    models = fit_models(
-        problem, encoder, observations, call_seed, learn, settings.surrogate, settings.warm
+    encoder, models, choice = fit_chosen(
+        problem, observations, call_seed, learn, settings.surrogate, settings.warm
     )
+    features = torch.as_tensor(encoder.encode_frame(candidates.table), dtype=DTYPE)
     with torch.no_grad():
         pending_x = torch.as_tensor(encoder.encode(list(pending)), dtype=DTYPE)
         if all(o.name in models.fits for o in problem.objectives):
@@ -103,12 +109,29 @@ def propose(
                 explore = stagnating(problem, observations, n, settings.stagnation)
                 chooser, generator = _model_chooser(problem, models, features, call_seed, explore)
         else:
+            declared, features, pending_x = _declared(encoder, candidates, pending, features)
             chooser = initial_chooser(
-                settings.initial, encoder, candidates, features, [*own, *pending], call_seed
+                settings.initial, declared, candidates, features, [*own, *pending], call_seed
             )
             generator = f"{settings.initial} init"
         rows = choose_batch(candidates, free, n, pending_x, features, chooser)
-        return _proposal(problem, candidates, rows, models, features, settings, generator)
+        generator = f"{generator} [{choice.label}]" if choice.label else generator
+        return _proposal(problem, candidates, rows, models, features, settings, generator, choice)
+
+
+def _declared(
+    encoder: Encoder, candidates: CandidateSet, pending: Sequence[Design], features: Tensor
+) -> tuple[Encoder, Tensor, Tensor]:
+    """The encoder of the parameters' declared encodings, the candidates' and pending rows.
+
+    The first batch is spread in this feature space whatever the models'
+    encoding, so that model options never change the initial design.
+    """
+    declared = encoder
+    if encoder.molecules is not None:
+        declared = Encoder(encoder.space, encoder.tasks)
+        features = torch.as_tensor(declared.encode_frame(candidates.table), dtype=DTYPE)
+    return declared, features, torch.as_tensor(declared.encode(list(pending)), dtype=DTYPE)
 
 
 def candidate_set(problem: Problem, limit: int) -> CandidateSet:
@@ -282,6 +305,7 @@ def _proposal(
     features: Tensor,
     settings: Settings,
     generator: str,
+    choice: EncodingChoice,
 ) -> Proposal:
     chosen = features[rows]
     predictions = [dict[str, Prediction]() for _ in rows]
@@ -300,7 +324,9 @@ def _proposal(
     ]
     return Proposal(
         suggestions,
-        ModelReport(settings.name, _n_train(models), _diagnostics(models, candidates, label)),
+        ModelReport(
+            settings.name, _n_train(models), _diagnostics(models, candidates, label, choice)
+        ),
     )
 
 
@@ -308,13 +334,16 @@ def _n_train(models: Models) -> int:
     return max((len(v) for v in models.observed.values()), default=0)
 
 
-def _diagnostics(models: Models, candidates: CandidateSet, generator: str) -> dict[str, Any]:
+def _diagnostics(
+    models: Models, candidates: CandidateSet, generator: str, choice: EncodingChoice
+) -> dict[str, Any]:
     cv = {
         name: cross_validation(fit, models.observed[name])
         for name, fit in models.fits.items()
         if name != SUCCESS and len(models.observed.get(name, ())) >= 2
     }
     out: dict[str, Any] = {"generator": generator, "n_candidates": len(candidates)}
+    out["encoding"] = choice.report()
     if cv:
         out["cv"] = cv
     if models.skipped:

@@ -5,8 +5,12 @@ numeric, one-hot or descriptor block gets an ARD RBF kernel whose lengthscale
 prior is stated in units of that block's diameter (so a 23-level one-hot block
 and a temperature range scaled to [0, 1] get the same prior belief: "a change
 across the whole block matters about this much"); every fingerprint block
-gets its own :class:`TanimotoKernel`. The blocks' kernels are multiplied, so
-two designs are similar when they are similar in every parameter.
+gets its own :class:`TanimotoKernel`. A ``combined`` molecule block (one-hot
+and descriptor parts) gets a :class:`MixtureKernel` of the two parts' RBFs: a
+learned share of the similarity between two molecules comes from their
+descriptors (so an untried level borrows strength from similar ones), the
+rest from their identity alone. The blocks' kernels are multiplied, so two
+designs are similar when they are similar in every parameter.
 """
 
 from __future__ import annotations
@@ -80,6 +84,58 @@ class TanimotoKernel(Kernel):
         return 1.0 - w + w * similarity
 
 
+class MixtureKernel(Kernel):
+    """A convex mixture ``(1 - w) k_a + w k_b`` of two kernels, ``w`` in (0, 1) learned.
+
+    With unit-variance parts (RBFs), the mixture has unit variance too, so it
+    slots into a product of per-parameter kernels like any one of them; ``w``
+    (the ``share`` of the second kernel, prior Beta(2, 2)) says how much of a
+    parameter's similarity the second encoding carries. A convex mixture of
+    PSD kernels is PSD.
+    """
+
+    has_lengthscale = False
+
+    def __init__(self, first: Kernel, second: Kernel, **kwargs: Any) -> None:
+        """Mix ``first`` and ``second`` (each selects its columns by its ``active_dims``)."""
+        super().__init__(**kwargs)
+        self.first = first
+        self.second = second
+        self.register_parameter("raw_share", torch.nn.Parameter(torch.zeros(1)))
+        self.register_constraint("raw_share", Interval(0.0, 1.0))
+        self.register_prior(
+            "share_prior", BetaPrior(2.0, 2.0), lambda m: m.share, lambda m, v: m._set_share(v)
+        )
+
+    @property
+    def share(self) -> Tensor:
+        """The weight ``w`` of the second kernel."""
+        return self.raw_share_constraint.transform(self.raw_share)
+
+    def _set_share(self, value: Tensor | float) -> None:
+        value = torch.as_tensor(value).to(self.raw_share)
+        self.initialize(raw_share=self.raw_share_constraint.inverse_transform(value))
+
+    def forward(
+        self,
+        x1: Tensor,
+        x2: Tensor,
+        diag: bool = False,
+        last_dim_is_batch: bool = False,
+        **params: Any,
+    ) -> Tensor:
+        """Return ``(1 - w) k_a(x1, x2) + w k_b(x1, x2)`` (only the diagonal when ``diag``)."""
+        if last_dim_is_batch:
+            raise NotImplementedError("MixtureKernel does not support last_dim_is_batch")
+        w = self.share
+        a, b = (_dense(k(x1, x2, diag=diag)) for k in (self.first, self.second))
+        return (1.0 - w) * a + w * b
+
+
+def _dense(value: Any) -> Tensor:
+    return value.to_dense() if hasattr(value, "to_dense") else value
+
+
 def tanimoto_similarity(x1: Tensor, x2: Tensor) -> Tensor:
     """Pairwise ``(<x, y> + 1) / (|x|² + |y|² - <x, y> + 1)`` of the rows of two bit matrices."""
     dot = x1 @ x2.transpose(-2, -1)
@@ -119,11 +175,19 @@ def block_kernel(blocks: Sequence[Block], prior: Prior = "block") -> Kernel:
     if dense and prior == "dim-scaled":
         kernels.append(_dim_scaled([c for b in dense for c in b.columns]))
     elif dense:
-        kernels.append(_scaled_product([block_rbf(b) for b in dense]))
+        kernels.append(_scaled_product([parameter_kernel(b) for b in dense]))
     for block in blocks:
         if block.kind == "fingerprint":
             kernels.append(TanimotoKernel(active_dims=torch.tensor(block.columns)))
     return _product(kernels)
+
+
+def parameter_kernel(block: Block) -> Kernel:
+    """One dense block's kernel: an RBF, or for a ``combined`` block a mixture of its parts'."""
+    if block.kind != "combined":
+        return block_rbf(block)
+    onehot, descriptors = block.parts
+    return MixtureKernel(block_rbf(onehot), block_rbf(descriptors))
 
 
 def block_rbf(block: Block) -> Kernel:

@@ -148,12 +148,15 @@ class MoleculeParameter(_Parameter):
     ``choices`` maps a label (what a chemist reads, stored in designs) to a
     SMILES string; an empty SMILES means "nothing added". A plain list of
     SMILES is accepted and then each SMILES is its own label. The encoding
-    tells model-based strategies how to featurize the molecules.
+    tells model-based strategies how to featurize the molecules: ``onehot``,
+    ``descriptors`` (decorrelated RDKit 2D descriptors), ``morgan``
+    (fingerprint bits) or ``combined`` (one-hot and descriptors, mixed by the
+    kernel); ``bo-candidates``' option ``molecules`` can override it.
     """
 
     type: Literal["molecule"] = "molecule"
     choices: dict[str, str]
-    encoding: Literal["onehot", "descriptors", "morgan"] = "onehot"
+    encoding: Literal["onehot", "descriptors", "morgan", "combined"] = "onehot"
 
     @field_validator("choices", mode="before")
     @classmethod

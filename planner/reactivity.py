@@ -11,11 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from planner.model_options import SurrogateOptions
+
+if TYPE_CHECKING:
+    from planner.encoding_choice import EncodingChoice
 from planner.problem import Observation, Problem
 
 
@@ -96,20 +100,37 @@ def predict_candidates(
     Raises:
         PlannerError: No candidate table, or too few observations to fit.
     """
+    free, predicted, _ = predict_with_encoding(problem, observations, seed, options)
+    return free, predicted
+
+
+def predict_with_encoding(
+    problem: Problem,
+    observations: Sequence[Observation],
+    seed: int = 0,
+    options: SurrogateOptions | None = None,
+) -> tuple[list[int], np.ndarray, EncodingChoice]:
+    """:func:`predict_candidates`, and which encoding of the molecules the model used.
+
+    The encoding follows ``options.molecules`` (``auto``: chosen by
+    leave-one-out likelihood, :mod:`planner.encoding_choice`).
+
+    Raises:
+        PlannerError: No candidate table, or too few observations to fit.
+    """
     import torch
 
     from planner.discrete_bo import candidate_set
-    from planner.encoding import Encoder
+    from planner.encoding_choice import fit_chosen
     from planner.errors import PlannerError
     from planner.posterior import CandidatePosterior
     from planner.surrogate import DTYPE
-    from planner.training import fit_models, task_labels
 
     if problem.candidates is None:
         raise PlannerError("predicting candidates needs a problem with a candidate table")
     candidates = candidate_set(problem, len(problem.candidates))
-    encoder = Encoder(problem.space, task_labels(observations))
-    models = fit_models(problem, encoder, observations, seed, False, options)
+    options = options or SurrogateOptions()
+    encoder, models, choice = fit_chosen(problem, observations, seed, False, options)
     name = problem.objectives[0].name
     if name not in models.fits:
         raise PlannerError(f"no model of {name!r}: {models.skipped.get(name, 'no data')}")
@@ -119,4 +140,4 @@ def predict_candidates(
     with torch.no_grad():
         posterior = CandidatePosterior(fit, features)
         mean, _ = fit.to_units(posterior.mean, posterior.variance.sqrt())
-    return free, mean.numpy()
+    return free, mean.numpy(), choice

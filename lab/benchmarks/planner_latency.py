@@ -177,6 +177,8 @@ def widened(
 LATENCY_CONFIGS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("defaults (block, warp)", {}),
     ("previous (dim-scaled)", {"prior": "dim-scaled", "warp": False}),
+    ("molecules: combined", {"molecules": "combined"}),
+    ("molecules: auto (3 fits)", {"molecules": "auto"}),
 )
 """Strategy options timed by ``planner-latency-batch5``."""
 

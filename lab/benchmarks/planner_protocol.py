@@ -28,6 +28,10 @@ from rich.console import Console
 from rich.markdown import Markdown
 
 from lab.benchmarks.planner_harness import TableProblem, play, table_problem
+from lab.benchmarks.planner_molecule_tables import PARAMETERS as MOLECULE_TABLE_PARAMETERS
+from lab.benchmarks.planner_molecule_tables import molecule_descriptors
+from lab.benchmarks.planner_protocol_markdown import ProtocolReport, markdown
+from lab.benchmarks.planner_stand_ins import has_molecules, stand_in, with_stand_ins
 from lab.benchmarks.planner_tables import SUZUKI_PARAMETERS, read
 from lab.benchmarks.protocol_report import TableFacts, leave_one_table_out, table_summary
 from lab.benchmarks.registry import benchmark
@@ -176,6 +180,12 @@ _TABLES: tuple[DevTable, ...] = (
         "minimize",
     ),
     DevTable(
+        "synthetic_molecules",
+        molecule_descriptors,
+        list(MOLECULE_TABLE_PARAMETERS),
+        SYNTHETIC_OBJECTIVE,
+    ),
+    DevTable(
         "baumgartner_benzamide",
         _shared("summit_emulator_data/baumgartner_benzamide_cn.csv"),
         _BAUMGARTNER,
@@ -202,6 +212,7 @@ RUN_ORDER = (
     "olympus_benzylation_impurity",
     "olympus_fullerenes",
     "baumgartner_benzamide",
+    "synthetic_molecules",
 )
 """Large and small, published and synthetic tables alternate, so a cut-short run is still varied."""
 
@@ -228,14 +239,36 @@ CONFIGS: tuple[Config, ...] = (
     Config("block+warp", {**_OLD, "prior": "block", "warp": True}),
     Config("block+warp+balanced", {"prior": "block", "warp": True, "initial": "balanced"}),
     Config("block+warp+stagnation2", {**_OLD, "prior": "block", "warp": True, "stagnation": 2}),
+    Config(
+        "block+warp+combined", {**_OLD, "prior": "block", "warp": True, "molecules": "combined"}
+    ),
+    Config(
+        "block+warp+descriptors",
+        {**_OLD, "prior": "block", "warp": True, "molecules": "descriptors"},
+    ),
+    Config("block+warp+auto", {**_OLD, "prior": "block", "warp": True, "molecules": "auto"}),
+    Config("block+warp+random", {"prior": "block", "warp": True, "initial": "random"}),
 )
 """Candidate configurations, every option spelled out: ``default`` is the planner's default
 before this protocol chose ``block+warp`` (``prior: block, warp: true``), so that the
 cached campaigns can be run again as they were."""
 
-CHOICE_LABELS = ("default", "block", "block+warp", "block+warp+balanced", "block+warp+stagnation2")
+CHOICE_LABELS = (
+    "default",
+    "block",
+    "block+warp",
+    "block+warp+balanced",
+    "block+warp+stagnation2",
+    "block+warp+combined",
+    "block+warp+descriptors",
+    "block+warp+auto",
+    "block+warp+random",
+)
 """The configurations run on every table and chosen among (``--configs`` by default);
 ``warp`` and ``balanced`` ran on the first four tables only."""
+
+BASELINE_LABEL = "block+warp"
+"""The defaults in force since the first run (``--baseline`` by default)."""
 
 PEERS: tuple[Config, ...] = (Config("baybe", strategy="baybe"),)
 """Other planners run the same way for comparison (``--configs baybe``); never chosen."""
@@ -271,12 +304,13 @@ def run_protocol(
         if new:
             writer.writerow(CACHE_COLUMNS)
             handle.flush()
+        skipped = stand_ins(tables, configs)
         for table in tables:
             todo = [
                 (c, s)
                 for c in configs
                 for s in range(seeds)
-                if (table.name, c.label, s) not in done
+                if (table.name, c.label, s) not in done and (table.name, c.label) not in skipped
             ]
             if not todo:
                 continue
@@ -309,141 +343,72 @@ def facts_of(table: DevTable) -> TableFacts:
     return TableFacts(table.name, table.direction, table.budget, values)  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True)
-class ProtocolReport:
-    """Every figure of the protocol: per table and config, the scores and the held-out choice."""
-
-    summaries: pd.DataFrame
-    """:func:`lab.benchmarks.protocol_report.table_summary` rows of every complete table."""
-    scores: pd.DataFrame
-    """Gap closed at the checkpoint, one row per table, one column per config."""
-    choice: pd.DataFrame | None
-    """:func:`lab.benchmarks.protocol_report.leave_one_table_out` (None below two tables)."""
-    facts: dict[str, TableFacts]
-
-
 def build_report(
-    cache: pd.DataFrame, tables: Sequence[DevTable], configs: Sequence[Config], min_seeds: int
+    cache: pd.DataFrame,
+    tables: Sequence[DevTable],
+    configs: Sequence[Config],
+    min_seeds: int,
+    baseline: str = DEFAULT_LABEL,
 ) -> ProtocolReport:
-    """The report over tables where every config finished at least ``min_seeds`` common seeds."""
+    """The report over tables where every config finished at least ``min_seeds`` common seeds.
+
+    Paired differences and the held-out comparison refer to ``baseline`` (the
+    defaults in force: ``default`` when the protocol first ran). Configurations
+    that are the same campaigns as another on a table (:mod:`lab.benchmarks.
+    planner_stand_ins`) are reported from that one's campaigns.
+    """
+    cache = with_stand_ins(cache, stand_ins(tables, configs))
     labels = [c.label for c in configs]
+    if baseline in labels:
+        labels.remove(baseline)
+        labels.insert(0, baseline)
     summaries, facts = [], {}
     for table in tables:
         if not (cache["table"] == table.name).any():
             continue
         table_facts = facts_of(table)
-        summary = table_summary(cache, table_facts, labels, DEFAULT_LABEL)
+        summary = table_summary(cache, table_facts, labels, baseline)
         if summary.empty or int(summary["seeds"].iloc[0]) < min_seeds:
             continue
         summaries.append(summary)
         facts[table.name] = table_facts
     frame = pd.concat(summaries, ignore_index=True) if summaries else pd.DataFrame()
     if frame.empty:
-        return ProtocolReport(frame, pd.DataFrame(), None, facts)
+        return ProtocolReport(frame, pd.DataFrame(), None, facts, baseline=baseline)
     scores = frame.pivot(index="table", columns="config", values="gap_closed")
     scores = scores.loc[list(facts), labels]
     peers = {p.label for p in PEERS}
     chosen_among = scores[[c for c in labels if c not in peers]]  # peers are never chosen
-    choosable = len(scores) >= 2 and DEFAULT_LABEL in chosen_among.columns
-    choice = leave_one_table_out(chosen_among, DEFAULT_LABEL) if choosable else None
-    return ProtocolReport(frame, scores, choice, facts)
+    choosable = len(scores) >= 2 and baseline in chosen_among.columns
+    choice = leave_one_table_out(chosen_among, baseline) if choosable else None
+    return ProtocolReport(frame, scores, choice, facts, tuple(peers), baseline)
 
 
-def _percent(share: Any) -> str:
-    return f"{100 * float(share):.0f} %"
+def stand_ins(tables: Sequence[DevTable], configs: Sequence[Config]) -> dict[tuple[str, str], str]:
+    """(table, config) → the config whose campaigns they are by construction.
+
+    The stand-in is looked for among ``configs`` and then :data:`CONFIGS`
+    (see :mod:`lab.benchmarks.planner_stand_ins`); its campaigns must be run.
+    """
+    pool = [*configs, *(c for c in CONFIGS if c.label not in {k.label for k in configs})]
+    out = {}
+    for table in tables:
+        molecules = table_has_molecules(table)
+        for config in configs:
+            other = stand_in(config, pool, molecules)
+            if other is not None:
+                out[(table.name, config.label)] = other
+    return out
 
 
-def _pm(mean: Any, se: Any) -> str:
-    mean, se = float(mean), float(se)
-    if np.isfinite(se) and se <= 1e-9 * max(1.0, abs(mean)):
-        se = 0.0  # every seed found the same value: no spread, not rounding noise
-    return f"{mean:.3g} ± {se:.2g}" if np.isfinite(se) else f"{mean:.3g}"
+_MOLECULES: dict[str, bool] = {}
 
 
-def markdown(report: ProtocolReport) -> str:
-    """The protocol's tables as Markdown (for ``planner/PROTOCOL.md`` and the README)."""
-    frame = report.summaries
-    if frame.empty:
-        return "(no complete table in the cache yet)\n"
-    configs = list(report.scores.columns)
-    lines = ["### Mean best so far at the checkpoint (± SE over seeds), next to exact random", ""]
-    lines.append("| table (designs, budget, @k) | exact random | " + " | ".join(configs) + " |")
-    lines.append("|---" * (len(configs) + 2) + "|")
-    for name, facts in report.facts.items():
-        rows = frame[frame["table"] == name].set_index("config")
-        k = facts.checkpoint
-        cells = [_pm(rows.loc[c, f"mean_at_{k}"], rows.loc[c, f"se_at_{k}"]) for c in configs]
-        random = rows[f"random_mean_at_{k}"].iloc[0]
-        seeds = int(rows["seeds"].iloc[0])
-        label = f"{name} ({facts.values.size}, {facts.budget}, @{k}; {seeds} seeds)"
-        lines.append(f"| {label} | {random:.3g} | " + " | ".join(cells) + " |")
-    lines += ["", "### Paired difference from the default at the checkpoint (± paired SE)", ""]
-    lines.append("| table | " + " | ".join(configs[1:]) + " |")
-    lines.append("|---" * len(configs) + "|")
-    for name in report.facts:
-        rows = frame[frame["table"] == name].set_index("config")
-        cells = [_pm(rows.loc[c, "delta_vs_default"], rows.loc[c, "delta_se"]) for c in configs[1:]]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines += ["", "### Gap closed (0 = exact random, 1 = the table's best every time)", ""]
-    lines.append("| table | " + " | ".join(configs) + " |")
-    lines.append("|---" * (len(configs) + 1) + "|")
-    for held, scores in report.scores.iterrows():
-        lines.append(f"| {held} | " + " | ".join(f"{v:.3f}" for v in scores) + " |")
-    means = report.scores.mean(axis=0)
-    lines.append("| **mean** | " + " | ".join(f"**{v:.3f}**" for v in means) + " |")
-    at_budget = frame.pivot(index="table", columns="config", values="gap_closed_at_budget")
-    at_budget = at_budget.loc[list(report.facts), configs]
-    lines += ["", "### Gap closed at the budget (30, or 15 on the small tables)", ""]
-    lines.append("| table | " + " | ".join(configs) + " |")
-    lines.append("|---" * (len(configs) + 1) + "|")
-    for held, scores in at_budget.iterrows():
-        lines.append(f"| {held} | " + " | ".join(f"{v:.3f}" for v in scores) + " |")
-    means = at_budget.mean(axis=0)
-    lines.append("| **mean** | " + " | ".join(f"**{v:.3f}**" for v in means) + " |")
-    if report.choice is not None:
-        lines += ["", "### Leave one table out", ""]
-        lines.append(
-            "| held-out table | chosen on the others | its gap closed | default's | best here |"
-        )
-        lines.append("|---|---|---|---|---|")
-        for row in report.choice.itertuples(index=False):
-            lines.append(
-                f"| {row.held_out} | {row.chosen} | {row.chosen_score:.3f} | "
-                f"{row.default_score:.3f} | {row.best_config_on_table} |"
-            )
-        choice = report.choice
-        peers = [p.label for p in PEERS]
-        wins = int((choice["chosen_score"] > choice["default_score"]).sum())
-        lines += [
-            "",
-            f"Held out, the configuration chosen on the other tables closed "
-            f"{choice['chosen_score'].mean():.3f} of the gap on average against the default's "
-            f"{choice['default_score'].mean():.3f}, and beat the default on {wins} of "
-            f"{len(choice)} tables. Highest mean gap closed over all tables: "
-            f"**{report.scores.drop(columns=peers, errors='ignore').mean(axis=0).idxmax()}**.",
-        ]
-    lines += ["", "### Top-1 % designs and planner time", ""]
-    lines.append(
-        "| table | config | found top 1 % by 20 / budget (random) | "
-        "median experiments to it, KM (random) | s/batch |"
-    )
-    lines.append("|---|---|---|---|---|")
-    for record in frame.to_dict("records"):
-        facts = report.facts[str(record["table"])]
-        by = sorted({min(20, facts.budget), facts.budget})
-        odds = " / ".join(
-            f"{_percent(record[f'p_top1pct_by_{n}'])} "
-            f"({_percent(record[f'random_p_top1pct_by_{n}'])})"
-            for n in by
-        )
-        km = record["experiments_to_top1pct_km_median"]
-        km_text = f"> {facts.budget}" if not np.isfinite(km) else f"{km:.0f}"
-        lines.append(
-            f"| {record['table']} | {record['config']} | {odds} | {km_text} "
-            f"({record['random_experiments_to_top1pct_median']:.0f}) | "
-            f"{record['median_suggest_seconds']:.2f} |"
-        )
-    return "\n".join(lines) + "\n"
+def table_has_molecules(table: DevTable) -> bool:
+    """Whether the table's problem has a molecule parameter (read once per table)."""
+    if table.name not in _MOLECULES:
+        _MOLECULES[table.name] = has_molecules(table.problem().problem)
+    return _MOLECULES[table.name]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -457,6 +422,11 @@ def _parser() -> argparse.ArgumentParser:
         help="comma-separated config labels (default: the five chosen among)",
     )
     parser.add_argument("--report", action="store_true", help="only print what the cache holds")
+    parser.add_argument(
+        "--baseline",
+        default=BASELINE_LABEL,
+        help="config the paired differences and the held-out check refer to",
+    )
     parser.add_argument("--markdown", type=Path, help="also write the report as Markdown here")
     parser.add_argument(
         "--min-seeds", type=int, default=30, help="report tables with at least this many seeds"
@@ -486,7 +456,7 @@ def main(argv: Sequence[str]) -> int:
     configure_process_threads(1)
     if not args.report:
         run_protocol(args.cache, tables, configs, args.seeds, console)
-    report = build_report(read_cache(args.cache), tables, configs, args.min_seeds)
+    report = build_report(read_cache(args.cache), tables, configs, args.min_seeds, args.baseline)
     text = markdown(report)
     console.print(Markdown(text))
     if args.markdown is not None:
@@ -500,7 +470,8 @@ def protocol(console: Console) -> None:
     cache = Path(__file__).parent / "results" / "planner_protocol.csv"
     configs = [c for c in CONFIGS if c.label in CHOICE_LABELS]
     run_protocol(cache, DEV_TABLES, configs, 30, console)  # from the committed cache: nothing
-    console.print(Markdown(markdown(build_report(read_cache(cache), DEV_TABLES, configs, 30))))
+    report = build_report(read_cache(cache), DEV_TABLES, configs, 30, BASELINE_LABEL)
+    console.print(Markdown(markdown(report)))
 
 
 if __name__ == "__main__":

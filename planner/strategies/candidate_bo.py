@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from planner.model_options import SurrogateOptions
+from planner.model_options import MOLECULE_CHOICES, MoleculeChoice, SurrogateOptions
 from planner.problem import Design, Observation, Problem, Proposal
 from planner.registry import register
 from planner.warm_hyperparameters import WarmStart
@@ -40,6 +40,7 @@ class CandidateBayesianOptimization:
         warp: bool = True,
         stagnation: int = 0,
         warm_start: bool = True,
+        molecules: MoleculeChoice = "declared",
     ) -> None:
         """Create the strategy.
 
@@ -62,6 +63,11 @@ class CandidateBayesianOptimization:
             warm_start: When this object proposes again, start each GP fit from its
                 previous fit's hyperparameters (fewer optimizer steps). A fresh
                 object always fits cold, so its proposals depend on its inputs alone.
+            molecules: How the models encode molecule parameters: ``"declared"``
+                (each parameter's ``encoding``), one encoding for all
+                (``"onehot"``, ``"descriptors"``, ``"morgan"``, ``"combined"``: one-hot
+                plus descriptors), or ``"auto"``: per campaign, the encoding of
+                largest leave-one-out likelihood (see :mod:`planner.encoding_choice`).
         """
         if failures not in ("ignore", "avoid"):
             raise ValueError(f"failures must be 'ignore' or 'avoid', got {failures!r}")
@@ -71,12 +77,16 @@ class CandidateBayesianOptimization:
             raise ValueError(f"prior must be 'block' or 'dim-scaled', got {prior!r}")
         if stagnation < 0:
             raise ValueError(f"stagnation must be 0 or more batches, got {stagnation}")
+        if molecules not in MOLECULE_CHOICES:
+            raise ValueError(
+                f"molecules must be one of {', '.join(MOLECULE_CHOICES)}, got {molecules!r}"
+            )
         if max_candidates < 1:
             raise ValueError(f"max_candidates must be positive, got {max_candidates}")
         self.failures = failures
         self.initial = initial
         self.max_candidates = max_candidates
-        self.surrogate = SurrogateOptions(prior, bool(warp))
+        self.surrogate = SurrogateOptions(prior, bool(warp), molecules)
         self.stagnation = stagnation
         self.warm = WarmStart() if warm_start else None
 
