@@ -169,7 +169,7 @@ def test_a_re_read_plate_keeps_the_readers_export(
 
     from datastore.provenance_models import InstrumentRecord
     from lab.devices import connected
-    from lab.plates import run_plate
+    from lab.plate_runner import run_plate
     from tests.lab.helpers import suzuki_campaign
     from tests.lab.test_plate_loop import plate_left_running, spy_robot
 
