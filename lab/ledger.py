@@ -175,26 +175,19 @@ class RunLedger:
 
     def refuse(self, experiment: Experiment, problem: str) -> None:
         """Abandon a queued experiment that must not run, with the reason (never charged)."""
-        with self.store.session() as session:
-            repo.transition(
-                session,
-                eid(experiment),
-                _S.ABANDONED,
-                actor=self.actor,
-                error=f"refused before running: {problem}",
-            )
+        self._abandon(experiment, f"refused before running: {problem}")
 
     def refuse_unapproved(self, experiment: Experiment) -> None:
         """Abandon a queued experiment that has no approval the policy accepts."""
+        self._abandon(
+            experiment,
+            f"refused: no approval record allowed by the {self.policy.name!r} policy; "
+            "it never reached a device",
+        )
+
+    def _abandon(self, experiment: Experiment, error: str) -> None:
         with self.store.session() as session:
-            repo.transition(
-                session,
-                eid(experiment),
-                _S.ABANDONED,
-                actor=self.actor,
-                error="refused: no approval record allowed by the "
-                f"{self.policy.name!r} policy; it never reached a device",
-            )
+            repo.transition(session, eid(experiment), _S.ABANDONED, actor=self.actor, error=error)
 
     # ---------------------------------------------------------------- devices
     def out_of_service(self, devices: Iterable[str]) -> str:
