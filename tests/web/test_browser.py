@@ -60,7 +60,7 @@ def sign_in(page, url: str, name: str) -> None:
 def test_a_chemist_approves_in_the_browser_while_the_loop_runs(
     campaign_file: Path, tmp_path: Path
 ) -> None:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     db = f"sqlite:///{tmp_path / 'web.db'}"
     store = Datastore(db)
@@ -82,9 +82,12 @@ def test_a_chemist_approves_in_the_browser_while_the_loop_runs(
             chemist = browser.new_context().new_page()
             sign_in(chemist, url, "ana")
             chemist.goto(f"{url}/proposals")
-            card = chemist.wait_for_selector("article.proposal", timeout=90_000)  # live update
-            molecules = card.query_selector_all("figure.molecule svg")
-            assert len(molecules) == 5  # electrophile, nucleophile, ligand, base, solvent
+            first = chemist.wait_for_selector("article.proposal", timeout=90_000)  # live update
+            experiment_id = first.get_attribute("id").removeprefix("proposal-")
+            # Later live updates may redraw the queue: address the card by id, not by handle.
+            card = chemist.locator(f"#proposal-{experiment_id}")
+            expect(card.locator("figure.molecule svg")).to_have_count(5)
+            # electrophile, nucleophile, ligand, base, solvent
 
             viewer = browser.new_context()
             viewer_page = viewer.new_page()
@@ -93,16 +96,15 @@ def test_a_chemist_approves_in_the_browser_while_the_loop_runs(
             viewer_page.wait_for_selector("article.proposal")
             assert viewer_page.query_selector("button.approve") is None
             csrf = viewer_page.get_attribute("form.who input[name=csrf]", "value")
-            experiment_id = card.get_attribute("id").removeprefix("proposal-")
             forged = viewer.request.post(
                 f"{url}/proposals/{experiment_id}/approve", form={"csrf": csrf or ""}
             )
             assert forged.status == 403
 
-            solvent = card.query_selector("input[name='p.solvent']")
+            solvent = card.locator("input[name='p.solvent']")
             edited = "THF" if solvent.input_value() != "THF" else "MeCN"
-            solvent.fill(edited)
-            card.query_selector("form.approve button").click()
+            solvent.fill(edited)  # an edited card is kept through live updates
+            card.locator("form.approve button").click()
             chemist.wait_for_selector("p.notice", timeout=30_000)
             assert f"solvent={edited}" in chemist.inner_text("p.notice")
 

@@ -25,7 +25,7 @@
     const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
     regions.forEach(function (region) {
       const next = fresh.getElementById(region.id);
-      if (!next) return;
+      if (!next || region.isEqualNode(next)) return;  // unchanged: keep the nodes in place
       next.querySelectorAll("[data-keep]").forEach(function (node) {
         const old = document.getElementById(node.id);
         if (old && busy(old)) node.replaceWith(old);
