@@ -35,7 +35,7 @@ test-fast: setup
 check: lint test
 
 bench: setup
-	$(BIN)/python -m lab.benchmarks
+	$(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache demo.db demo.db-wal demo.db-shm demo.db.migrate-lock

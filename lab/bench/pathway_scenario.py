@@ -21,7 +21,7 @@ import yaml
 
 from lab.bench.scenarios import SIMULATORS, Criterion, _dump, campaign_name
 from lab.bench.tables import Direction
-from lab.labfile import load_lab
+from lab.devices.labfile import load_lab
 from simulators.pathway.world import PathwayWorld
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

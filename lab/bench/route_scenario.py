@@ -19,13 +19,13 @@ import yaml
 
 from lab.bench.scenarios import SIMULATORS, Criterion, _dump, campaign_name
 from lab.bench.tables import Direction
-from lab.building_route import route_optimum
-from lab.labfile import load_lab
-from lab.route_campaigns import RouteCampaignSpec, campaign_spec
-from lab.route_service import validate_recipe
-from lab.spec import StrategySpec
-from lab.spec_route import ApprovedRoute
-from lab.yamlio import load_model
+from lab.builders.route import route_optimum
+from lab.devices.labfile import load_lab
+from lab.services.route_campaigns import RouteCampaignSpec, campaign_spec
+from lab.services.routes import validate_recipe
+from lab.specs.campaign import StrategySpec
+from lab.specs.route import ApprovedRoute
+from lab.specs.yamlio import load_model
 from planner import strategy_options
 from protocols.errors import ProtocolError
 from routes.errors import RouteError

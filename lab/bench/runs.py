@@ -17,8 +17,8 @@ from datastore import repository as repo
 from lab.bench.scenarios import Criterion
 from lab.bench.summary import best_so_far
 from lab.bench.tables import Direction
-from lab.campaigns import load_campaign
-from lab.runner import run_campaign
+from lab.running.campaigns import load_campaign
+from lab.running.runner import run_campaign
 from planner.threads import configure_process_threads
 
 TRACE_COLUMNS = ("strategy", "seed", "experiment", "value", "best_so_far", "suggest_seconds")

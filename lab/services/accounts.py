@@ -1,4 +1,4 @@
-"""Accounts and API tokens of the web app (:mod:`lab.accounts`; stored in ``datastore/``).
+"""Accounts and API tokens of the web app (:mod:`lab.review.accounts`; stored in ``datastore/``).
 
 Roles are enforced by the web layer; these functions create, list, disable
 and authenticate accounts. There are no default accounts.
@@ -7,8 +7,8 @@ and authenticate accounts. There are no default accounts.
 from __future__ import annotations
 
 from datastore import Datastore
-from lab import accounts as _accounts
-from lab.accounts import Role, User
+from lab.review import accounts as _accounts
+from lab.review.accounts import Role, User
 
 __all__ = [
     "Role",

@@ -7,9 +7,9 @@ import os
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from lab.approvals import is_person
-from lab.campaigns import default_actor
-from lab.review import ReviewError
+from lab.review.decisions import ReviewError
+from lab.running.approvals import is_person
+from lab.running.campaigns import default_actor
 
 Source = Literal["cli", "web", "api"]
 """Where a decision came from: a terminal, a browser page, or the REST API."""

@@ -8,8 +8,8 @@ from typing import cast, get_args
 from datastore import Datastore, ExperimentStatus
 from datastore import repository as repo
 from datastore.models import Experiment
-from lab.attention import Outcome, parse_values, resolve
-from lab.review import ReviewError
+from lab.review.attention import Outcome, parse_values, resolve
+from lab.review.decisions import ReviewError
 from lab.services.actor import Actor
 
 __all__ = ["OUTCOMES", "Outcome", "flagged", "parse_values", "settle"]

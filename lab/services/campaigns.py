@@ -10,12 +10,12 @@ from typing import Any
 from datastore import Datastore, Session
 from datastore import repository as repo
 from datastore.models import Campaign, Event
-from lab import campaigns as campaign_files
-from lab.campaigns import LoadedCampaign
-from lab.overview import CampaignSummary, campaign_summaries, campaign_summary, summarize
+from lab.review.overview import CampaignSummary, campaign_summaries, campaign_summary, summarize
+from lab.review.show_json import campaign_json, campaigns_json
+from lab.review.views import CampaignView, load_summary_view, load_view
+from lab.running import campaigns as campaign_files
+from lab.running.campaigns import LoadedCampaign
 from lab.services.actor import Actor
-from lab.show_json import campaign_json, campaigns_json
-from lab.views import CampaignView, load_summary_view, load_view
 
 __all__ = ["CampaignSummary", "CampaignView", "LoadedCampaign", "Shown"]
 
@@ -25,7 +25,7 @@ def load(path: Path, budget: int | None = None, allow_paths: Sequence[Path] = ()
 
     Raises:
         SpecError: Either file is malformed, they do not fit together, or a
-            path leaves the allowed folders (see :func:`lab.campaigns.load_campaign`).
+            path leaves the allowed folders (see :func:`lab.running.campaigns.load_campaign`).
     """
     return campaign_files.load_campaign(path, budget, allow_paths)
 
@@ -123,7 +123,9 @@ def show(store: Datastore, name: str, limit: int = 20, with_events: bool = False
 def show_json(
     store: Datastore, name: str | None, limit: int = 20, with_events: bool = False
 ) -> dict[str, Any]:
-    """The JSON of ``dbtl show --json``: every campaign, or one (stable keys, lab/show_json.py).
+    """The JSON of ``dbtl show --json``: every campaign, or one.
+
+    Keys are stable (see ``lab/review/show_json.py``).
 
     Raises:
         NotFoundError: No such campaign.

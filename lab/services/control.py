@@ -1,4 +1,4 @@
-"""The operator's levers on a campaign: pause, resume, abort (see :mod:`lab.control`).
+"""The operator's levers on a campaign: pause, resume, abort (see :mod:`lab.review.control`).
 
 They only write to the datastore; the process running the campaign sees the
 change at its next step.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 from datastore import Datastore
-from lab.control import ControlError, change_campaign
+from lab.review.control import ControlError, change_campaign
 from lab.services.actor import Actor
 
 Action = Literal["pause", "resume", "abort"]

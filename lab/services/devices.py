@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from datastore import Datastore
 from datastore import leases as lease_repo
-from lab.control import ControlError, set_device_service
-from lab.labspec import LabSpec
-from lab.leasing import device_resource, lab_resource
-from lab.overview import DeviceRow, device_rows, find_device
+from lab.devices.lab_spec import LabSpec
+from lab.review.control import ControlError, set_device_service
+from lab.review.overview import DeviceRow, device_rows, find_device
+from lab.running.leasing import device_resource, lab_resource
 from lab.services.actor import Actor
 
 __all__ = ["DeviceRow", "LabStatus", "UnknownDeviceError", "find", "lab_status", "rows"]

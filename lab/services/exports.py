@@ -12,7 +12,7 @@ from typing import Literal
 from datastore import Datastore
 from datastore import repository as repo
 from datastore.exports import model_reports_table, write_events, write_table
-from lab.exporting import TableFormat, export_experiments
+from lab.export.tables import TableFormat, export_experiments
 
 __all__ = ["TABLES", "Table", "TableFormat", "experiments", "table"]
 

@@ -22,7 +22,7 @@ from datastore import Datastore, DatastoreError
 from datastore import repository as repo
 from datastore.imports import ImportedResult, import_results
 from lab.services.actor import Actor
-from lab.spec import CampaignSpec
+from lab.specs.campaign import CampaignSpec
 from planner.parameters import coerce_value
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datastore import Datastore
-from lab.model_report import CandidateReport, candidate_report
+from lab.review.model_report import CandidateReport, candidate_report
 
 __all__ = ["CandidateReport", "candidate_predictions"]
 

@@ -1,4 +1,4 @@
-"""The next batch: planned with the very call the loop makes (:func:`lab.learn.propose`).
+"""The next batch: planned with the very call the loop makes (:func:`lab.running.learn.propose`).
 
 A preview (``dbtl protocol compile --db``, the web app) and the loop plan from
 the same problem (limited to the builder's candidates), the same strategy
@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from datastore import Datastore
 from datastore import repository as repo
-from lab.campaigns import LoadedCampaign
-from lab.learn import budget_used, planner_inputs, propose
-from lab.yamlio import SpecError
+from lab.running.campaigns import LoadedCampaign
+from lab.running.learn import budget_used, planner_inputs, propose
+from lab.specs.yamlio import SpecError
 from planner import Design, Observation, Proposal
 from planner.space import ParameterValue
 

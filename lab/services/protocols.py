@@ -13,16 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab.building import BuildConfigError, make_builder
-from lab.building_hte import HtePlateBuilder
-from lab.campaigns import LoadedCampaign
-from lab.designs_csv import read_designs
-from lab.labfile import load_lab
-from lab.labspec import LabSpec
-from lab.review import protocol_check
+from lab.builders.binding import BuildConfigError, make_builder
+from lab.builders.hte import HtePlateBuilder
+from lab.devices.lab_spec import LabSpec
+from lab.devices.labfile import load_lab
+from lab.review.decisions import protocol_check
+from lab.running.campaigns import LoadedCampaign
 from lab.services.planning import Batch, preview_next_batch
-from lab.spec import CampaignSpec
-from lab.yamlio import SpecError, load_model_and_tree, locate
+from lab.specs.campaign import CampaignSpec
+from lab.specs.designs_csv import read_designs
+from lab.specs.yamlio import SpecError, load_model_and_tree, locate
 from planner.space import ParameterValue
 from protocols.errors import ProtocolError
 from protocols.hte import PlatePlan

@@ -2,7 +2,7 @@
 
 Every decision is one transaction (all the proposals named, or none) and
 records the actor's name and source; an edit is checked against the
-campaign's bounds and the lab's safety limits first (see :mod:`lab.review`).
+campaign's bounds and the lab's safety limits first (see :mod:`lab.review.decisions`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from datastore import Datastore
 from datastore.models import Experiment
-from lab.review import ProposalView, Reviewer, ReviewError
+from lab.review.decisions import ProposalView, Reviewer, ReviewError
 from lab.services.actor import Actor
 
 READER = "reviewer"

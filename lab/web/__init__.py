@@ -2,7 +2,7 @@
 
 ``create_app(store)`` builds the FastAPI app; ``dbtl serve`` runs it with
 uvicorn. Every decision goes through the same service functions as the
-command line (``lab.review``, ``lab.control``, ``lab.attention``), under the
+command line (``lab.review.decisions``, ``lab.review.control``, ``lab.review.attention``), under the
 signed-in account.
 """
 

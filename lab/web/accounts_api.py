@@ -1,6 +1,6 @@
 """Accounts through the REST API (admin only): create, disable, issue tokens, the audit trail.
 
-The same rules as ``dbtl user``: :mod:`lab.accounts` checks names, roles and
+The same rules as ``dbtl user``: :mod:`lab.review.accounts` checks names, roles and
 passwords. Every change stores an audit event naming the admin (source
 ``api``); a password is never echoed, a token is shown once in the response
 that made it. A non-admin gets 403 and nothing changes.
@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 
-from lab.accounts import (
+from lab.review.accounts import (
     Role,
     User,
     account_history,

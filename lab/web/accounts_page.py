@@ -13,7 +13,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from datastore.accounts import AccountError
-from lab.accounts import Role, account_history, add_user, disable_user, issue_token, list_users
+from lab.review.accounts import (
+    Role,
+    account_history,
+    add_user,
+    disable_user,
+    issue_token,
+    list_users,
+)
 from lab.web.auth import Session, store_of
 from lab.web.errors import status_of
 from lab.web.render import PageError, done, form_of, page, signed_in

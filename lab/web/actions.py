@@ -11,8 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from datastore import DatastoreError
-from lab.accounts import Role
-from lab.review import ReviewError
+from lab.review.accounts import Role
+from lab.review.decisions import ReviewError
 from lab.services import attention as attention_service
 from lab.services import control as control_service
 from lab.services import devices as device_service

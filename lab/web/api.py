@@ -16,11 +16,12 @@ from fastapi.responses import FileResponse, Response
 
 from datastore import ExperimentStatus, lookups, pages
 from datastore import repository as repo
-from lab.accounts import Role, User
-from lab.overview import (
+from lab.review.accounts import Role, User
+from lab.review.decisions import Reviewer
+from lab.review.overview import (
     summarize,
 )
-from lab.review import Reviewer
+from lab.review.views import load_summary_view
 from lab.services import attention as attention_service
 from lab.services import campaigns as campaign_service
 from lab.services import control as control_service
@@ -30,7 +31,6 @@ from lab.services import review as review_service
 from lab.services.actor import Actor
 from lab.services.campaigns import summaries as campaign_summaries
 from lab.services.devices import UnknownDeviceError
-from lab.views import load_summary_view
 from lab.web import convert, downloads
 from lab.web import schemas as s
 from lab.web.auth import api_user, require, store_of

@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from datastore import Datastore, DatastoreError
-from lab.review import ReviewError
+from lab.review.decisions import ReviewError
 from lab.web import accounts_api, accounts_page, actions, api, errors, live, pages
 from lab.web.auth import LoginLimiter, SessionSigner
 from lab.web.cache import StateCache

@@ -25,7 +25,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from datastore import Datastore
-from lab.accounts import Role, User
+from lab.review.accounts import Role, User
 from lab.services import accounts as account_service
 from lab.web.errors import ApiError
 

@@ -1,7 +1,7 @@
 """What the campaign page shows, read in time independent of the campaign's size.
 
 Counts, best values and the best-so-far per cycle come from the database
-(:func:`lab.views.load_summary_view`, as ``dbtl show``); the experiments table
+(:func:`lab.review.views.load_summary_view`, as ``dbtl show``); the experiments table
 and the event log are one page each; the scatter plots use at most
 :data:`PLOT_POINTS` completed experiments, every k-th by number (a
 deterministic, evenly spread sample, said under the plot) plus the best one
@@ -21,7 +21,7 @@ from datastore import repository as repo
 from datastore.exports import experiment_table
 from datastore.models import Event, Experiment
 from datastore.summaries import status_counts
-from lab.views import CampaignView, load_summary_view
+from lab.review.views import CampaignView, load_summary_view
 from lab.web import plots
 
 PLOT_POINTS = 2000

@@ -9,8 +9,8 @@ import pandas as pd
 from datastore import Session, pages
 from datastore import repository as repo
 from datastore.models import Event, Experiment
-from lab.overview import CampaignSummary, DeviceRow, molecules, spec_or_none
-from lab.review import ProposalView
+from lab.review.decisions import ProposalView
+from lab.review.overview import CampaignSummary, DeviceRow, molecules, spec_or_none
 from lab.web import schemas as s
 
 

@@ -13,7 +13,7 @@ from starlette.background import BackgroundTask
 from datastore import Datastore
 from datastore import repository as repo
 from datastore.downloads import experiment_csv_chunks, write_experiment_parquet
-from lab.exporting import outcome_names
+from lab.export.tables import outcome_names
 
 
 def streamed_csv(store: Datastore, name: str) -> StreamingResponse:

@@ -10,8 +10,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from datastore import IllegalTransitionError, NotFoundError
 from datastore.accounts import AccountError, AccountExistsError, UnknownAccountError
-from lab.control import ControlError
-from lab.review import AlreadyDecidedError, EditRefusedError, ReviewError, UnknownExperimentError
+from lab.review.control import ControlError
+from lab.review.decisions import (
+    AlreadyDecidedError,
+    EditRefusedError,
+    ReviewError,
+    UnknownExperimentError,
+)
 
 
 class ErrorBody(BaseModel):

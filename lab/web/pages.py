@@ -11,9 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from datastore import Datastore
 from datastore import repository as repo
-from lab.accounts import Role
-from lab.overview import molecules, spec_or_none, summarize
-from lab.review import ProposalView, Reviewer
+from lab.review.accounts import Role
+from lab.review.decisions import ProposalView, Reviewer
+from lab.review.overview import molecules, spec_or_none, summarize
 from lab.services import accounts as account_service
 from lab.services import attention as attention_service
 from lab.services import campaigns as campaign_service

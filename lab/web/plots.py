@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from datastore.models import ModelSnapshot
-from lab.views import best_so_far_by_cycle, completed_rows, pareto_rows
+from lab.review.views import best_so_far_by_cycle, completed_rows, pareto_rows
 from planner import Objective
 
 _LOCK = threading.Lock()  # the SVG backend's font cache is shared

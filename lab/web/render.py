@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from lab.accounts import Role
+from lab.review.accounts import Role
 from lab.services.events import last_event_id
 from lab.web.auth import Session, browser_session, csrf_ok, store_of
 

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lab.building_route import ROUTE_PARAMETER
-from lab.spec import CampaignSpec
-from lab.spec_route import RouteProtocolSpec
+from lab.builders.route import ROUTE_PARAMETER
+from lab.specs.campaign import CampaignSpec
+from lab.specs.route import RouteProtocolSpec
 from lab.web.chemdraw import reaction_svg
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from lab.campaigns import load_campaign
-from lab.capabilities import BuildsPlates, ChecksRunnable, OffersCandidates
+from lab.builders.capabilities import BuildsPlates, ChecksRunnable, OffersCandidates
+from lab.running.campaigns import load_campaign
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ SESSION_METHODS = frozenset(
 ORM_ALLOWED = {
     # creates and drops the throwaway PostgreSQL benchmark database (AUTOCOMMIT DDL on the
     # server, not data access)
-    "lab/benchmarks/datastore_scale.py": "benchmark database administration",
+    "benchmarks/datastore_scale.py": "benchmark database administration",
 }
 """Modules of ``lab/`` that may still import the ORM or call session methods, and why."""
 
@@ -68,7 +68,7 @@ FRONT_ALLOWED = {
     "lab/web/campaign_page.py": "the campaign page's summary-view and sample queries",
     "lab/web/downloads.py": "streamed CSV/Parquet downloads",
     # provenance and ORD export read through datastore functions with a session of their own
-    "lab/cli_provenance.py": "provenance and ORD export readers",
+    "lab/cli/provenance.py": "provenance and ORD export readers",
 }
 """Front-end modules that may still reach the datastore directly, and why."""
 

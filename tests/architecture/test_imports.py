@@ -38,10 +38,10 @@ def test_a_cycle_is_found() -> None:
 
 
 def test_registries_refuse_a_second_registration_under_one_name() -> None:
+    from benchmarks.registry import benchmark
     from drivers.settings import NoSettings
-    from lab.benchmarks.registry import benchmark
-    from lab.driver_catalog import register_driver
-    from lab.executor import handles
+    from lab.devices.catalog import register_driver
+    from lab.running.executor import handles
     from planner.catalog import strategy_names
     from planner.registry import register
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from lab.benchmarks.fault_campaigns import emulated_bench, hte_campaign, spread
-from lab.benchmarks.faults import emulated_with_faults, fault_table, hte_with_faults, with_kills
+from benchmarks.fault_campaigns import emulated_bench, hte_campaign, spread
+from benchmarks.faults import emulated_with_faults, fault_table, hte_with_faults, with_kills
 
 pytestmark = pytest.mark.slow
 

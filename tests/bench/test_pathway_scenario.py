@@ -11,8 +11,8 @@ from datastore import Datastore
 from lab.bench.cycles import cycle_table
 from lab.bench.pathway_scenario import PathwayScenario
 from lab.bench.scenarios import SIMULATORS
-from lab.campaigns import load_campaign
-from lab.runner import run_campaign
+from lab.running.campaigns import load_campaign
+from lab.running.runner import run_campaign
 from tests.lab.test_cli import dbtl
 
 

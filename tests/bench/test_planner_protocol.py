@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from lab.benchmarks.planner_protocol import (
+from benchmarks.planner_protocol import (
     CACHE_COLUMNS,
     Config,
     DevTable,
@@ -18,13 +18,13 @@ from lab.benchmarks.planner_protocol import (
     read_cache,
     run_protocol,
 )
-from lab.benchmarks.protocol_report import (
+from benchmarks.protocol_report import (
     TableFacts,
     gap_closed,
     leave_one_table_out,
     table_summary,
 )
-from lab.benchmarks.synthetic_tables import (
+from benchmarks.synthetic_tables import (
     OBJECTIVE,
     many_levels,
     with_interactions,

@@ -7,10 +7,10 @@ from pathlib import Path
 import pandas as pd
 from rich.console import Console
 
-from lab.benchmarks.planner_harness import play, table_problem
-from lab.benchmarks.planner_protocol import Config, DevTable, build_report, read_cache, run_protocol
-from lab.benchmarks.planner_stand_ins import has_molecules, stand_in, with_stand_ins
-from lab.benchmarks.synthetic_tables import OBJECTIVE, with_interactions
+from benchmarks.planner_harness import play, table_problem
+from benchmarks.planner_protocol import Config, DevTable, build_report, read_cache, run_protocol
+from benchmarks.planner_stand_ins import has_molecules, stand_in, with_stand_ins
+from benchmarks.synthetic_tables import OBJECTIVE, with_interactions
 from planner import Objective
 
 BASE = {"prior": "block", "warp": True}
@@ -87,7 +87,7 @@ def test_the_protocol_does_not_run_stand_ins_and_reports_them(tmp_path: Path) ->
 
 
 def test_the_molecule_table_is_seeded_with_real_molecules() -> None:
-    from lab.benchmarks.planner_molecule_tables import PARAMETERS, molecule_descriptors
+    from benchmarks.planner_molecule_tables import PARAMETERS, molecule_descriptors
 
     table = molecule_descriptors()
     assert len(table) == 800 and table[OBJECTIVE].between(0, 100).all()

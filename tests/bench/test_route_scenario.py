@@ -5,8 +5,8 @@ import pytest
 from datastore import Datastore
 from lab.bench.route_scenario import RouteScenario
 from lab.bench.scenarios import SIMULATORS
-from lab.campaigns import load_campaign
-from lab.runner import run_campaign
+from lab.running.campaigns import load_campaign
+from lab.running.runner import run_campaign
 
 
 @pytest.mark.slow

@@ -14,8 +14,8 @@ from drivers.station import Station
 from lab.bench.runs import BenchJob, run_job
 from lab.bench.scenarios import TableScenario
 from lab.bench.tables import load_dataset
-from lab.campaigns import load_campaign
-from lab.yamlio import SpecError
+from lab.running.campaigns import load_campaign
+from lab.specs.yamlio import SpecError
 from simulators.experiment_table import ExperimentTable, ExperimentTableSpec
 from simulators.table_station import TableStation
 from tests.bench.tables import BEST, true_yield, write_grid
@@ -135,7 +135,7 @@ def test_a_run_left_running_by_a_crash_is_recalled_from_the_table(
     scenario: TableScenario, tmp_path: Path, store: Datastore
 ) -> None:
     from datastore.states import ExperimentStatus as S
-    from lab.campaigns import open_campaign
+    from lab.running.campaigns import open_campaign
 
     job = _job(scenario, tmp_path / "runs", store.url, "random", 8)
     campaign, _ = open_campaign(store, load_campaign(job.campaign), "tester")

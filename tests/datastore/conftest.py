@@ -12,9 +12,9 @@ import pytest
 from datastore import Datastore
 from datastore import repository as repo
 from datastore.states import ExperimentStatus
-from lab.review import Reviewer
-from lab.runner import run_campaign, with_spec
-from lab.spec import ApprovalSpec
+from lab.review.decisions import Reviewer
+from lab.running.runner import run_campaign, with_spec
+from lab.specs.campaign import ApprovalSpec
 from tests.conftest import EXAMPLES
 from tests.lab.helpers import suzuki_campaign
 

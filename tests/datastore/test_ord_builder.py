@@ -24,8 +24,8 @@ from datastore.ord_export import (
 )
 from datastore.ord_rows import completed_pages, protocol_record
 from datastore.stream import experiment_pages
-from lab.cli import app
-from lab.ord_records import campaign_facts, export_ord, reaction_facts
+from lab.cli.main import app
+from lab.export.ord import campaign_facts, export_ord, reaction_facts
 from tests.datastore.conftest import SuzukiRun
 
 CURATOR = Curator(created_at=datetime(2099, 12, 3, 12, 0, tzinfo=UTC))  # after every run

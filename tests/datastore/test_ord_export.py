@@ -15,10 +15,10 @@ from datastore import Datastore, DatastoreError
 from datastore import repository as repo
 from datastore.ord_export import reaction_yields, read_dataset
 from datastore.provenance_models import ProtocolRecord, RunExperiment
-from lab.campaigns import load_campaign
-from lab.cli import app
-from lab.ord_records import export_ord
-from lab.runner import run_campaign
+from lab.cli.main import app
+from lab.export.ord import export_ord
+from lab.running.campaigns import load_campaign
+from lab.running.runner import run_campaign
 from tests.datastore.conftest import CHEMIST, SuzukiRun
 
 pytestmark = pytest.mark.slow

@@ -18,8 +18,8 @@ from datastore.provenance_models import PlanRecord
 from datastore.provenance_read import experiment_provenance
 from drivers.base import Device
 from drivers.clock import SystemClock
-from lab.cli import app
-from lab.devices import build_devices
+from lab.cli.main import app
+from lab.devices.assembly import build_devices
 from protocols.protocol import Protocol
 from tests.datastore.conftest import CHEMIST, SuzukiRun
 

@@ -10,8 +10,8 @@ from sqlmodel import select
 from datastore import Datastore
 from datastore.provenance_models import InstrumentRecord
 from drivers.analyzer import Analyzer
-from lab.devices import DeviceSet
-from lab.provenance_capture import record_analyses
+from lab.devices.assembly import DeviceSet
+from lab.running.provenance_capture import record_analyses
 from protocols.protocol import Protocol
 from protocols.steps import Measure, Wait
 from tests.datastore.test_repository import make_campaign

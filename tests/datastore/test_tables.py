@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from datastore import Datastore
 from datastore import repository as repo
 from datastore.models import Event, Experiment
-from lab.cli import app
+from lab.cli.main import app
 from tests.datastore.conftest import SuzukiRun
 
 ROWS = (

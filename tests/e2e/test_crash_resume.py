@@ -14,7 +14,7 @@ import pytest
 
 from datastore import Datastore
 from datastore import repository as repo
-from lab.runner import run_campaign
+from lab.running.runner import run_campaign
 from tests.lab.helpers import assert_valid_histories, small_campaign
 
 pytestmark = pytest.mark.slow
@@ -177,7 +177,7 @@ def test_orchestrator_killed_anywhere_under_the_chemist_gate(
     examples: Path, tmp_path: Path
 ) -> None:
     """`dbtl lab up` killed at many points while a chemist approves from another process."""
-    from lab.review import Reviewer
+    from lab.review.decisions import Reviewer
 
     text = write_spec(examples).read_text()
     text = text.replace("policy: auto", "policy: chemist").replace(f"budget: {BUDGET}", "budget: 9")

@@ -13,10 +13,10 @@ import yaml
 
 from datastore import repository as repo
 from datastore.models import Experiment
-from lab.campaigns import load_campaign
-from lab.outages import DeviceOutageError
-from lab.reporting import SilentReporter
-from lab.runner import run_campaign, with_spec
+from lab.running.campaigns import load_campaign
+from lab.running.outages import DeviceOutageError
+from lab.running.reporting import SilentReporter
+from lab.running.runner import run_campaign, with_spec
 from simulators.snar import snar_truth
 from tests.conftest import ROOT
 from tests.lab.emulated import emulated_lab_data, running_emulated_lab

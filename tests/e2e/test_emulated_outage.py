@@ -11,11 +11,11 @@ import pytest
 
 from datastore import repository as repo
 from datastore.models import Event, Experiment
-from lab.campaigns import load_campaign
-from lab.learn import budget_used
-from lab.outages import OUTAGE_EXIT_CODE, DeviceOutageError
-from lab.reporting import SilentReporter
-from lab.runner import run_campaign, with_spec
+from lab.running.campaigns import load_campaign
+from lab.running.learn import budget_used
+from lab.running.outages import OUTAGE_EXIT_CODE, DeviceOutageError
+from lab.running.reporting import SilentReporter
+from lab.running.runner import run_campaign, with_spec
 from tests.lab.emulated import EmulatedFiles, running_emulated_lab
 from tests.lab.helpers import assert_valid_histories
 from tests.lab.test_cli import dbtl

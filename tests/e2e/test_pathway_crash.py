@@ -22,11 +22,11 @@ from datastore import Datastore
 from datastore import repository as repo
 from datastore.states import ExperimentStatus as S
 from drivers.liquid_handler import RobotProgram, RunReport
-from lab.campaigns import LoadedCampaign, load_campaign, open_campaign
-from lab.devices import build_devices, connected
-from lab.plate_runner import plate_designs, plate_key, plate_name, run_plate
-from lab.reconcile import reconcile_running
-from lab.runner import run_campaign
+from lab.devices.assembly import build_devices, connected
+from lab.running.campaigns import LoadedCampaign, load_campaign, open_campaign
+from lab.running.plate_runner import plate_designs, plate_key, plate_name, run_plate
+from lab.running.reconcile import reconcile_running
+from lab.running.runner import run_campaign
 from simulators.clock import SimulatedClock
 from simulators.opentrons_sim import OpentronsSimulateBackend
 from tests.lab.helpers import assert_valid_histories

@@ -20,7 +20,7 @@ import pytest
 
 from datastore import Datastore
 from datastore import repository as repo
-from lab.campaigns import load_campaign
+from lab.running.campaigns import load_campaign
 from simulators.fake_robot_server import serve_fake_robot
 from tests.lab.helpers import assert_valid_histories, suzuki_campaign, suzuki_truth
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from datastore import Datastore
-from lab.building_route import route_optimum
-from lab.route_campaigns import best_recipe, load_route_campaign
-from lab.runner import run_campaign
+from lab.builders.route import route_optimum
+from lab.running.runner import run_campaign
+from lab.services.route_campaigns import best_recipe, load_route_campaign
 from tests.lab.test_cli import dbtl
 
 

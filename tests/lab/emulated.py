@@ -10,8 +10,8 @@ from typing import Any
 
 import yaml
 
-from lab.emulation import EmulatedLab, restart_emulators, start_emulators
-from lab.labfile import load_lab
+from lab.devices.emulation import EmulatedLab, restart_emulators, start_emulators
+from lab.devices.labfile import load_lab
 from tests.conftest import EXAMPLES
 
 

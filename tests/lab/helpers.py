@@ -10,9 +10,9 @@ from datastore import Datastore
 from datastore import repository as repo
 from datastore.models import Event
 from datastore.states import ExperimentStatus, check_transition
-from lab.campaigns import LoadedCampaign, load_campaign
-from lab.runner import with_spec
-from lab.spec import StrategySpec
+from lab.running.campaigns import LoadedCampaign, load_campaign
+from lab.running.runner import with_spec
+from lab.specs.campaign import StrategySpec
 
 
 def small_campaign(
@@ -120,7 +120,7 @@ def _table(spec):
 
 def run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str]:  # type: ignore[no-untyped-def]
     """Run ``dbtl ARGS`` in-process on a 200-column terminal; return exit code and output."""
-    from lab.cli import main
+    from lab.cli.main import main
 
     monkeypatch.setattr(sys, "argv", ["dbtl", *args])
     monkeypatch.setenv("COLUMNS", "200")
@@ -137,7 +137,7 @@ def swap_factory(monkeypatch, kind: str, driver: str, factory) -> None:  # type:
     """Build ``kind`` devices of ``driver`` with ``factory(spec, settings, context)`` (one test)."""
     import dataclasses
 
-    from lab import driver_catalog
+    from lab.devices import catalog as driver_catalog
 
     entry = driver_catalog.find_driver(kind, driver)
     assert entry is not None

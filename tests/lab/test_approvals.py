@@ -13,14 +13,14 @@ from datastore import leases as lease_repo
 from datastore import repository as repo
 from datastore.models import Lease
 from datastore.states import ExperimentStatus as S
-from lab import devices as lab_devices
-from lab.approvals import AutoPolicy, ChemistPolicy, RulesPolicy, envelope_flags, is_person
-from lab.campaigns import open_campaign
-from lab.control import change_campaign
-from lab.learn import planner_inputs
-from lab.review import Reviewer, ReviewError, explain
-from lab.runner import run_campaign, with_spec
-from lab.spec import ApprovalSpec, SafeEnvelope
+from lab.devices import assembly as lab_devices
+from lab.review.control import change_campaign
+from lab.review.decisions import Reviewer, ReviewError, explain
+from lab.running.approvals import AutoPolicy, ChemistPolicy, RulesPolicy, envelope_flags, is_person
+from lab.running.campaigns import open_campaign
+from lab.running.learn import planner_inputs
+from lab.running.runner import run_campaign, with_spec
+from lab.specs.campaign import ApprovalSpec, SafeEnvelope
 from planner import Objective
 from tests.lab.helpers import assert_valid_histories, small_campaign
 

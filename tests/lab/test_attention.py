@@ -9,9 +9,9 @@ import pytest
 from datastore import Datastore
 from datastore import repository as repo
 from datastore.states import ExperimentStatus as S
-from lab.attention import parse_values, resolve
-from lab.campaigns import open_campaign
-from lab.review import ReviewError
+from lab.review.attention import parse_values, resolve
+from lab.review.decisions import ReviewError
+from lab.running.campaigns import open_campaign
 from tests.lab.helpers import assert_valid_histories, small_campaign
 
 DESIGN = {

@@ -1,6 +1,6 @@
-from lab.building_route import route_parameters, station_conditions, step_conditions
-from lab.labfile import load_lab
-from lab.spec_route import ApprovedRoute
+from lab.builders.route import route_parameters, station_conditions, step_conditions
+from lab.devices.labfile import load_lab
+from lab.specs.route import ApprovedRoute
 from protocols.route_batch import HeaterShakerSetup
 from routes import edits
 from tests.routes.fixtures import ROOT, example_routes, suzuki_then_acylation

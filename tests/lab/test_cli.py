@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from datastore import Datastore
-from lab.cli import main
+from lab.cli.main import main
 
 
 def dbtl(monkeypatch, capsys, *args: str) -> tuple[int, str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lab.outages import OUTAGE_EXIT_CODE
+from lab.running.outages import OUTAGE_EXIT_CODE
 from tests.conftest import EXAMPLES
 from tests.lab.emulated import emulated_lab_data, running_emulated_lab
 from tests.lab.test_cli import dbtl

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lab import cli
+from lab.cli import main as cli
 from tests.lab.test_cli import dbtl
 
 CAMPAIGN_KEYS = {

@@ -15,8 +15,8 @@ import pytest
 from datastore import Datastore
 from datastore import accounts as account_repo
 from datastore import repository as repo
-from lab.accounts import Role, User, authenticate, hash_token, user_for_token
-from lab.runner import run_campaign
+from lab.review.accounts import Role, User, authenticate, hash_token, user_for_token
+from lab.running.runner import run_campaign
 from tests.lab.test_approvals import chemist_campaign
 from tests.lab.test_cli import dbtl
 
@@ -128,8 +128,8 @@ def test_account_changes_in_a_terminal_are_audited_with_the_os_user(
     import io
 
     from datastore import Datastore
-    from lab.accounts import account_history
-    from lab.cli_review import os_user
+    from lab.cli.review import os_user
+    from lab.review.accounts import account_history
     from tests.lab.test_cli import dbtl
 
     db = f"sqlite:///{tmp_path / 'audit.db'}"

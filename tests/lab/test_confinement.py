@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lab.campaigns import load_campaign
-from lab.devices import build_devices
-from lab.yamlio import SpecError
+from lab.devices.assembly import build_devices
+from lab.running.campaigns import load_campaign
+from lab.specs.yamlio import SpecError
 from simulators.clock import SimulatedClock
 from tests.conftest import EXAMPLES
 from tests.lab.test_cli import dbtl

@@ -12,14 +12,14 @@ from drivers.hplc_files import HplcFolderSettings
 from drivers.new_era import NewEraSettings
 from drivers.settings import DriverSettings, NoSettings
 from drivers.station import Station
-from lab import driver_catalog
-from lab.devices import build_devices, register_driver
-from lab.driver_docs import END, START, document
-from lab.driver_keys import LEGACY_DEFAULTS, LEGACY_KEYS
-from lab.labfile import load_lab
-from lab.labspec import DeviceSpec, LabSpec
-from lab.runner import clock_for
-from lab.yamlio import SpecError
+from lab.devices import catalog as driver_catalog
+from lab.devices.assembly import build_devices, register_driver
+from lab.devices.driver_docs import END, START, document
+from lab.devices.driver_keys import LEGACY_DEFAULTS, LEGACY_KEYS
+from lab.devices.lab_spec import DeviceSpec, LabSpec
+from lab.devices.labfile import load_lab
+from lab.running.runner import clock_for
+from lab.specs.yamlio import SpecError
 from simulators.clock import SimulatedClock
 from simulators.route_station import RouteWorldStation
 from simulators.route_world import RouteWorld
@@ -173,7 +173,7 @@ def test_the_readme_documents_exactly_the_keys_of_each_drivers_model() -> None:
     readme = (ROOT / "README.md").read_text()
     assert START in readme and END in readme
     documented = readme[readme.index(START) : readme.index(END) + len(END)]
-    assert documented == document(), "regenerate with: python -m lab.driver_docs"
+    assert documented == document(), "regenerate with: python -m lab.devices.driver_docs"
     for entry in driver_catalog.driver_entries():
         for key in entry.settings.model_fields:
             assert f"| {entry.kind} | `{entry.driver}` | `{key}` |" in documented

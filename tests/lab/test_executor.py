@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from lab.device_registry import DeviceSet
-from lab.executor import (
+from lab.devices.registry import DeviceSet
+from lab.running.executor import (
     EXECUTOR,
     ExecutionError,
     StepContext,

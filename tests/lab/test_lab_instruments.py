@@ -15,13 +15,13 @@ from drivers.new_era import NewEraPumpBackend, NewEraSettings
 from drivers.pump import Pump
 from drivers.valve import Valve
 from drivers.vici import ViciValveBackend
-from lab.devices import BuildContext, DeviceSet, build_devices, connected, known_drivers
-from lab.executor import execute, handled_kinds
-from lab.instrument_drivers import valve_injector
-from lab.labfile import load_lab
-from lab.labspec import LabSpec
-from lab.runner import clock_for
-from lab.yamlio import SpecError
+from lab.devices.assembly import BuildContext, DeviceSet, build_devices, connected, known_drivers
+from lab.devices.instruments import valve_injector
+from lab.devices.lab_spec import LabSpec
+from lab.devices.labfile import load_lab
+from lab.running.executor import execute, handled_kinds
+from lab.running.runner import clock_for
+from lab.specs.yamlio import SpecError
 from protocols.protocol import Protocol
 from protocols.steps import SwitchValve
 from simulators.clock import SimulatedClock

@@ -15,15 +15,15 @@ from datastore.models import Experiment
 from datastore.repository import MeasuredValue
 from datastore.states import ExperimentStatus as S
 from drivers.errors import DeviceError, DeviceUnreachableError
-from lab.approvals import ChemistPolicy, make_policy
-from lab.campaigns import LoadedCampaign, open_campaign
-from lab.devices import build_devices, connected
-from lab.learn import budget_used
-from lab.ledger import RunLedger, record_outcomes
-from lab.outages import OutageWatch
-from lab.reporting import SilentReporter
-from lab.runner import with_spec
-from lab.spec import RetrySpec
+from lab.devices.assembly import build_devices, connected
+from lab.running.approvals import ChemistPolicy, make_policy
+from lab.running.campaigns import LoadedCampaign, open_campaign
+from lab.running.learn import budget_used
+from lab.running.ledger import RunLedger, record_outcomes
+from lab.running.outages import OutageWatch
+from lab.running.reporting import SilentReporter
+from lab.running.runner import with_spec
+from lab.specs.campaign import RetrySpec
 from simulators.clock import SimulatedClock
 from tests.lab.helpers import assert_valid_histories, small_campaign
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from lab.campaigns import load_campaign
-from lab.labfile import load_lab
-from lab.yamlio import SpecError
+from lab.devices.labfile import load_lab
+from lab.running.campaigns import load_campaign
+from lab.specs.yamlio import SpecError
 
 
 @pytest.fixture

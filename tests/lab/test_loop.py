@@ -9,13 +9,13 @@ from datastore.states import ExperimentStatus as S
 from drivers.analyzer import AnalyzerBackend
 from drivers.base import DeviceIdentity
 from drivers.errors import DeviceError
-from lab import devices as lab_devices
-from lab.campaigns import default_actor, load_campaign, open_campaign
-from lab.devices import build_devices
-from lab.learn import budget_used, planner_inputs
-from lab.reconcile import reconcile_running
-from lab.runner import run_campaign, with_spec
-from lab.yamlio import SpecError
+from lab.devices import assembly as lab_devices
+from lab.devices.assembly import build_devices
+from lab.running.campaigns import default_actor, load_campaign, open_campaign
+from lab.running.learn import budget_used, planner_inputs
+from lab.running.reconcile import reconcile_running
+from lab.running.runner import run_campaign, with_spec
+from lab.specs.yamlio import SpecError
 from simulators.clock import SimulatedClock
 from tests.lab.helpers import (
     assert_valid_histories,

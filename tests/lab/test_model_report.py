@@ -10,9 +10,9 @@ import pytest
 from datastore import Datastore
 from lab.bench.scenarios import TableScenario
 from lab.bench.tables import load_dataset
-from lab.campaigns import load_campaign
-from lab.model_report import candidate_report
-from lab.runner import run_campaign
+from lab.review.model_report import candidate_report
+from lab.running.campaigns import load_campaign
+from lab.running.runner import run_campaign
 from planner.errors import PlannerError
 from tests.bench.tables import true_yield, write_grid
 from tests.lab.helpers import run_cli

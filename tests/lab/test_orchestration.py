@@ -17,19 +17,19 @@ from datastore import repository as repo
 from drivers.analyzer import Analyzer, AnalyzerBackend
 from drivers.base import DeviceIdentity
 from drivers.errors import DeviceError
-from lab.campaigns import open_campaign
-from lab.control import ControlError, change_campaign, set_device_service
-from lab.leasing import (
+from lab.review.control import ControlError, change_campaign, set_device_service
+from lab.running.campaigns import open_campaign
+from lab.running.leasing import (
     DeviceArbiter,
     LeaseKeeper,
     LeaseUnavailableError,
     holder_is_dead,
     lab_resource,
 )
-from lab.orchestrator import Orchestrator
-from lab.reporting import SilentReporter
-from lab.runner import run_campaign, with_spec
-from lab.spec import ApprovalSpec, RetrySpec
+from lab.running.orchestrator import Orchestrator
+from lab.running.reporting import SilentReporter
+from lab.running.runner import run_campaign, with_spec
+from lab.specs.campaign import ApprovalSpec, RetrySpec
 from tests.lab.helpers import assert_valid_histories, small_campaign, swap_factory
 
 

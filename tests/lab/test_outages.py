@@ -19,12 +19,12 @@ from drivers.errors import (
     DeviceTimeoutError,
     DeviceUnreachableError,
 )
-from lab import outages
-from lab.campaigns import LoadedCampaign, open_campaign
-from lab.control import change_campaign
-from lab.learn import budget_used
-from lab.outages import INTERRUPTED_EVENT, DeviceOutageError, infrastructure_fault
-from lab.runner import run_campaign
+from lab.review.control import change_campaign
+from lab.running import outages
+from lab.running.campaigns import LoadedCampaign, open_campaign
+from lab.running.learn import budget_used
+from lab.running.outages import INTERRUPTED_EVENT, DeviceOutageError, infrastructure_fault
+from lab.running.runner import run_campaign
 from simulators.flow_reactor import SimulatedHeater, SimulatedPump
 from tests.lab.helpers import assert_valid_histories, small_campaign
 
@@ -172,7 +172,7 @@ def test_only_an_outage_pause_is_lifted_by_a_new_run(store: Datastore, examples:
 
 
 def test_which_failures_are_infrastructure(store: Datastore, examples: Path) -> None:
-    from lab.devices import build_devices, connected
+    from lab.devices.assembly import build_devices, connected
     from simulators.clock import SimulatedClock
 
     loaded = small_campaign(examples)

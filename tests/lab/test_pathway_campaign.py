@@ -11,9 +11,9 @@ import pytest
 
 from datastore import Datastore
 from datastore import repository as repo
-from lab.campaigns import load_campaign
-from lab.runner import run_campaign
-from lab.yamlio import SpecError
+from lab.running.campaigns import load_campaign
+from lab.running.runner import run_campaign
+from lab.specs.yamlio import SpecError
 from simulators.pathway import biofoundry
 from simulators.pathway.library import BSAI_SITE
 from tests.lab.helpers import assert_valid_histories

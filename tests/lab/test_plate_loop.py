@@ -14,17 +14,17 @@ from datastore import repository as repo
 from datastore.states import ExperimentStatus as S
 from drivers.errors import DeviceError
 from drivers.liquid_handler import LiquidHandler, RobotProgram, RunReport
-from lab import devices as lab_devices
-from lab.campaigns import LoadedCampaign, load_campaign, open_campaign
-from lab.devices import build_devices, connected
-from lab.orchestrator import Orchestrator
-from lab.plate_runner import plate_designs, plate_key, plate_name, run_plate
-from lab.reconcile import RECALL_POLL_S, reconcile_running
-from lab.reporting import SilentReporter
-from lab.review import Reviewer
-from lab.runner import run_campaign, with_spec
-from lab.spec import ApprovalSpec, RetrySpec, StrategySpec
-from lab.yamlio import SpecError
+from lab.devices import assembly as lab_devices
+from lab.devices.assembly import build_devices, connected
+from lab.review.decisions import Reviewer
+from lab.running.campaigns import LoadedCampaign, load_campaign, open_campaign
+from lab.running.orchestrator import Orchestrator
+from lab.running.plate_runner import plate_designs, plate_key, plate_name, run_plate
+from lab.running.reconcile import RECALL_POLL_S, reconcile_running
+from lab.running.reporting import SilentReporter
+from lab.running.runner import run_campaign, with_spec
+from lab.specs.campaign import ApprovalSpec, RetrySpec, StrategySpec
+from lab.specs.yamlio import SpecError
 from simulators.clock import SimulatedClock
 from simulators.opentrons_sim import OpentronsSimulateBackend
 from tests.lab.helpers import assert_valid_histories, run_cli, suzuki_campaign, suzuki_truth

@@ -7,8 +7,8 @@ from pathlib import Path
 from datastore import Datastore
 from datastore import repository as repo
 from datastore.states import ExperimentStatus as S
-from lab.learn import budget_used
-from lab.runner import run_campaign
+from lab.running.learn import budget_used
+from lab.running.runner import run_campaign
 from protocols import plate_compile
 from protocols.errors import ProtocolError
 from simulators.opentrons_sim import OpentronsSimulateBackend

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from drivers.clock import SystemClock
-from lab.building_hte import HtePlateBuilder
-from lab.campaigns import load_campaign
-from lab.cli import main
-from lab.devices import build_devices, connected
-from lab.plate_runner import run_plate
+from lab.builders.hte import HtePlateBuilder
+from lab.cli.main import main
+from lab.devices.assembly import build_devices, connected
+from lab.running.campaigns import load_campaign
+from lab.running.plate_runner import run_plate
 from protocols.validation import check_protocol
 
 DESIGNS = [

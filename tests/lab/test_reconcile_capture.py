@@ -22,12 +22,12 @@ from datastore.models import Experiment
 from datastore.states import ExperimentStatus as S
 from drivers.analyzer import Analyzer
 from drivers.hplc_files import ResultFolderBackend, injection_id
-from lab.campaigns import LoadedCampaign, open_campaign
-from lab.cli import app
-from lab.device_registry import DeviceSet
-from lab.devices import build_devices
-from lab.provenance_capture import record_single_run
-from lab.reconcile import INTERRUPTED, LATE_REPORT, reconcile_running
+from lab.cli.main import app
+from lab.devices.assembly import build_devices
+from lab.devices.registry import DeviceSet
+from lab.running.campaigns import LoadedCampaign, open_campaign
+from lab.running.provenance_capture import record_single_run
+from lab.running.reconcile import INTERRUPTED, LATE_REPORT, reconcile_running
 from protocols.steps import Measure
 from simulators.clock import SimulatedClock
 from tests.lab.helpers import assert_valid_histories, small_campaign
@@ -168,8 +168,8 @@ def test_a_re_read_plate_keeps_the_readers_export(
     from sqlmodel import select
 
     from datastore.provenance_models import InstrumentRecord
-    from lab.devices import connected
-    from lab.plate_runner import run_plate
+    from lab.devices.assembly import connected
+    from lab.running.plate_runner import run_plate
     from tests.lab.helpers import suzuki_campaign
     from tests.lab.test_plate_loop import plate_left_running, spy_robot
 

@@ -11,16 +11,16 @@ import pytest
 from datastore import Datastore, NotFoundError
 from datastore import repository as repo
 from datastore.states import ExperimentStatus as S
-from lab.campaigns import LoadedCampaign
-from lab.control import ControlError
-from lab.labfile import load_lab
-from lab.learn import propose
-from lab.review import EditRefusedError, ReviewError
-from lab.runner import run_campaign, with_spec
+from lab.devices.labfile import load_lab
+from lab.review.control import ControlError
+from lab.review.decisions import EditRefusedError, ReviewError
+from lab.running.campaigns import LoadedCampaign
+from lab.running.learn import propose
+from lab.running.runner import run_campaign, with_spec
 from lab.services import attention, campaigns, control, devices, exports, planning, review
 from lab.services.actor import Actor, ActorError, cli_actor, os_user
 from lab.services.protocols import preflight
-from lab.spec import ApprovalSpec
+from lab.specs.campaign import ApprovalSpec
 from tests.lab.helpers import assert_valid_histories, small_campaign
 
 ANA = Actor("ana", "api")

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from lab.campaigns import load_campaign
-from lab.spec import CampaignSpec, StrategySpec
+from lab.running.campaigns import load_campaign
+from lab.specs.campaign import CampaignSpec, StrategySpec
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

@@ -20,8 +20,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lab.campaigns import load_campaign
-from lab.yamlio import SpecError
+from lab.running.campaigns import load_campaign
+from lab.specs.yamlio import SpecError
 from tests.conftest import EXAMPLES
 
 pytestmark = pytest.mark.slow

@@ -13,11 +13,11 @@ from rich.console import Console
 
 from datastore import Datastore
 from datastore.bulk import seed_campaign
-from lab.campaigns import LoadedCampaign, load_campaign, open_campaign
-from lab.cli import header
-from lab.console import experiments_table, summary_tables
-from lab.runner import with_spec
-from lab.views import CampaignView, load_summary_view, load_view, pareto_mask
+from lab.cli.console import experiments_table, summary_tables
+from lab.cli.main import header
+from lab.review.views import CampaignView, load_summary_view, load_view, pareto_mask
+from lab.running.campaigns import LoadedCampaign, load_campaign, open_campaign
+from lab.running.runner import with_spec
 from planner import Objective
 
 

@@ -4,7 +4,7 @@ import re
 import opentrons.simulate
 import pytest
 
-from lab.labfile import load_lab
+from lab.devices.labfile import load_lab
 from protocols.inventory import ReagentSpec
 from protocols.route_batch import HeaterShakerSetup, compile_batch
 from protocols.route_flow import FlowTrain, ReactorModule, compile_flow

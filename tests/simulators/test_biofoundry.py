@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from lab.campaigns import load_campaign
-from lab.devices import build_devices, connected
-from lab.plate_runner import run_plate
+from lab.devices.assembly import build_devices, connected
+from lab.running.campaigns import load_campaign
+from lab.running.plate_runner import run_plate
 from protocols.golden_gate import GoldenGateSettings
 from simulators.clock import SimulatedClock
 from simulators.pathway.biofoundry import Biofoundry

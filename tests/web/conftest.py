@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from datastore import Datastore
 from datastore import repository as repo
-from lab.accounts import add_user, issue_token
-from lab.runner import run_campaign
+from lab.review.accounts import add_user, issue_token
+from lab.running.runner import run_campaign
 from lab.web import create_app
 from tests.lab.test_approvals import chemist_campaign
 

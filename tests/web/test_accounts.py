@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lab.accounts import account_history, authenticate, list_users, user_for_token
+from lab.review.accounts import account_history, authenticate, list_users, user_for_token
 from tests.web.conftest import PASSWORD, Web
 from tests.web.test_pages import login
 

@@ -37,7 +37,7 @@ def test_every_role_reads_and_nobody_else(web: Web) -> None:
 
 
 def test_a_disabled_account_token_stops_working(web: Web) -> None:
-    from lab.accounts import disable_user
+    from lab.review.accounts import disable_user
 
     assert web.client.get("/api/v1/me", headers=web.auth("chemist")).status_code == 200
     disable_user(web.store, "chemist")

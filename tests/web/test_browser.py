@@ -17,7 +17,7 @@ import pytest
 
 from datastore import Datastore
 from datastore import repository as repo
-from lab.accounts import add_user
+from lab.review.accounts import add_user
 from tests.lab.helpers import suzuki_campaign
 from tests.web.server import dbtl_env, serving
 
@@ -135,9 +135,9 @@ def test_a_chemist_approves_in_the_browser_while_the_loop_runs(
 def test_a_route_proposal_shows_its_reaction_scheme(examples: Path, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    from lab.route_campaigns import load_route_campaign
-    from lab.runner import run_campaign, with_spec
-    from lab.spec import ApprovalSpec
+    from lab.running.runner import run_campaign, with_spec
+    from lab.services.route_campaigns import load_route_campaign
+    from lab.specs.campaign import ApprovalSpec
 
     db = f"sqlite:///{tmp_path / 'route.db'}"
     store = Datastore(db)

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from datastore import Datastore
 from datastore.bulk import seed_campaign
-from lab.campaigns import load_campaign, open_campaign
-from lab.runner import with_spec
+from lab.running.campaigns import load_campaign, open_campaign
+from lab.running.runner import with_spec
 from lab.web import campaign_page, create_app
 from lab.web import pages as web_pages
 from lab.web.cache import StateCache

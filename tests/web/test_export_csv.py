@@ -14,9 +14,9 @@ from datastore import repository as repo
 from datastore.bulk import seed_campaign
 from datastore.downloads import experiment_csv_chunks, write_experiment_parquet
 from datastore.exports import write_experiments
-from lab.campaigns import load_campaign, open_campaign
-from lab.exporting import outcome_names
-from lab.runner import run_campaign, with_spec
+from lab.export.tables import outcome_names
+from lab.running.campaigns import load_campaign, open_campaign
+from lab.running.runner import run_campaign, with_spec
 from tests.lab.helpers import small_campaign
 from tests.web.conftest import Web
 

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from datastore import Datastore
 from datastore import repository as repo
-from lab.runner import run_campaign, with_spec
-from lab.spec import ApprovalSpec
+from lab.running.runner import run_campaign, with_spec
+from lab.specs.campaign import ApprovalSpec
 from lab.web import create_app
 from tests.lab.helpers import small_campaign, suzuki_campaign
 from tests.web.conftest import PASSWORD, Web, accounts

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from datastore import Datastore
-from lab.route_campaigns import load_route_campaign
-from lab.spec_route import RouteProtocolSpec
+from lab.services.route_campaigns import load_route_campaign
+from lab.specs.route import RouteProtocolSpec
 from lab.web.chemdraw import molecule_svg, reaction_svg, safe_svg
 from lab.web.schemes import reaction_schemes
 from tests.lab.helpers import small_campaign

@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from datastore import Datastore
-from lab.accounts import add_user, issue_token
-from lab.cli_serve import _loopback
+from lab.cli.serve import _loopback
+from lab.review.accounts import add_user, issue_token
 from tests.web.server import serving
 
 

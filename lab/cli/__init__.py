@@ -1,0 +1,1 @@
+"""The ``dbtl`` command line: one module per command group, parsing and rendering only."""

@@ -1,0 +1,1 @@
+"""Export: experiment tables and Open Reaction Database records."""

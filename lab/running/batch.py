@@ -1,0 +1,83 @@
+"""Batch runners: how the loop hands work to the lab. A single experiment is a batch of one.
+
+The loop decides what runs next (up to :meth:`BatchRunner.capacity` queued
+experiments) and hands the batch to the runner its builder calls for
+(:func:`runner_for`): a plate runner for a builder that builds plates
+(:class:`lab.builders.capabilities.PlateBuilder`), a single-experiment runner otherwise
+(:func:`lab.running.loop.runner_for`).
+Both are built on the :class:`lab.running.ledger.RunLedger` and the one executor,
+never on the loop; both compile and pre-flight before anything is marked
+running.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from datastore.models import Experiment
+from lab.running.leasing import DeviceArbiter
+from lab.running.ledger import RunLedger
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """What running one batch did.
+
+    Attributes:
+        ran: Experiments that ran to an outcome (completed or failed) in this process.
+        waiting: Why the batch must wait instead (devices busy or out of service), or "".
+    """
+
+    ran: int = 0
+    waiting: str = ""
+
+
+class BatchRunner(Protocol):
+    """Runs one batch of queued experiments: admit, compile, pre-flight, lease, run, record."""
+
+    @property
+    def batch_name(self) -> str:
+        """What one batch is called in messages ("plate", "experiment")."""
+        ...
+
+    def capacity(self) -> int:
+        """How many queued experiments one batch takes."""
+        ...
+
+    def run(self, batch: Sequence[Experiment], device_timeout_s: float | None) -> BatchOutcome:
+        """Run ``batch`` (queued, in number order), or say why it must wait."""
+        ...
+
+
+def run_on_devices(
+    ledger: RunLedger,
+    arbiter: DeviceArbiter,
+    devices: set[str],
+    device_timeout_s: float | None,
+    run: Callable[[], int],
+) -> BatchOutcome:
+    """Run a pre-flighted batch once its devices are in service, leased and answering.
+
+    Args:
+        ledger: The campaign's ledger (out of service, probes, outages).
+        arbiter: Leases devices among the lab's campaigns.
+        devices: The devices the batch drives.
+        device_timeout_s: Give up waiting for busy devices after this long.
+        run: Marks the batch running, runs it and records it; returns how many ran.
+
+    Returns:
+        How many experiments ran, or why the batch waits (it then stays queued).
+    """
+    broken = ledger.out_of_service(devices)
+    if broken:
+        return BatchOutcome(waiting=broken)
+    with arbiter.hold(
+        devices, ledger.spec.priority, ledger.campaign_id, device_timeout_s
+    ) as granted:
+        if not granted:
+            return BatchOutcome(waiting="devices busy: " + ", ".join(sorted(devices)))
+        if not ledger.devices_answer(devices):
+            return BatchOutcome()  # the batch stayed queued through the outage
+        return BatchOutcome(ran=run())
