@@ -67,8 +67,15 @@ def run_on_devices(
         device_timeout_s: Give up waiting for busy devices after this long.
         run: Marks the batch running, runs it and records it; returns how many ran.
 
+    A device that does not answer, before the run or during it, is waited out
+    after the batch has released its devices, so that the lab's other
+    campaigns keep running on the devices that do answer.
+
     Returns:
         How many experiments ran, or why the batch waits (it then stays queued).
+
+    Raises:
+        DeviceOutageError: A device stayed silent past the lab's ``outage_timeout_s``.
     """
     broken = ledger.out_of_service(devices)
     if broken:
@@ -78,6 +85,9 @@ def run_on_devices(
     ) as granted:
         if not granted:
             return BatchOutcome(waiting="devices busy: " + ", ".join(sorted(devices)))
-        if not ledger.devices_answer(devices):
-            return BatchOutcome()  # the batch stayed queued through the outage
-        return BatchOutcome(ran=run())
+        silent = ledger.silent(devices)  # a silent device: the batch stays queued
+        ran = 0 if silent else run()
+        silent = silent or ledger.take_silent()
+    if silent:
+        ledger.wait_out(silent)
+    return BatchOutcome(ran=ran)
