@@ -10,6 +10,14 @@ in this process (interpreter start-up and imports excluded): ``dbtl show``,
 training-set read, with its wall time and the growth of the process's
 resident memory while it ran (sampled every 10 ms). Targets: show and review
 < 1 s, export of 100,000 rows < 10 s, memory bounded by streaming.
+
+For repeated runs: ``DBTL_BENCH_BACKENDS`` (``sqlite,postgresql``, the
+default, or either alone) picks the databases, ``DBTL_BENCH_ONLY`` (words,
+comma-separated) keeps only the operations whose names contain one of them,
+and ``DBTL_BENCH_KEEP`` (a folder) keeps the seeded SQLite file there and the
+PostgreSQL database after the run, so that the next run with the same scale
+reuses them instead of seeding again (a kept database of another scale is
+seeded afresh).
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from typer.testing import CliRunner
 from benchmarks.registry import benchmark
 from datastore import Datastore
 from datastore import repository as repo
-from datastore.bulk import seed_campaign
+from datastore.bulk import seed_campaign, seeded_scale
 from lab.cli.main import app
 from lab.review.decisions import Reviewer
 from lab.running.campaigns import LoadedCampaign, load_campaign, open_campaign
@@ -47,6 +55,40 @@ POSTGRES = os.environ.get(
 BENCH_DATABASE = os.environ.get("DBTL_BENCH_PG_DATABASE", "dbtl_bench")
 """Throwaway PostgreSQL database the benchmark creates and drops (``DBTL_BENCH_PG_DATABASE``)."""
 NAME = "scale"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def backends() -> list[str]:
+    """The databases of this run (``DBTL_BENCH_BACKENDS``: ``sqlite``, ``postgresql``).
+
+    Raises:
+        ValueError: A name that is neither.
+    """
+    chosen = [b.strip().lower() for b in os.environ.get("DBTL_BENCH_BACKENDS", "").split(",")]
+    chosen = [b for b in chosen if b] or list(BACKENDS)
+    unknown = [b for b in chosen if b not in BACKENDS]
+    if unknown:
+        raise ValueError(
+            f"DBTL_BENCH_BACKENDS: unknown database(s) {', '.join(unknown)}; "
+            f"use a comma-separated choice of {', '.join(BACKENDS)}"
+        )
+    return chosen
+
+
+def selected(names: list[str]) -> list[str]:
+    """The operation names that ``DBTL_BENCH_ONLY`` keeps (all when it is unset)."""
+    words = [w.strip() for w in os.environ.get("DBTL_BENCH_ONLY", "").split(",") if w.strip()]
+    return [n for n in names if not words or any(w in n for w in words)]
+
+
+def kept_folder() -> Path | None:
+    """Where seeded databases are kept between runs (``DBTL_BENCH_KEEP``), if anywhere."""
+    folder = os.environ.get("DBTL_BENCH_KEEP")
+    if not folder:
+        return None
+    path = Path(folder)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def scale() -> tuple[int, int]:
@@ -137,6 +179,20 @@ def measured(run: Callable[[], None]) -> tuple[str, str, str]:
     return f"{seconds:.2f}", f"{cpu:.2f}", f"{grown[0]:.0f}"
 
 
+def already_seeded(url: str, experiments: int, events: int) -> bool:
+    """Whether ``url`` holds the benchmark campaign at this scale (a kept database)."""
+    try:
+        store = Datastore(url, migrate=False)
+    except Exception:
+        return False
+    try:
+        return seeded_scale(store, NAME) == (experiments, events)
+    except Exception:  # no schema yet
+        return False
+    finally:
+        store.dispose()
+
+
 def seeded(url: str, loaded: LoadedCampaign, experiments: int, events: int) -> float:
     """Create and fill the campaign at ``url``; return the seconds it took."""
     started = time.perf_counter()
@@ -147,16 +203,26 @@ def seeded(url: str, loaded: LoadedCampaign, experiments: int, events: int) -> f
     return time.perf_counter() - started
 
 
-def _postgres_url(database: str = BENCH_DATABASE) -> str | None:
-    """URL of a fresh PostgreSQL database ``database`` (dropped first), or ``None`` if no server."""
+def _postgres_url(database: str = BENCH_DATABASE, fresh: bool = True) -> str | None:
+    """URL of PostgreSQL database ``database``, or ``None`` if no server answers.
+
+    With ``fresh`` it is dropped first and created empty; otherwise an
+    existing one is kept as it is (and created when missing).
+    """
     import sqlalchemy
 
     try:
         engine = sqlalchemy.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
         with engine.connect() as connection:
-            drop = f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'
-            connection.execute(sqlalchemy.text(drop))
-            connection.execute(sqlalchemy.text(f'CREATE DATABASE "{database}"'))
+            exists = connection.execute(
+                sqlalchemy.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": database},
+            ).first()
+            if fresh and exists:
+                drop = f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'
+                connection.execute(sqlalchemy.text(drop))
+            if fresh or not exists:
+                connection.execute(sqlalchemy.text(f'CREATE DATABASE "{database}"'))
         engine.dispose()
     except Exception:
         return None
@@ -168,26 +234,49 @@ def datastore_scale(console: Console) -> None:
     """Times and memory of show, exports, review and the training-set read, at scale."""
     experiments, events = scale()
     loaded = with_spec(load_campaign(EXAMPLE), name=NAME, budget=experiments + 1000)
+    keep = kept_folder()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        urls = {"SQLite": f"sqlite:///{folder / 'scale.db'}"}
-        postgres = _postgres_url()
-        if postgres:
-            urls["PostgreSQL"] = postgres
-        else:
-            console.print(f"PostgreSQL not reachable at {POSTGRES}: SQLite only")
+        urls = _urls(console, backends(), keep or folder)
         table = Table(title=f"One campaign of {experiments:,} experiments, {events:,} events")
         for column in ("database", "operation", "seconds", "CPU s", "RSS growth MB"):
             table.add_column(column, justify="right")
         for label, url in urls.items():
-            seed_s = seeded(url, loaded, experiments, events)
-            table.add_row(label, "seed (bulk insert)", f"{seed_s:.1f}", "", "")
-            for name, run in operations(url, loaded, folder).items():
-                table.add_row(label, name, *measured(run))
+            if keep is not None and already_seeded(url, experiments, events):
+                table.add_row(label, "seed (kept from an earlier run)", "", "", "")
+            else:
+                _empty(label, url)
+                seed_s = seeded(url, loaded, experiments, events)
+                table.add_row(label, "seed (bulk insert)", f"{seed_s:.1f}", "", "")
+            chosen = operations(url, loaded, folder)
+            for name in selected(list(chosen)):
+                table.add_row(label, name, *measured(chosen[name]))
         console.print(table)
-        if postgres:
+        if "PostgreSQL" in urls and keep is None:
             _drop_postgres()
     console.print("targets: show and review < 1 s; export of 100,000 rows < 10 s; memory bounded")
+
+
+def _urls(console: Console, chosen: list[str], folder: Path) -> dict[str, str]:
+    """Label → URL of each chosen database (PostgreSQL only when its server answers)."""
+    urls = {}
+    if "sqlite" in chosen:
+        urls["SQLite"] = f"sqlite:///{folder / 'scale.db'}"
+    if "postgresql" in chosen:
+        postgres = _postgres_url(fresh=kept_folder() is None)
+        if postgres:
+            urls["PostgreSQL"] = postgres
+        else:
+            console.print(f"PostgreSQL not reachable at {POSTGRES}: skipped")
+    return urls
+
+
+def _empty(label: str, url: str) -> None:
+    """Start a kept database afresh before seeding it (a fresh one is empty already)."""
+    if label == "SQLite":
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    elif kept_folder() is not None:
+        _postgres_url(fresh=True)
 
 
 def _drop_postgres(database: str = BENCH_DATABASE) -> None:

@@ -13,10 +13,10 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 from datastore.engine import Datastore
-from datastore.models import Event, Experiment, Measurement, utcnow
+from datastore.models import Campaign, Event, Experiment, Measurement, utcnow
 from datastore.states import ExperimentStatus
 
 CHUNK_ROWS = 20_000
@@ -127,3 +127,32 @@ def _insert_all(
 
 def _chunks(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return [rows[i : i + CHUNK_ROWS] for i in range(0, len(rows), CHUNK_ROWS)]
+
+
+def seeded_scale(store: Datastore, campaign_name: str) -> tuple[int, int] | None:
+    """(experiments, their events) of the stored campaign ``campaign_name``; ``None`` if absent.
+
+    Events of the campaign itself (not of an experiment) are not counted, so a
+    campaign seeded by :func:`seed_campaign` counts what it was asked for.
+    """
+    campaigns, experiments, events = (
+        Campaign.__table__,  # type: ignore[attr-defined]
+        Experiment.__table__,  # type: ignore[attr-defined]
+        Event.__table__,  # type: ignore[attr-defined]
+    )
+    with store.engine.connect() as connection:
+        found = connection.execute(
+            select(campaigns.c.id).where(campaigns.c.name == campaign_name)
+        ).first()
+        if found is None:
+            return None
+        counts = [
+            connection.execute(
+                select(func.count()).select_from(table).where(condition)
+            ).scalar_one()
+            for table, condition in (
+                (experiments, experiments.c.campaign_id == found[0]),
+                (events, (events.c.campaign_id == found[0]) & events.c.experiment_id.isnot(None)),
+            )
+        ]
+    return int(counts[0]), int(counts[1])

@@ -27,7 +27,11 @@ from sqlmodel import Session, col
 
 from datastore.exports import FIXED_COLUMNS
 from datastore.models import Campaign, Experiment, Measurement
+from datastore.raw_rows import driver_rows
 from datastore.stream import PAGE_ROWS
+
+DESIGN_ENTRIES = 20_000
+"""Distinct designs a download keeps decoded before starting afresh (bounds memory)."""
 
 _ROW = (
     col(Experiment.id),
@@ -120,21 +124,25 @@ def cell_pages(
         yield from _pages_in_python(session, campaign_id, page_rows)
         return
     names = measurement_names
-    layout = _Layout(_parameter_names(session, campaign_id, page_rows), names, True)
+    connection = session.connection()
+    designs = _DesignCells()
+    layout = _Layout(_parameter_names(connection, campaign_id, page_rows, designs), names, True)
     query = _flat_query(campaign_id, names, page_rows)
     last, first = 0, True
     while True:
-        rows = session.execute(query.where(col(Experiment.number) > last)).all()
+        rows = driver_rows(connection, query.where(col(Experiment.number) > last))
         if first or rows:
             header = layout.header() if rows else ["id", "cycle", "status", *names, "error"]
-            yield (header if first else []), [layout.flat_cells(row) for row in rows]
+            yield (header if first else []), [layout.flat_cells(row, designs) for row in rows]
         first = False
         if len(rows) < page_rows:
             return
-        last = int(rows[-1][0])
+        last = int(rows[-1][1])  # the experiment's number: the key of the pages
 
 
-def _parameter_names(session: Session, campaign_id: int, page_rows: int) -> list[str]:
+def _parameter_names(
+    connection: Any, campaign_id: int, page_rows: int, designs: _DesignCells
+) -> list[str]:
     """Parameter names of the first page of experiments, in first-seen order."""
     query = (
         sa_select(cast(col(Experiment.parameters), Text))
@@ -142,11 +150,12 @@ def _parameter_names(session: Session, campaign_id: int, page_rows: int) -> list
         .order_by(col(Experiment.number))
         .limit(page_rows)
     )
-    return list(dict.fromkeys(k for (text,) in session.execute(query) for k in _json(text)))
+    texts = dict.fromkeys(text for (text,) in driver_rows(connection, query))
+    return list(dict.fromkeys(k for text in texts for k in designs.design(text)))
 
 
 def _flat_query(campaign_id: int, names: list[str], page_rows: int) -> Any:
-    """One row per experiment: number, id, cycle, status, JSON, each measurement, error.
+    """One row per experiment: id, number, cycle, status, JSON, each measurement, error.
 
     Parameters and predictions come as JSON text, decoded in Python (SQLite
     prints a number it extracts from JSON with 15 significant digits); each
@@ -207,7 +216,49 @@ def _pages(
 def _json(text: Any) -> Any:
     if text is None or isinstance(text, dict):  # some drivers decode JSON themselves
         return text
-    return json.loads(text)
+    try:  # the C scanner without json.loads' wrappers: stored JSON has no padding
+        value, end = _SCAN(text, 0)
+    except (StopIteration, ValueError):
+        return json.loads(text)  # raises the decoder's own error
+    return value if end == len(text) else json.loads(text)
+
+
+_SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+"""Decodes one JSON value at an offset (what ``json.loads`` calls once it skipped spaces)."""
+
+
+class _DesignCells:
+    """Designs decoded once per distinct stored JSON text, and their cells once per layout."""
+
+    def __init__(self) -> None:
+        self._designs: dict[str, dict[str, Any]] = {}
+        self._cells: dict[str, list[Any]] = {}
+
+    def design(self, text: Any) -> dict[str, Any]:
+        """The design stored as ``text`` (shared between equal texts: read-only)."""
+        if not isinstance(text, str):
+            return _json(text) or {}
+        found = self._designs.get(text)
+        if found is None:
+            found = _json(text) or {}
+            if len(self._designs) >= DESIGN_ENTRIES:
+                self._designs.clear()
+            self._designs[text] = found
+        return found
+
+    def cells(self, text: Any, parameters: list[str]) -> list[Any]:
+        """The parameter cells of the design stored as ``text``, in ``parameters`` order."""
+        if not isinstance(text, str):
+            design = self.design(text)
+            return [_cell(design.get(p)) for p in parameters]
+        found = self._cells.get(text)
+        if found is None:
+            design = self.design(text)
+            found = [_cell(design.get(p)) for p in parameters]
+            if len(self._cells) >= DESIGN_ENTRIES:
+                self._cells.clear()
+            self._cells[text] = found
+        return found
 
 
 def _measurements(session: Session, ids: list[int]) -> dict[int, dict[str, float]]:
@@ -258,13 +309,13 @@ class _Layout:
         cells.append(_cell(error))
         return cells
 
-    def flat_cells(self, row: Any) -> list[Any]:
-        """Cells of a row of :func:`_flat_query` (number first, which the table leaves out)."""
-        parameters, predicted = _json(row[4]) or {}, _json(row[5]) or {}
-        cells = [row[1], row[2], row[3], *(_cell(parameters.get(p)) for p in self.parameters)]
-        for index, name in enumerate(self.names):
+    def flat_cells(self, row: Any, designs: _DesignCells) -> list[Any]:
+        """Cells of a row of :func:`_flat_query` (its number, second, the table leaves out)."""
+        predicted = _json(row[5]) or {}
+        cells = [row[0], row[2], row[3], *designs.cells(row[4], self.parameters)]
+        for index, name in enumerate(self.names, start=6):
             guess = predicted.get(name) or {}
-            cells += [_cell(row[6 + index]), _cell(guess.get("mean")), _cell(guess.get("sd"))]
+            cells += (_cell(row[index]), _cell(guess.get("mean")), _cell(guess.get("sd")))
         cells.append(_cell(row[-1]))
         return cells
 

@@ -291,9 +291,12 @@ def dataset_header(name: str, description: str) -> dataset_pb2.Dataset:
 
 
 def write_dataset(
-    path: Path, header: dataset_pb2.Dataset, reactions: Iterable[reaction_pb2.Reaction]
+    path: Path, header: dataset_pb2.Dataset, reactions: Iterable[reaction_pb2.Reaction | bytes]
 ) -> int:
     """Write a ``Dataset`` of ``reactions`` to ``path``; return how many were written.
+
+    A reaction is a message or its deterministic serialization (as
+    :class:`datastore.ord_builder.ReactionFactory` writes it).
 
     ``.pb`` and ``.pb.gz`` are streamed; ``.pbtxt`` and ``.json`` (optionally
     gzipped) are built whole. The file appears only when complete.
@@ -323,12 +326,16 @@ def write_dataset(
 
 
 def _write_whole(
-    path: Path, header: dataset_pb2.Dataset, reactions: Iterable[reaction_pb2.Reaction]
+    path: Path, header: dataset_pb2.Dataset, reactions: Iterable[reaction_pb2.Reaction | bytes]
 ) -> int:
     """Text formats: one message in memory, written atomically by ord-schema."""
     whole = dataset_pb2.Dataset()
     whole.CopyFrom(header)
-    whole.reactions.extend(reactions)
+    for reaction in reactions:
+        if isinstance(reaction, bytes):  # serialized already (datastore.ord_builder)
+            whole.reactions.add().MergeFromString(reaction)
+        else:
+            whole.reactions.append(reaction)
     message_helpers.save_message(whole, path)
     return len(whole.reactions)
 
@@ -346,7 +353,10 @@ def _stream(
     tag = _VarintBytes((DATASET_REACTIONS_FIELD << 3) | 2)
     count = 0
     for reaction in reactions:
-        body = reaction.SerializeToString(deterministic=True)  # type: ignore[attr-defined]
+        if isinstance(reaction, bytes):  # serialized already (datastore.ord_builder)
+            body = reaction
+        else:
+            body = reaction.SerializeToString(deterministic=True)  # type: ignore[attr-defined]
         out.write(tag + _VarintBytes(len(body)) + body)
         count += 1
     out.write(after)

@@ -2,7 +2,7 @@
 
 The export of 100,000 experiments reads only what a reaction record needs
 (design, measurements, approver, times, run) with Core queries on the
-session's connection: no ORM objects, no identity map, four indexed queries
+X
 per page of :data:`ORD_PAGE_ROWS` experiments, keyset-paginated on
 ``(campaign_id, number)`` so every page costs the same and memory is bounded
 by one page on SQLite and PostgreSQL alike.
@@ -10,19 +10,23 @@ by one page on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Table, select, type_coerce
+from sqlalchemy import Table, Text, cast, select
 from sqlmodel import Session
 
 from datastore.models import Event, Experiment, Measurement
 from datastore.provenance_models import ProtocolRecord, RunExperiment
+from datastore.raw_rows import driver_rows, stored_time
 from datastore.stream import ExperimentFacts
 
 ORD_PAGE_ROWS = 5000
 """Experiments per page of the ORD export's read."""
+DESIGN_ENTRIES = 20_000
+"""Distinct designs whose decoded form a read keeps before starting afresh."""
 _EVENT_STATUSES = ("approved", "running", "completed", "failed")
 NOT_READ = datetime(1970, 1, 1, tzinfo=UTC)
 """``created_at`` of the experiments of these pages: the records do not carry it."""
@@ -43,15 +47,18 @@ def completed_pages(
     Each :class:`ExperimentFacts` carries the design, the measurements, the
     approving actor, the ``running`` and final times and the plate run (well,
     protocol digest) of one experiment; ``predicted``, ``error`` and
-    ``created_at`` (:data:`NOT_READ`) are not read.
+    ``created_at`` (:data:`NOT_READ`) are not read. The design is read as its
+    stored JSON text and decoded once per distinct text: experiments with the
+    same design share one dict, which readers must not change.
     """
     experiments = _table(Experiment)
     connection = session.connection()
+    designs = _Designs()
     last = 0
     while True:
         query = (
             select(experiments.c.id, experiments.c.number, experiments.c.cycle,
-                   experiments.c.parameters)
+                   cast(experiments.c.parameters, Text))
             .where(experiments.c.campaign_id == campaign_id)
             .where(experiments.c.status == "completed")
             .where(experiments.c.number > last)
@@ -60,9 +67,9 @@ def completed_pages(
         )  # fmt: skip
         page = {
             row[0]: ExperimentFacts(
-                row[0], row[1], row[2], "completed", row[3], None, None, NOT_READ
+                row[0], row[1], row[2], "completed", designs.decoded(row[3]), None, None, NOT_READ
             )
-            for row in connection.execute(query).all()
+            for row in driver_rows(connection, query)
         }
         if not page:
             return
@@ -74,12 +81,31 @@ def completed_pages(
         yield list(page.values())
 
 
+class _Designs:
+    """Designs decoded from their stored JSON text, once per distinct text (bounded)."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, dict[str, Any]] = {}
+
+    def decoded(self, text: str | dict[str, Any]) -> dict[str, Any]:
+        """The design of stored ``text``; experiments of equal text share one (read-only) dict."""
+        if isinstance(text, dict):  # a driver that decodes JSON itself
+            return text
+        design = self._known.get(text)
+        if design is None:
+            design = json.loads(text)
+            if len(self._known) >= DESIGN_ENTRIES:
+                self._known.clear()
+            self._known[text] = design
+        return design
+
+
 def _measurements(connection: Any, page: dict[int, ExperimentFacts], span: Span) -> None:
     table = _table(Measurement)
     query = select(table.c.experiment_id, table.c.name, table.c.value, table.c.unit).where(
         table.c.experiment_id.between(*span)
     )
-    for experiment_id, name, value, unit in connection.execute(query).all():
+    for experiment_id, name, value, unit in driver_rows(connection, query):
         if (facts := page.get(experiment_id)) is not None:
             facts.measurements[name] = (value, unit)
 
@@ -87,27 +113,27 @@ def _measurements(connection: Any, page: dict[int, ExperimentFacts], span: Span)
 def _events(connection: Any, page: dict[int, ExperimentFacts], span: Span) -> None:
     """Approver, start and end time, from the transition events (in the order written).
 
-    The times are read without the column's conversion and made UTC only for the
-    ``running`` and final events (as the column type makes them: see :func:`_utc`).
+    Read in index order (by experiment, then as written), which keeps each
+    experiment's events in the order written; the times are made UTC only for
+    the ``running`` and final events (as the column type makes them: see :func:`_utc`).
     """
     table = _table(Event)
-    at = type_coerce(table.c.created_at, DateTime(timezone=True))
     query = (
-        select(table.c.experiment_id, table.c.to_status, table.c.actor, at)
+        select(table.c.experiment_id, table.c.to_status, table.c.actor, table.c.created_at)
         .where(table.c.experiment_id.between(*span))
         .where(table.c.to_status.in_(_EVENT_STATUSES))
-        .order_by(table.c.id)
+        .order_by(table.c.experiment_id, table.c.id)
     )
-    for experiment_id, status, actor, at in connection.execute(query).all():
+    for experiment_id, status, actor, at in driver_rows(connection, query):
         facts = page.get(experiment_id)
         if facts is None:
             continue
         if status == "approved":
             facts.approved_by = actor
         elif status == "running":
-            facts.started_at = _utc(at)
+            facts.started_at = _utc(stored_time(at))
         else:
-            facts.finished_at = _utc(at)
+            facts.finished_at = _utc(stored_time(at))
 
 
 def _utc(at: datetime) -> datetime:
@@ -122,7 +148,7 @@ def _runs(connection: Any, page: dict[int, ExperimentFacts], span: Span) -> None
         .where(table.c.experiment_id.between(*span))
         .order_by(table.c.created_at)
     )
-    for experiment_id, run_key, well, sha256 in connection.execute(query).all():
+    for experiment_id, run_key, well, sha256 in driver_rows(connection, query):
         if (facts := page.get(experiment_id)) is None:
             continue
         facts.run_key, facts.well, facts.protocol_sha256 = run_key, well, sha256

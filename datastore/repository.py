@@ -16,6 +16,9 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from datastore.errors import DatastoreError, IllegalTransitionError, NotFoundError
+from datastore.lean_reads import ExperimentRow as ExperimentRow
+from datastore.lean_reads import campaign_measurements as campaign_measurements
+from datastore.lean_reads import experiment_rows as experiment_rows
 from datastore.models import Campaign, Event, Experiment, Measurement, ModelSnapshot, utcnow
 from datastore.states import ExperimentStatus, check_transition
 
@@ -162,27 +165,6 @@ def last_cycle(session: Session, campaign_id: int) -> int:
     """Return the highest cycle number of a campaign (0 before the first cycle)."""
     query = select(func.max(Experiment.cycle)).where(Experiment.campaign_id == campaign_id)
     return int(session.exec(query).one() or 0)
-
-
-@dataclass(frozen=True)
-class ExperimentRow:
-    """The columns the planner needs of one experiment, read without ORM overhead."""
-
-    id: int
-    status: ExperimentStatus
-    parameters: dict[str, Any]
-
-
-def experiment_rows(session: Session, campaign_id: int) -> list[ExperimentRow]:
-    """Return id, status and parameters of every experiment of a campaign, in order."""
-    query = (
-        select(Experiment.id, Experiment.status, Experiment.parameters)
-        .where(Experiment.campaign_id == campaign_id)
-        .order_by(col(Experiment.number))
-    )
-    return [
-        ExperimentRow(int(i or 0), ExperimentStatus(s), dict(p)) for i, s, p in session.exec(query)
-    ]
 
 
 def get_experiment(session: Session, experiment_id: int) -> Experiment:
@@ -386,23 +368,6 @@ def update_parameters(
         },
     )
     return experiment
-
-
-def campaign_measurements(
-    session: Session, campaign_id: int, names: Iterable[str] | None = None
-) -> dict[int, dict[str, float]]:
-    """Return ``{experiment_id: {name: value}}`` for a campaign, optionally only ``names``."""
-    query = (
-        select(Measurement.experiment_id, Measurement.name, Measurement.value)
-        .join(Experiment, col(Experiment.id) == Measurement.experiment_id)
-        .where(Experiment.campaign_id == campaign_id)
-    )
-    if names is not None:
-        query = query.where(col(Measurement.name).in_(list(names)))
-    out: dict[int, dict[str, float]] = {}
-    for experiment_id, name, value in session.exec(query):
-        out.setdefault(experiment_id, {})[name] = value
-    return out
 
 
 def units_of_measurements(session: Session, campaign_id: int) -> dict[str, str | None]:

@@ -13,7 +13,7 @@ A campaign with no molecule parameters still exports, with what it has.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -23,7 +23,7 @@ import yaml
 
 from datastore import Datastore, DatastoreError, Session
 from datastore import repository as repo
-from datastore.ord_builder import ReactionFactory, Validate
+from datastore.ord_builder import ReactionFactory, Template, Validate
 from datastore.ord_export import (
     Curator,
     OrdComponent,
@@ -44,6 +44,8 @@ from protocols.deck import StockSpec
 ANALYSIS_TYPES = {"analyzer": "LC", "plate_reader": "CUSTOM", "station": "CUSTOM"}
 CATALYST_WORDS = ("catal", "pallad", "ligand", "metal")
 REAGENT_WORDS = ("base", "acid", "additive", "oxidant", "reductant")
+TEMPLATE_ENTRIES = 20_000
+"""Designs whose templates an export keeps before starting afresh (bounds memory)."""
 
 
 @dataclass(frozen=True)
@@ -132,15 +134,53 @@ def export_ord(
     return count
 
 
-def _reactions(
-    session: Session, facts: CampaignFacts, factory: ReactionFactory
-) -> Iterator[object]:
+def _reactions(session: Session, facts: CampaignFacts, factory: ReactionFactory) -> Iterator[bytes]:
+    """Each completed experiment's serialized record, in experiment order.
+
+    What a record shares with others of the same design (and protocol and
+    well) is worked out once per design (:func:`reaction_facts`, then
+    :meth:`ReactionFactory.template`); each record adds only its own fields.
+    """
     campaign_id = repo.get_campaign(session, facts.name).id or 0
     protocols: dict[str, ProtocolRecord | None] = {}
+    templates: dict[Hashable, Template] = {}
+    prefix = f"{facts.name}#"
     for page in completed_pages(session, campaign_id):
         for experiment in page:
-            record = _protocol(session, protocols, experiment.protocol_sha256)
-            yield factory.build(reaction_facts(facts, experiment, record))
+            template = _template(session, facts, factory, protocols, templates, experiment)
+            yield factory.encode(
+                template,
+                prefix + str(experiment.number),
+                [(n, v, u) for n, (v, u) in sorted(experiment.measurements.items())],
+                experiment.approved_by or "unknown",
+                experiment.started_at,
+                experiment.finished_at,
+            )
+
+
+def _template(
+    session: Session,
+    facts: CampaignFacts,
+    factory: ReactionFactory,
+    protocols: dict[str, ProtocolRecord | None],
+    templates: dict[Hashable, Template],
+    experiment: ExperimentFacts,
+) -> Template:
+    """The template of ``experiment``'s design, protocol and well (built on first use)."""
+    try:
+        key: Hashable = (experiment.protocol_sha256, experiment.well,
+                         *experiment.parameters.items())  # fmt: skip
+        found = templates.get(key)
+    except TypeError:  # a design value that cannot be a key (a list): built every time
+        key, found = None, None
+    if found is None:
+        record = _protocol(session, protocols, experiment.protocol_sha256)
+        found = factory.template(reaction_facts(facts, experiment, record))
+        if key is not None:
+            if len(templates) >= TEMPLATE_ENTRIES:
+                templates.clear()
+            templates[key] = found
+    return found
 
 
 def _protocol(

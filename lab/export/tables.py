@@ -6,6 +6,7 @@ any size exports in bounded memory. Column meanings: ``docs/exports.md``.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Literal
 
@@ -21,10 +22,18 @@ TableFormat = Literal["csv", "parquet"]
 
 def outcome_names(spec_yaml: str) -> list[str] | None:
     """The campaign's objective and constraint names, or ``None`` if its spec is unreadable."""
+    names = _outcome_names(spec_yaml)
+    return None if names is None else list(names)
+
+
+@functools.lru_cache(maxsize=64)
+def _outcome_names(spec_yaml: str) -> tuple[str, ...] | None:
+    """:func:`outcome_names`, parsed once per stored spec text (every download asks again)."""
     try:
-        return CampaignSpec.model_validate(yaml.safe_load(spec_yaml)).problem().outcome_names
+        names = CampaignSpec.model_validate(yaml.safe_load(spec_yaml)).problem().outcome_names
     except Exception:  # a spec stored by another version: export every measurement
         return None
+    return tuple(names)
 
 
 def export_experiments(store: Datastore, name: str, fmt: TableFormat, output: Path) -> int:

@@ -119,3 +119,18 @@ def test_the_api_sends_parquet(web: Web) -> None:
     assert response.status_code == 200 and response.content.startswith(b"PAR1")
     table = pq.read_table(io.BytesIO(response.content))
     assert table.num_rows == len(web.ids()) and table.column_names[:3] == ["id", "cycle", "status"]
+
+
+def test_a_later_campaign_streams_its_ids_and_every_page(
+    store: Datastore, examples: Path, tmp_path: Path
+) -> None:
+    """Ids and numbers differ in a second campaign: the id column holds ids, pages go by number."""
+    for name, count in (("first", 12), ("hte", 20)):
+        loaded = with_spec(load_campaign(examples / "suzuki_hte.yaml"), name=name, budget=60)
+        campaign, _ = open_campaign(store, loaded, "test")
+        choices = {p.name: list(p.choices) for p in loaded.spec.parameters}  # type: ignore[union-attr]
+        design = lambda rng, c=choices: {n: rng.choice(v) for n, v in c.items()}  # noqa: E731
+        seed_campaign(store, campaign.id or 0, design, count, 100, awaiting=2)
+    exported, streamed = _both(store, "hte", tmp_path, True, page_rows=7)
+    assert streamed == exported and len(streamed) == 21
+    assert streamed[1][0] == 13.0  # the id of its first experiment, number 1
