@@ -39,6 +39,8 @@ async def service_error_handler(request: Request, exc: Exception) -> Response:
         message = "the datastore is unavailable; try again"
     if wants_page(request):
         return await page_error_handler(request, PageError(status, message))
+    if status == 404 and field is None:
+        field = errors.not_found_field(request)
     return errors.error_response(status, message, None if status == 503 else field)
 
 
