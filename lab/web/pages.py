@@ -27,6 +27,7 @@ from lab.web.schemes import reaction_schemes
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "dbtl_login_csrf"
+LOGIN_CSRF_MAX_AGE_S = 3600
 QUEUE_ROWS = 50
 """Proposals per page of the approval queue."""
 DEVICE_ROWS = 50
@@ -41,7 +42,7 @@ def login_form(request: Request, next: str = "/") -> Response:
     """The sign-in form (with its own CSRF token, as there is no session yet)."""
     token = secrets.token_urlsafe(24)
     response = page(request, "login.html", None, next=_local(next), login_csrf=token)
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax", max_age=3600)
+    _set_login_csrf(request, response, token)
     return response
 
 
@@ -67,10 +68,16 @@ async def login(request: Request) -> Response:
     signer: SessionSigner = request.app.state.signer
     cookie, _csrf = signer.cookie(user.name)
     response = RedirectResponse(target, status_code=303)
+    secure = _secure(request)
     response.set_cookie(
-        SESSION_COOKIE, cookie, httponly=True, samesite="lax", max_age=SESSION_MAX_AGE_S
+        SESSION_COOKIE,
+        cookie,
+        httponly=True,
+        samesite="lax",
+        max_age=SESSION_MAX_AGE_S,
+        secure=secure,
     )
-    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, httponly=True, samesite="lax", secure=secure)
     return response
 
 
@@ -79,8 +86,24 @@ def _login_again(request: Request, status: int, message: str, target: str) -> Re
     response = page(
         request, "login.html", None, status, next=target, login_csrf=token, error=message
     )
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax", max_age=3600)
+    _set_login_csrf(request, response, token)
     return response
+
+
+def _secure(request: Request) -> bool:
+    """Whether cookies carry ``Secure`` (``dbtl serve --secure-cookies``)."""
+    return bool(request.app.state.secure_cookies)
+
+
+def _set_login_csrf(request: Request, response: Response, token: str) -> None:
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        max_age=LOGIN_CSRF_MAX_AGE_S,
+        secure=_secure(request),
+    )
 
 
 def _local(target: str) -> str:
@@ -94,7 +117,7 @@ async def logout(request: Request) -> Response:
     """End the session."""
     await form_of(request, Role.viewer)  # a forged sign-out is refused too
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax", secure=_secure(request))
     return response
 
 
