@@ -119,3 +119,23 @@ def test_the_api_sends_parquet(web: Web) -> None:
     assert response.status_code == 200 and response.content.startswith(b"PAR1")
     table = pq.read_table(io.BytesIO(response.content))
     assert table.num_rows == len(web.ids()) and table.column_names[:3] == ["id", "cycle", "status"]
+
+
+def test_the_services_csv_stream_reads_a_page_only_when_it_is_taken(web: Web, monkeypatch) -> None:
+    from datastore import NotFoundError
+    from lab.services import exports as export_service
+
+    made: list[int] = []
+
+    def pages(session, campaign, names, page_rows=2000):
+        for page in range(3):
+            made.append(page)
+            yield f"page {page}\n"
+
+    monkeypatch.setattr(export_service, "experiment_csv_chunks", pages)
+    with pytest.raises(NotFoundError, match="'nope'"):
+        export_service.csv_stream(web.store, "nope")  # raised before any chunk is asked for
+    stream = export_service.csv_stream(web.store, "chem")
+    assert made == []
+    assert next(stream) == "page 0\n" and made == [0]
+    assert list(stream) == ["page 1\n", "page 2\n"] and made == [0, 1, 2]
