@@ -4,7 +4,7 @@ One module per concern, each a handful of small typed functions:
 
 ========================  =====================================================
 :mod:`.actor`             who decides, and from where (``cli``, ``web``, ``api``)
-:mod:`.campaigns`         load a campaign file, create/resume, list, summarize, show
+:mod:`.campaigns`         load a campaign file, create/resume, list, summarize, show, its page
 :mod:`.planning`          plan and preview the next batch (the loop's own planning call)
 :mod:`.review`            proposals awaiting approval; approve (with edits), reject, batch
 :mod:`.control`           pause, resume, abort a campaign
@@ -15,7 +15,7 @@ One module per concern, each a handful of small typed functions:
 :mod:`.plots`             the sample of completed experiments a campaign's plots draw
 :mod:`.exports`           experiments (CSV streamed, Parquet), events, model reports, ORD
 :mod:`.provenance`        one experiment's whole chain, for a reviewer
-:mod:`.events`            the audit trail by cursor (live updates, ``GET /events``), a log page
+:mod:`.events`            the audit trail read by cursor (live updates, ``GET /events``)
 :mod:`.imports`           prior results for a warm start
 :mod:`.models`            the campaign's model: predictions for unmeasured candidates
 :mod:`.database`          check (and upgrade) a database

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from datastore import Datastore, Session
+from datastore import Datastore, Session, pages
 from datastore import repository as repo
 from datastore.models import Campaign, Event
 from lab.review.overview import CampaignSummary, campaign_summaries, campaign_summary, summarize
@@ -18,6 +18,7 @@ from lab.review.views import CampaignView, load_summary_view, load_view
 from lab.running import campaigns as campaign_files
 from lab.running.campaigns import LoadedCampaign
 from lab.services.actor import Actor
+from lab.services.experiments import ExperimentPage
 
 __all__ = ["CampaignSummary", "CampaignView", "LoadedCampaign", "Overview", "Shown"]
 
@@ -121,21 +122,56 @@ def progress(store: Datastore, name: str) -> tuple[CampaignSummary, pd.DataFrame
 
 @dataclass(frozen=True)
 class Overview:
-    """The head of a campaign's page: its summary and its newest cycle."""
+    """A campaign's page, read in one transaction: summary, newest cycle, a page of each list.
+
+    Attributes:
+        summary: Counts, progress and best so far.
+        last_cycle: The newest cycle's number (0 before the first).
+        experiments: One page of its experiments, newest first, with measured values.
+        events: One page of its event log, newest first.
+    """
 
     summary: CampaignSummary
     last_cycle: int
+    experiments: ExperimentPage
+    events: list[Event]
 
 
-def overview(store: Datastore, name: str) -> Overview:
-    """Campaign ``name``'s summary (counts, progress, best so far) and its newest cycle number.
+def overview(
+    store: Datastore,
+    name: str,
+    experiment_rows: int,
+    experiment_offset: int = 0,
+    event_rows: int = 50,
+    before: int | None = None,
+) -> Overview:
+    """Campaign ``name``'s page: its summary, newest cycle, experiments and events, newest first.
+
+    Each part is one query on an indexed column (or a count), so the read costs
+    the same at any campaign size.
+
+    Args:
+        store: The datastore.
+        name: The campaign.
+        experiment_rows: Most experiments in the page.
+        experiment_offset: Experiments to skip (from the newest).
+        event_rows: Most events in the page.
+        before: Only events with an id below this (the log's cursor), if given.
 
     Raises:
         NotFoundError: No such campaign.
     """
     with store.session() as session:
         campaign = repo.get_campaign(session, name)
-        return Overview(summarize(session, campaign), repo.last_cycle(session, campaign.id or 0))
+        cid = campaign.id or 0
+        rows, total = pages.newest_experiment_page(session, cid, experiment_rows, experiment_offset)
+        results = pages.measurements_of(session, [e.id or 0 for e in rows])
+        return Overview(
+            summarize(session, campaign),
+            repo.last_cycle(session, cid),
+            ExperimentPage([(campaign.name, e) for e in rows], results, total),
+            pages.recent_events(session, cid, event_rows, before),
+        )
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from datastore import Datastore, ExperimentStatus, lookups, pages
 from datastore import repository as repo
 from datastore.models import Experiment
 
-__all__ = ["ExperimentPage", "Found", "newest_page", "one", "page"]
+__all__ = ["ExperimentPage", "Found", "one", "page"]
 
 
 @dataclass(frozen=True)
@@ -67,19 +67,6 @@ def page(
     with store.session() as session:
         campaign = repo.get_campaign(session, name)
         rows, total = pages.experiment_page(session, campaign.id or 0, statuses, limit, offset)
-        results = pages.measurements_of(session, [e.id or 0 for e in rows])
-    return ExperimentPage([(campaign.name, e) for e in rows], results, total)
-
-
-def newest_page(store: Datastore, name: str, limit: int, offset: int = 0) -> ExperimentPage:
-    """A page of campaign ``name``'s experiments, newest first (the campaign page's table).
-
-    Raises:
-        NotFoundError: No such campaign.
-    """
-    with store.session() as session:
-        campaign = repo.get_campaign(session, name)
-        rows, total = pages.newest_experiment_page(session, campaign.id or 0, limit, offset)
         results = pages.measurements_of(session, [e.id or 0 for e in rows])
     return ExperimentPage([(campaign.name, e) for e in rows], results, total)
 

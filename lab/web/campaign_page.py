@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from datastore import Datastore
-from datastore.models import Event, Experiment
-from lab.services import events as event_service
-from lab.services import experiments as experiment_service
+from datastore.models import Experiment
+from lab.services import campaigns as campaign_service
+from lab.services.campaigns import Overview
 from lab.services.plots import PlotSample
 from lab.web import plots
 
@@ -41,23 +41,20 @@ class ExperimentRows:
         return max(1, math.ceil(self.total / EXPERIMENT_ROWS))
 
 
-def experiment_rows(store: Datastore, name: str, page: int) -> ExperimentRows:
-    """Page ``page`` (from 0) of campaign ``name``'s experiments, newest first, with results.
+def read(store: Datastore, name: str, page: int, before: int | None) -> Overview:
+    """Campaign ``name``'s summary, page ``page`` (from 0) of its experiments and a page of its log.
 
     Raises:
         NotFoundError: No such campaign.
     """
-    found = experiment_service.newest_page(store, name, EXPERIMENT_ROWS, page * EXPERIMENT_ROWS)
-    return ExperimentRows(found.experiments, found.results, found.total, page)
+    offset = page * EXPERIMENT_ROWS
+    return campaign_service.overview(store, name, EXPERIMENT_ROWS, offset, EVENT_ROWS, before)
 
 
-def event_rows(store: Datastore, name: str, before: int | None) -> list[Event]:
-    """One page of campaign ``name``'s event log, newest first (below id ``before`` if given).
-
-    Raises:
-        NotFoundError: No such campaign.
-    """
-    return event_service.recent(store, name, EVENT_ROWS, before)
+def experiment_rows(found: Overview, page: int) -> ExperimentRows:
+    """The experiments table of :func:`read`'s page ``page``."""
+    table = found.experiments
+    return ExperimentRows(table.experiments, table.results, table.total, page)
 
 
 def draw(sample: PlotSample) -> dict[str, Any]:

@@ -144,10 +144,9 @@ def campaign(
     if not isinstance(session, Session):
         return session
     store = store_of(request)
-    head = campaign_service.overview(store, name)
-    summary, c = head.summary, head.summary.campaign
-    events = campaign_page.event_rows(store, name, before)
-    table = campaign_page.experiment_rows(store, name, number)
+    head = campaign_page.read(store, name, number, before)
+    summary, c, events = head.summary, head.summary.campaign, head.events
+    table = campaign_page.experiment_rows(head, number)
     results = (
         c.id,
         summary.completed,

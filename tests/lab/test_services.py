@@ -270,6 +270,36 @@ def test_campaigns_are_created_listed_summarized_and_exported(
         exports.table(store, "nope", "events", "csv", out)
 
 
+def test_a_campaigns_page_and_its_experiments_are_read_a_page_at_a_time(
+    store: Datastore, examples: Path
+) -> None:
+    from lab.services import experiments
+
+    run_campaign(store, small_campaign(examples, budget=3, batch=3), wait=False)
+    every = events(store, "small")
+    head = campaigns.overview(store, "small", 2, 0, 4)
+    assert head.summary.completed == 3 and head.last_cycle == 1
+    assert [e.number for e in head.experiments.experiments] == [3, 2]
+    assert head.experiments.total == 3 and set(head.experiments.results) == {
+        e.id for e in head.experiments.experiments
+    }
+    assert [e.id for e in head.events] == sorted((e.id for e in every), reverse=True)[:4]
+    older = campaigns.overview(store, "small", 2, 2, 4, before=head.events[-1].id)
+    assert [e.number for e in older.experiments.experiments] == [1]
+    assert older.events[0].id < head.events[-1].id
+    numbered = experiments.page(store, "small", [S.COMPLETED], 2, 1)
+    assert [e.number for e in numbered.experiments] == [2, 3] and numbered.total == 3
+    found = experiments.one(store, numbered.experiments[0].id or 0)
+    assert found.campaign == "small" and found.results == numbered.results[found.experiment.id]
+    for missing in (
+        lambda: campaigns.overview(store, "nope", 2),
+        lambda: experiments.page(store, "nope", None, 2),
+        lambda: experiments.one(store, 10**6),
+    ):
+        with pytest.raises(NotFoundError):
+            missing()
+
+
 # ----------------------------------------------------------------- planning
 
 
