@@ -90,6 +90,8 @@ def get_campaign(session: Session, name: str) -> Campaign:
     if campaign is None:
         names = [c.name for c in list_campaigns(session)]
         known = ", ".join(names[:10]) if names else "none"
+        if len(names) > 10:
+            known += f" and {len(names) - 10} more: `dbtl show` lists them"
         raise NotFoundError(f"no campaign named {name!r} in this database (stored: {known})")
     return campaign
 

@@ -254,7 +254,8 @@ class Reviewer:
         experiment = lookups.find_experiment(session, experiment_id)
         if experiment is None:
             raise UnknownExperimentError(
-                f"no experiment with id {experiment_id}; see `dbtl review`"
+                f"no experiment with id {experiment_id}; the proposals awaiting approval are "
+                "listed by `dbtl review` and GET /api/v1/proposals"
             )
         campaign = lookups.campaign_of(session, experiment)
         if campaign.status in ("aborted", "completed"):

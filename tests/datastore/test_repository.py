@@ -218,3 +218,12 @@ def test_locked_database_is_reported(store: Datastore, tmp_path: Path, monkeypat
         impatient.dispose()
     status, _ = status_and_events(store, eid, campaign.id)
     assert status == "proposed"
+
+
+def test_an_unknown_campaign_among_many_names_ten_and_counts_the_rest(store: Datastore) -> None:
+    for i in range(13):
+        make_campaign(store, f"c{i:02d}")
+    with store.session() as session, pytest.raises(NotFoundError) as raised:
+        repo.get_campaign(session, "beta")
+    assert "c09" in str(raised.value) and "c10" not in str(raised.value)
+    assert "and 3 more: `dbtl show` lists them" in str(raised.value)
