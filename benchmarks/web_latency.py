@@ -177,12 +177,13 @@ def _first_byte_ms(client: httpx.Client, path: str, n: int) -> tuple[float, floa
 
 def _redraw_ms(store: Datastore, n: int) -> tuple[float, float]:
     """p50 and p95 of reading the plot sample and drawing every plot (what a new result costs)."""
+    from lab.services import campaigns as campaign_service
+    from lab.services import plots as plot_service
     from lab.web import campaign_page
 
     def redraw() -> httpx.Response:
-        with store.session() as session:
-            completed = campaign_page.completed_count(session, NAME)
-            campaign_page.draw(campaign_page.plot_sample(session, NAME, completed))
+        completed = campaign_service.summary(store, NAME).completed
+        campaign_page.draw(plot_service.sample(store, NAME, completed))
         return httpx.Response(200, request=httpx.Request("GET", "/"))
 
     return percentiles_ms(redraw, max(3, n // 4))

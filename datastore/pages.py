@@ -116,3 +116,22 @@ def completed_sample_numbers(session: Session, campaign_id: int, every: int) -> 
     if every > 1:
         query = query.where(col(Experiment.number) % every == 0)
     return [int(n) for n in session.exec(query)]
+
+
+def experiments_in_status(
+    session: Session, statuses: Sequence[ExperimentStatus], limit: int, offset: int
+) -> tuple[list[Experiment], int]:
+    """One page of every campaign's experiments in ``statuses``, and how many there are in all.
+
+    Ordered by campaign (oldest first), then by number.
+    """
+    where = col(Experiment.status).in_([s.value for s in statuses])
+    total = session.exec(select(func.count()).select_from(Experiment).where(where)).one()
+    rows = session.exec(
+        select(Experiment)
+        .where(where)
+        .order_by(col(Experiment.campaign_id), col(Experiment.number))
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), int(total)

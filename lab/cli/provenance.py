@@ -13,10 +13,9 @@ from rich.table import Table
 
 from datastore import Datastore
 from datastore.engine import DEFAULT_URL
-from datastore.ord_builder import Validate
-from datastore.ord_export import Curator
-from datastore.provenance_read import experiment_provenance
-from lab.export.ord import export_ord
+from lab.services import exports as export_service
+from lab.services import provenance as provenance_service
+from lab.services.exports import Validate
 
 console = Console()
 
@@ -39,9 +38,7 @@ def provenance(
     device identities, the raw instrument records, the outcomes, and the later
     cycles that trained on it.
     """
-    store = Datastore(db)
-    with store.session() as session:
-        chain = experiment_provenance(session, experiment)
+    chain = provenance_service.chain(Datastore(db), experiment)
     if as_json:
         typer.echo(json.dumps(chain, indent=2, default=str))
         return
@@ -158,9 +155,8 @@ def export_ord_command(
     when set. ``validate`` is ``all``, ``sample`` or ``none``
     (:mod:`datastore.ord_builder`).
     """
-    email = os.environ.get("DBTL_CONTACT_EMAIL")
-    curator = Curator(email=email) if email else Curator()
-    count = export_ord(store, name, output, curator, validate)
+    email = os.environ.get("DBTL_CONTACT_EMAIL") or None
+    count = export_service.ord_dataset(store, name, output, validate, email)
     checked = {
         "all": "every record validated",
         "sample": "every distinct input, setup and conditions and a sample of records validated",

@@ -22,6 +22,15 @@ def serve(
         str, typer.Option(help="Address to listen on (loopback unless you give another).")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    secure_cookies: Annotated[
+        bool | None,
+        typer.Option(
+            "--secure-cookies/--no-secure-cookies",
+            help="Mark the sign-in cookies Secure (browsers send them over HTTPS only). "
+            "Default: on unless the host is loopback (127.0.0.1, ::1, localhost).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the workbench (pages and /api/v1) beside `dbtl run` on the same database.
 
@@ -32,14 +41,29 @@ def serve(
 
     from lab.web import create_app
 
-    app = create_app(Datastore(db), os.environ.get(SECRET_ENV) or None)
+    secure = cookies_secure(host, secure_cookies)
+    app = create_app(Datastore(db), os.environ.get(SECRET_ENV) or None, secure)
     if not _loopback(host):
         console.print(
             f"[yellow]listening on {host}: anyone who can reach it sees the sign-in page; "
             "put it behind TLS[/yellow]"
         )
+    if secure:
+        console.print(
+            "sign-in cookies are Secure: browsers send them over HTTPS only "
+            "(--no-secure-cookies for plain http)"
+        )
     console.print(f"serving [cyan]{redact(db)}[/cyan] on http://{host}:{port}/ (API: /api/v1)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def cookies_secure(host: str, chosen: bool | None) -> bool:
+    """Whether cookies carry ``Secure``: as ``chosen``, else unless ``host`` is loopback.
+
+    Over plain http a browser drops a ``Secure`` cookie, so signing in on
+    ``http://127.0.0.1`` needs it off; anywhere else the server should sit behind TLS.
+    """
+    return (not _loopback(host)) if chosen is None else chosen
 
 
 def _loopback(host: str) -> bool:

@@ -12,8 +12,8 @@ from rich.table import Table
 from datastore import Datastore
 from datastore.accounts import AccountError
 from datastore.engine import DEFAULT_URL
-from lab.cli.review import cli_audit, os_user
-from lab.review.accounts import add_user, disable_user, issue_token, list_users
+from lab.services import accounts as account_service
+from lab.services.actor import cli_actor
 
 console = Console()
 user_app = typer.Typer(help="Accounts of `dbtl serve`: add, token, list, disable.")
@@ -37,14 +37,14 @@ def add(
     if not password_stdin:
         raise AccountError("give --password-stdin and pipe the password in")
     password = sys.stdin.read().rstrip("\r\n")
-    user = add_user(Datastore(db), name, role, password, os_user(), cli_audit())
+    user = account_service.add(Datastore(db), cli_actor(), name, role, password)
     console.print(f"account {user.name} ({user.role.name}) created")
 
 
 @user_app.command("token")
 def token(name: Name, db: Db = DEFAULT_URL) -> None:
     """Print a new API token for the account, once (only its hash is stored)."""
-    print(issue_token(Datastore(db), name, os_user(), cli_audit()))
+    print(account_service.issue_token(Datastore(db), cli_actor(), name))
 
 
 @user_app.command("list")
@@ -53,7 +53,7 @@ def list_(db: Db = DEFAULT_URL) -> None:
     table = Table(title="Accounts")
     for column in ("name", "role", "state"):
         table.add_column(column)
-    for user, disabled in list_users(Datastore(db)):
+    for user, disabled in account_service.listing(Datastore(db)):
         table.add_row(user.name, user.role.name, "disabled" if disabled else "active")
     console.print(table)
 
@@ -61,5 +61,5 @@ def list_(db: Db = DEFAULT_URL) -> None:
 @user_app.command("disable")
 def disable(name: Name, db: Db = DEFAULT_URL) -> None:
     """Disable an account: it can no longer sign in and its tokens stop working."""
-    disable_user(Datastore(db), name, os_user(), cli_audit())
+    account_service.disable(Datastore(db), cli_actor(), name)
     console.print(f"account {name} disabled")

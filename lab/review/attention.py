@@ -15,7 +15,7 @@ from datastore import Datastore, lookups
 from datastore import repository as repo
 from datastore.models import Campaign, Experiment
 from datastore.states import ExperimentStatus
-from lab.review.decisions import ReviewError
+from lab.review.decisions import ReviewError, UnknownExperimentError
 from lab.running.stored_specs import stored_spec
 
 Outcome = Literal["completed", "failed", "abandoned"]
@@ -61,7 +61,7 @@ def resolve(
     with store.session() as session:
         experiment = lookups.find_experiment(session, experiment_id)
         if experiment is None:
-            raise ReviewError(f"no experiment with id {experiment_id}")
+            raise UnknownExperimentError(f"no experiment with id {experiment_id}")
         if experiment.status != ExperimentStatus.NEEDS_ATTENTION.value:
             raise ReviewError(
                 f"experiment {experiment_id} is {experiment.status}; only "

@@ -101,7 +101,7 @@ class DeviceRow:
 
 
 def device_rows(store: Datastore) -> list[DeviceRow]:
-    """Every device of every lab stored with a campaign, sorted by lab and device."""
+    """Every device of every lab stored with a campaign: labs by name, devices in file order."""
     with store.session() as session:
         labs: dict[str, LabSpec] = {}
         for campaign in repo.list_campaigns(session):

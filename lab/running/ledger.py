@@ -24,7 +24,7 @@ from datastore.models import Experiment
 from datastore.repository import MeasuredValue
 from datastore.states import ExperimentStatus
 from drivers.errors import DeviceError
-from lab.builders.binding import DesignBuilder
+from lab.builders.capabilities import DesignBuilder
 from lab.devices.assembly import DeviceSet
 from lab.devices.lab_spec import LabSpec
 from lab.running.approvals import ApprovalPolicy
@@ -119,6 +119,9 @@ class RunLedger:
         actor: Name recorded on events.
         reporter: Progress sink.
         outages: Waits out devices that stop answering.
+        silent_mid_run: Devices that stopped answering during the last run, with
+            their last error; waited out once the batch has released its devices
+            (:meth:`take_silent`).
     """
 
     store: Datastore
@@ -132,6 +135,7 @@ class RunLedger:
     reporter: Reporter
     outages: OutageWatch
     limits: dict[str, DeviceLimits] = field(init=False)
+    silent_mid_run: dict[str, str] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.limits = self.lab.limits()
@@ -201,20 +205,25 @@ class RunLedger:
         """``devices`` with those they drive themselves (see :func:`devices_involved`)."""
         return devices_involved(self.lab, devices)
 
-    def devices_answer(self, devices: Iterable[str]) -> bool:
-        """Probe the devices; wait out an outage of any (see :mod:`lab.running.outages`).
+    def silent(self, devices: Iterable[str]) -> dict[str, str]:
+        """Probe the devices (and those they drive): the silent ones, with their last error."""
+        return silent_devices(self.devices, self.involved(devices))
 
-        Returns:
-            True if every device answered at once; False after an outage was waited out.
+    def take_silent(self) -> dict[str, str]:
+        """The devices a run found silent (see ``silent_mid_run``), forgetting them."""
+        silent, self.silent_mid_run = self.silent_mid_run, {}
+        return silent
+
+    def wait_out(self, silent: dict[str, str]) -> None:
+        """Pause the campaign until ``silent`` devices answer (see :mod:`lab.running.outages`).
+
+        Call it with no devices held: other campaigns keep the lab's other
+        devices (and may try the silent ones) while this one waits.
 
         Raises:
             DeviceOutageError: A device stayed silent past the lab's ``outage_timeout_s``.
         """
-        silent = silent_devices(self.devices, self.involved(devices))
-        if not silent:
-            return True
         self.outages.wait(silent)
-        return False
 
     # ---------------------------------------------------------------- running
     def start_single(
@@ -333,7 +342,7 @@ class RunLedger:
         """
         message = f"{type(exc).__name__}: {exc}"
         problems = self.devices.safe_state()
-        device = getattr(exc, "device", None)
+        device = exc.device if isinstance(exc, DeviceError) else None
         payload = {**where, "safe_state_errors": problems}
         with self.store.session() as session:
             for experiment in experiments:
@@ -361,7 +370,10 @@ class RunLedger:
         silent: dict[str, str],
         where: Mapping[str, Any],
     ) -> None:
-        """A device stopped answering mid-run: flag (or requeue) the experiments, wait it out.
+        """A device stopped answering mid-run: flag (or requeue) the experiments.
+
+        The silent devices are kept in ``silent_mid_run``, to be waited out
+        once the batch has released its devices.
 
         A lost measurement of a device that still answers (``silent`` empty)
         counts as one failure of that device, so a broken exporter takes it out
@@ -375,8 +387,7 @@ class RunLedger:
                 self.count_device_failure(session, exc.device, f"{type(exc).__name__}: {exc}")
         for experiment in experiments:
             self.reporter.experiment_finished(experiment, {}, f"interrupted by an outage: {exc}")
-        if silent:
-            self.outages.wait(silent)
+        self.silent_mid_run.update(silent)
 
     def count_device_failure(self, session: Session, device: str, message: str) -> None:
         """Record a device's failure; take it out of service after too many in a row."""

@@ -30,8 +30,7 @@ from datastore.models import Campaign, Experiment
 from datastore.provenance import record_plan
 from datastore.states import ExperimentStatus
 from drivers.clock import Clock
-from lab.builders.binding import DesignBuilder
-from lab.builders.capabilities import PlateBuilder
+from lab.builders.capabilities import DesignBuilder, PlateBuilder
 from lab.devices.assembly import DeviceSet
 from lab.running.approvals import ApprovalPolicy, make_policy
 from lab.running.batch import BatchRunner
@@ -173,6 +172,8 @@ class CampaignLoop:
                 f"{len(held)} proposal(s) await approval ({numbers}); "
                 f"see `dbtl review --campaign {self.spec.name}`"
             )
+        if self.experiments([_S.APPROVED]):
+            return StepResult.WORKED  # approved since this step judged: queued by the next one
         return self._plan_or_finish()
 
     # --------------------------------------------------------------- planning
@@ -280,6 +281,8 @@ class CampaignLoop:
                     f"for decisions on {len(held)} more ({numbers}); "
                     f"see `dbtl review --campaign {self.spec.name}`"
                 )
+            if self.experiments([_S.APPROVED]):
+                return StepResult.WORKED  # approved since this step judged: joins the batch next
         outcome = self.runner.run(queued[:capacity], device_timeout_s)
         if outcome.ran:
             self.ran += outcome.ran

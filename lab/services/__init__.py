@@ -11,8 +11,11 @@ One module per concern, each a handful of small typed functions:
 :mod:`.protocols`         compile and pre-flight a plate protocol
 :mod:`.attention`         experiments that need a person; settle them
 :mod:`.devices`           devices of the stored labs; in and out of service
-:mod:`.exports`           experiments, events and model reports as CSV/Parquet
-:mod:`.events`            the audit trail read by cursor (live updates, ``GET /events``)
+:mod:`.experiments`       pages of a campaign's experiments, one experiment, with results
+:mod:`.plots`             the sample of completed experiments a campaign's plots draw
+:mod:`.exports`           experiments (CSV streamed, Parquet), events, model reports, ORD
+:mod:`.provenance`        one experiment's whole chain, for a reviewer
+:mod:`.events`            the audit trail by cursor (live updates, ``GET /events``), a log page
 :mod:`.imports`           prior results for a warm start
 :mod:`.models`            the campaign's model: predictions for unmeasured candidates
 :mod:`.database`          check (and upgrade) a database

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import cast, get_args
 
-from datastore import Datastore, ExperimentStatus
+from datastore import Datastore, ExperimentStatus, pages
 from datastore import repository as repo
 from datastore.models import Experiment
 from lab.review.attention import Outcome, parse_values, resolve
 from lab.review.decisions import ReviewError
 from lab.services.actor import Actor
+from lab.services.experiments import ExperimentPage
 
-__all__ = ["OUTCOMES", "Outcome", "flagged", "parse_values", "settle"]
+__all__ = ["OUTCOMES", "Outcome", "flagged", "flagged_page", "parse_values", "settle"]
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
 
 
@@ -24,6 +25,24 @@ def flagged(store: Datastore) -> list[tuple[str, Experiment]]:
             rows = repo.list_experiments(session, c.id or 0, [ExperimentStatus.NEEDS_ATTENTION])
             out += [(c.name, e) for e in rows]
         return out
+
+
+def flagged_page(store: Datastore, limit: int, offset: int = 0) -> ExperimentPage:
+    """One page of :func:`flagged` (same order), with measured values and the total count.
+
+    Args:
+        store: The datastore.
+        limit: Most rows in the page.
+        offset: Rows to skip.
+    """
+    with store.session() as session:
+        names = {c.id: c.name for c in repo.list_campaigns(session)}
+        flagged_rows, total = pages.experiments_in_status(
+            session, [ExperimentStatus.NEEDS_ATTENTION], limit, offset
+        )
+        results = pages.measurements_of(session, [e.id or 0 for e in flagged_rows])
+    rows = [(names.get(e.campaign_id, ""), e) for e in flagged_rows]
+    return ExperimentPage(rows, results, total)
 
 
 def settle(

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from datastore import Datastore, Session
 from datastore import repository as repo
 from datastore.models import Campaign, Event
@@ -17,7 +19,7 @@ from lab.running import campaigns as campaign_files
 from lab.running.campaigns import LoadedCampaign
 from lab.services.actor import Actor
 
-__all__ = ["CampaignSummary", "CampaignView", "LoadedCampaign", "Shown"]
+__all__ = ["CampaignSummary", "CampaignView", "LoadedCampaign", "Overview", "Shown"]
 
 
 def load(path: Path, budget: int | None = None, allow_paths: Sequence[Path] = ()) -> LoadedCampaign:
@@ -98,6 +100,42 @@ def detail(store: Datastore, name: str) -> tuple[CampaignSummary, CampaignView]:
     with store.session() as session:
         full = load_view(session, name, with_events=False)
         return summarize(session, full.campaign), full
+
+
+def progress(store: Datastore, name: str) -> tuple[CampaignSummary, pd.DataFrame | None]:
+    """A campaign's summary and its first objective's best-so-far per cycle (computed in SQL).
+
+    Returns:
+        The summary, and :meth:`~lab.review.views.CampaignView.best_so_far` of the
+        first objective (``None`` when the campaign has no readable objective).
+
+    Raises:
+        NotFoundError: No such campaign.
+    """
+    with store.session() as session:
+        summary_view = load_summary_view(session, name, last=0)
+        shown = summarize(session, summary_view.campaign)
+    objectives = summary_view.objectives
+    return shown, summary_view.best_so_far(objectives[0]) if objectives else None
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The head of a campaign's page: its summary and its newest cycle."""
+
+    summary: CampaignSummary
+    last_cycle: int
+
+
+def overview(store: Datastore, name: str) -> Overview:
+    """Campaign ``name``'s summary (counts, progress, best so far) and its newest cycle number.
+
+    Raises:
+        NotFoundError: No such campaign.
+    """
+    with store.session() as session:
+        campaign = repo.get_campaign(session, name)
+        return Overview(summarize(session, campaign), repo.last_cycle(session, campaign.id or 0))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,15 @@ from lab.review.overview import DeviceRow, device_rows, find_device
 from lab.running.leasing import device_resource, lab_resource
 from lab.services.actor import Actor
 
-__all__ = ["DeviceRow", "LabStatus", "UnknownDeviceError", "find", "lab_status", "rows"]
+__all__ = [
+    "DeviceRow",
+    "LabStatus",
+    "UnknownDeviceError",
+    "find",
+    "lab_status",
+    "page",
+    "rows",
+]
 
 
 class UnknownDeviceError(ControlError):
@@ -20,8 +28,20 @@ class UnknownDeviceError(ControlError):
 
 
 def rows(store: Datastore) -> list[DeviceRow]:
-    """Every device of every lab stored with a campaign, sorted by lab and device."""
+    """Every device of every lab stored with a campaign: labs by name, devices in file order."""
     return device_rows(store)
+
+
+def page(store: Datastore, limit: int, offset: int = 0) -> tuple[list[DeviceRow], int]:
+    """One page of :func:`rows` (same order), and how many devices there are in all.
+
+    Args:
+        store: The datastore.
+        limit: Most rows in the page.
+        offset: Rows to skip.
+    """
+    every = rows(store)  # a lab's devices come from its stored lab file, not a table
+    return every[offset : offset + limit], len(every)
 
 
 def find(store: Datastore, lab: str, device: str) -> DeviceRow | None:

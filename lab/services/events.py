@@ -26,3 +26,14 @@ def events_after(
         campaign_id = repo.get_campaign(session, campaign).id if campaign else None
         rows = pages.event_page(session, campaign_id, after, limit)
     return [(e, names.get(e.campaign_id, "")) for e in rows]
+
+
+def recent(store: Datastore, name: str, limit: int, before: int | None = None) -> list[Event]:
+    """Campaign ``name``'s newest ``limit`` events (below id ``before`` if given), newest first.
+
+    Raises:
+        NotFoundError: No such campaign.
+    """
+    with store.session() as session:
+        campaign_id = repo.get_campaign(session, name).id or 0
+        return pages.recent_events(session, campaign_id, limit, before)

@@ -8,11 +8,15 @@ campaign's bounds and the lab's safety limits first (see :mod:`lab.review.decisi
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
-from datastore import Datastore
+from datastore import Datastore, pages
+from datastore import repository as repo
 from datastore.models import Experiment
 from lab.review.decisions import ProposalView, Reviewer, ReviewError
+from lab.review.overview import spec_or_none
 from lab.services.actor import Actor
+from lab.specs.campaign import CampaignSpec
 
 READER = "reviewer"
 """Name under which the queue is read (reading records nothing)."""
@@ -28,6 +32,39 @@ def list_proposals(store: Datastore, campaign: str | None = None) -> list[Propos
         NotFoundError: ``campaign`` is not stored.
     """
     return Reviewer(store, READER).pending(campaign)
+
+
+@dataclass(frozen=True)
+class PendingPage:
+    """One page of the approval queue, with what a reviewer's screen shows beside each proposal.
+
+    Attributes:
+        views: The page's proposals (see :func:`list_proposals`), oldest first.
+        total: How many proposals await approval in all.
+        specs: The campaign spec of each campaign in the page (``None`` if unreadable).
+        results: Measured values of the page's experiments, by experiment id.
+    """
+
+    views: list[ProposalView]
+    total: int
+    specs: dict[str, CampaignSpec | None]
+    results: dict[int, dict[str, float]]
+
+
+def pending_page(
+    store: Datastore, campaign: str | None, limit: int, offset: int = 0
+) -> PendingPage:
+    """One page of :func:`list_proposals`; only the page's proposals are built and pre-flighted.
+
+    Raises:
+        NotFoundError: ``campaign`` is not stored.
+    """
+    views, total = Reviewer(store, READER).pending_page(campaign, limit, offset)
+    with store.session() as session:
+        names = {v.campaign for v in views}
+        specs = {name: spec_or_none(repo.get_campaign(session, name)) for name in names}
+        results = pages.measurements_of(session, [v.experiment.id or 0 for v in views])
+    return PendingPage(views, total, specs, results)
 
 
 def approve(

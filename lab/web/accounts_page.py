@@ -13,21 +13,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from datastore.accounts import AccountError
-from lab.review.accounts import (
-    Role,
-    account_history,
-    add_user,
-    disable_user,
-    issue_token,
-    list_users,
-)
+from lab.review.accounts import Role
+from lab.services import accounts as account_service
+from lab.services.actor import Actor
 from lab.web.auth import Session, store_of
 from lab.web.errors import status_of
 from lab.web.render import PageError, done, form_of, page, signed_in
 
 router = APIRouter(include_in_schema=False)
-WEB = {"source": "web"}
 HISTORY_ROWS = 50
+
+
+def _actor(session: Session) -> Actor:
+    return Actor(session.user.name, "web")
 
 
 @router.get("/accounts", response_class=HTMLResponse)
@@ -44,8 +42,8 @@ def accounts(request: Request) -> Response:
 def _page(request: Request, session: Session, status: int = 200, **extra: Any) -> Response:
     store = store_of(request)
     context = {
-        "accounts": list_users(store),
-        "history": account_history(store, HISTORY_ROWS),
+        "accounts": account_service.listing(store),
+        "history": account_service.history(store, HISTORY_ROWS),
         "roles": [r.name for r in Role],
         **extra,
     }
@@ -58,7 +56,8 @@ async def create(request: Request) -> Response:
     session, form = await form_of(request, Role.admin)
     name, role = form.get("name", "").strip(), form.get("role", "")
     try:
-        add_user(store_of(request), name, role, form.get("password", ""), session.user.name, WEB)
+        password = form.get("password", "")
+        account_service.add(store_of(request), _actor(session), name, role, password)
     except AccountError as exc:
         return _page(request, session, status_of(exc)[0], error=str(exc), typed_name=name)
     return done("/accounts", f"account {name} ({role}) created")
@@ -71,7 +70,7 @@ async def disable(request: Request, name: str) -> Response:
     if name == session.user.name:
         raise PageError(409, "an admin cannot disable their own account")
     try:
-        disable_user(store_of(request), name, session.user.name, WEB)
+        account_service.disable(store_of(request), _actor(session), name)
     except AccountError as exc:
         raise PageError(status_of(exc)[0], str(exc)) from None
     return done("/accounts", f"account {name} disabled")
@@ -82,7 +81,7 @@ async def token(request: Request, name: str) -> Response:
     """Issue an API token and show it once, on this answer only."""
     session, _form = await form_of(request, Role.admin)
     try:
-        new = issue_token(store_of(request), name, session.user.name, WEB)
+        new = account_service.issue_token(store_of(request), _actor(session), name)
     except AccountError as exc:
         raise PageError(status_of(exc)[0], str(exc)) from None
     response = _page(request, session, new_token=(name, new))

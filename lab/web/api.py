@@ -14,19 +14,14 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, Response
 
-from datastore import ExperimentStatus, lookups, pages
-from datastore import repository as repo
+from datastore import ExperimentStatus
 from lab.review.accounts import Role, User
-from lab.review.decisions import Reviewer
-from lab.review.overview import (
-    summarize,
-)
-from lab.review.views import load_summary_view
 from lab.services import attention as attention_service
 from lab.services import campaigns as campaign_service
 from lab.services import control as control_service
 from lab.services import devices as device_service
 from lab.services import events as events_service
+from lab.services import experiments as experiment_service
 from lab.services import review as review_service
 from lab.services.actor import Actor
 from lab.services.campaigns import summaries as campaign_summaries
@@ -68,11 +63,8 @@ def campaigns(request: Request, _: Viewer, limit: Limit = 50, offset: Offset = 0
 @router.get("/campaigns/{name}", response_model=s.CampaignDetail, tags=["campaigns"])
 def campaign(request: Request, name: Name, _: Viewer) -> s.CampaignDetail:
     """One campaign, with the first objective's best-so-far per cycle."""
-    with store_of(request).session() as session:
-        view = load_summary_view(session, name, last=0)  # per-cycle bests computed in SQL
-        summary = summarize(session, view.campaign)
-    objectives = view.objectives
-    return convert.campaign_detail(summary, view.best_so_far(objectives[0]) if objectives else None)
+    summary, progress = campaign_service.progress(store_of(request), name)
+    return convert.campaign_detail(summary, progress)
 
 
 @router.get("/campaigns/{name}/experiments", response_model=s.ExperimentPage, tags=["experiments"])
@@ -85,11 +77,9 @@ def experiments(
     offset: Offset = 0,
 ) -> s.ExperimentPage:
     """A campaign's experiments in number order, optionally of some statuses."""
-    with store_of(request).session() as session:
-        c = repo.get_campaign(session, name)
-        rows, total = pages.experiment_page(session, c.id or 0, status, limit, offset)
-        items = convert.experiment_outs(session, c.name, rows)
-    return s.ExperimentPage(items=items, total=total, limit=limit, offset=offset)
+    found = experiment_service.page(store_of(request), name, status, limit, offset)
+    items = convert.experiment_outs(found)
+    return s.ExperimentPage(items=items, total=found.total, limit=limit, offset=offset)
 
 
 @router.get(
@@ -147,17 +137,15 @@ def abort(request: Request, name: Name, user: Operator, body: ControlBody = None
 @router.get("/proposals", response_model=s.ProposalPage, tags=["approvals"])
 def proposals(
     request: Request,
-    user: Viewer,
+    _: Viewer,
     campaign: CampaignName | None = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> s.ProposalPage:
     """Proposals awaiting approval: prediction ± sd, why, flags, protocol and pre-flight."""
-    store = store_of(request)
-    views, total = Reviewer(store, user.name).pending_page(campaign, limit, offset)
-    with store.session() as session:
-        items = convert.proposal_outs(session, views)
-    return s.ProposalPage(items=items, total=total, limit=limit, offset=offset)
+    found = review_service.pending_page(store_of(request), campaign, limit, offset)
+    items = convert.proposal_outs(found)
+    return s.ProposalPage(items=items, total=found.total, limit=limit, offset=offset)
 
 
 @router.get("/experiments/{experiment_id}", response_model=s.ExperimentOut, tags=["experiments"])
@@ -167,10 +155,7 @@ def experiment(request: Request, experiment_id: ExperimentId, _: Viewer) -> s.Ex
 
 
 def _decided(request: Request, experiment_id: int) -> s.ExperimentOut:
-    with store_of(request).session() as session:
-        e = repo.get_experiment(session, experiment_id)
-        c = lookups.campaign_of(session, e)
-        return convert.experiment_outs(session, c.name, [e])[0]
+    return convert.experiment_out(experiment_service.one(store_of(request), experiment_id))
 
 
 @router.post(
@@ -229,14 +214,9 @@ def attention(
     request: Request, _: Viewer, limit: Limit = 50, offset: Offset = 0
 ) -> s.ExperimentPage:
     """Experiments that need a person to say what happened (after a crash)."""
-    flagged = [ExperimentStatus.NEEDS_ATTENTION]
-    with store_of(request).session() as session:
-        items: list[s.ExperimentOut] = []
-        for c in repo.list_campaigns(session):
-            rows, _total = pages.experiment_page(session, c.id or 0, flagged, 10**6, 0)
-            items += convert.experiment_outs(session, c.name, rows)
-    page = items[offset : offset + limit]
-    return s.ExperimentPage(items=page, total=len(items), limit=limit, offset=offset)
+    found = attention_service.flagged_page(store_of(request), limit, offset)
+    items = convert.experiment_outs(found)
+    return s.ExperimentPage(items=items, total=found.total, limit=limit, offset=offset)
 
 
 @router.get("/events", response_model=s.EventPage, tags=["events"])
@@ -256,9 +236,9 @@ def events(
 @router.get("/devices", response_model=s.DevicePage, tags=["devices"])
 def devices(request: Request, _: Viewer, limit: Limit = 100, offset: Offset = 0) -> s.DevicePage:
     """Devices of the labs campaigns run on: service state and leases."""
-    rows = device_service.rows(store_of(request))
-    items = [convert.device_out(r) for r in rows[offset : offset + limit]]
-    return s.DevicePage(items=items, total=len(rows), limit=limit, offset=offset)
+    rows, total = device_service.page(store_of(request), limit, offset)
+    items = [convert.device_out(r) for r in rows]
+    return s.DevicePage(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.post("/devices/{lab}/{device}/service", response_model=s.DeviceOut, tags=["devices"])

@@ -39,6 +39,8 @@ async def service_error_handler(request: Request, exc: Exception) -> Response:
         message = "the datastore is unavailable; try again"
     if wants_page(request):
         return await page_error_handler(request, PageError(status, message))
+    if status == 404 and field is None:
+        field = errors.not_found_field(request)
     return errors.error_response(status, message, None if status == 503 else field)
 
 
@@ -71,12 +73,16 @@ async def page_error_handler(request: Request, exc: Exception) -> Response:
     return page(request, "error.html", session, exc.status, message=exc.message)
 
 
-def create_app(store: Datastore, secret_key: str | None = None) -> FastAPI:
+def create_app(
+    store: Datastore, secret_key: str | None = None, secure_cookies: bool = False
+) -> FastAPI:
     """Build the web app over ``store``.
 
     Args:
         store: The datastore (the same one ``dbtl run`` writes).
         secret_key: Signs session cookies; a random one (sessions end at restart) if omitted.
+        secure_cookies: Mark the session and sign-in cookies ``Secure`` (sent over HTTPS
+            only); ``dbtl serve`` turns it on unless it listens on loopback.
     """
     app = FastAPI(
         title="dbtl",
@@ -88,6 +94,7 @@ def create_app(store: Datastore, secret_key: str | None = None) -> FastAPI:
     app.state.store = store
     app.state.signer = SessionSigner(secret_key or secrets.token_urlsafe(32))
     app.state.limiter = LoginLimiter()
+    app.state.secure_cookies = secure_cookies
     app.state.plots = StateCache[dict]()
     app.add_exception_handler(errors.ApiError, errors.api_error_handler)
     app.add_exception_handler(RequestValidationError, errors.validation_handler)

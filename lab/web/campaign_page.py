@@ -1,11 +1,10 @@
 """What the campaign page shows, read in time independent of the campaign's size.
 
 Counts, best values and the best-so-far per cycle come from the database
-(:func:`lab.review.views.load_summary_view`, as ``dbtl show``); the experiments table
-and the event log are one page each; the scatter plots use at most
-:data:`PLOT_POINTS` completed experiments, every k-th by number (a
-deterministic, evenly spread sample, said under the plot) plus the best one
-or the whole Pareto front, so the front drawn is the campaign's own.
+(:func:`lab.services.campaigns.overview`, as ``dbtl show``); the experiments table
+and the event log are one page each; the scatter plots draw the sample of
+:func:`lab.services.plots.sample` (at most :data:`~lab.services.plots.PLOT_POINTS`
+completed experiments plus the best one or the whole Pareto front).
 """
 
 from __future__ import annotations
@@ -14,18 +13,13 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-
-from datastore import Session, pages
-from datastore import repository as repo
-from datastore.exports import experiment_table
+from datastore import Datastore
 from datastore.models import Event, Experiment
-from datastore.summaries import status_counts
-from lab.review.views import CampaignView, load_summary_view
+from lab.services import events as event_service
+from lab.services import experiments as experiment_service
+from lab.services.plots import PlotSample
 from lab.web import plots
 
-PLOT_POINTS = 2000
-"""Most completed experiments a scatter plot draws."""
 EXPERIMENT_ROWS = 50
 """Experiments per page of the table."""
 EVENT_ROWS = 50
@@ -47,63 +41,23 @@ class ExperimentRows:
         return max(1, math.ceil(self.total / EXPERIMENT_ROWS))
 
 
-@dataclass(frozen=True)
-class PlotSample:
-    """The completed experiments a campaign's plots draw."""
+def experiment_rows(store: Datastore, name: str, page: int) -> ExperimentRows:
+    """Page ``page`` (from 0) of campaign ``name``'s experiments, newest first, with results.
 
-    view: CampaignView
-    table: pd.DataFrame
-    every: int
-    completed: int
-
-    @property
-    def note(self) -> str:
-        """How the scatter plots were sampled (empty when they show everything)."""
-        if self.every <= 1:
-            return ""
-        return (
-            f"{len(self.table):,} of {self.completed:,} completed experiments drawn: "
-            f"every {self.every}th by number, plus the best"
-        )
-
-
-def experiment_rows(session: Session, campaign_id: int, page: int) -> ExperimentRows:
-    """Page ``page`` (from 0) of the campaign's experiments, newest first, with results."""
-    rows, total = pages.newest_experiment_page(
-        session, campaign_id, EXPERIMENT_ROWS, page * EXPERIMENT_ROWS
-    )
-    results = pages.measurements_of(session, [e.id or 0 for e in rows])
-    return ExperimentRows(rows, results, total, page)
-
-
-def event_rows(session: Session, campaign_id: int, before: int | None) -> list[Event]:
-    """One page of the campaign's event log, newest first (below id ``before`` if given)."""
-    return pages.recent_events(session, campaign_id, EVENT_ROWS, before)
-
-
-def completed_count(session: Session, name: str) -> int:
-    """How many experiments campaign ``name`` has completed (counted in the database)."""
-    campaign = repo.get_campaign(session, name)
-    return status_counts(session, campaign.id or 0).get("completed", 0)
-
-
-def plot_sample(session: Session, name: str, completed: int) -> PlotSample:
-    """The summary view of campaign ``name`` with a sampled table of its completed experiments.
-
-    Args:
-        session: Open session.
-        name: The campaign.
-        completed: How many experiments it has completed (from the summary's counts).
+    Raises:
+        NotFoundError: No such campaign.
     """
-    view = load_summary_view(session, name, last=0)  # table: the best one / the Pareto front
-    every = max(1, math.ceil(completed / PLOT_POINTS))
-    cid = view.campaign.id or 0
-    numbers = set(pages.completed_sample_numbers(session, cid, every))
-    if not view.table.empty:
-        numbers |= {int(n) for n in view.table["number"]}
-    names = view.spec.problem().outcome_names if view.spec else None
-    table = experiment_table(session, view.campaign, names, numbers=numbers)
-    return PlotSample(view, table, every, completed)
+    found = experiment_service.newest_page(store, name, EXPERIMENT_ROWS, page * EXPERIMENT_ROWS)
+    return ExperimentRows(found.experiments, found.results, found.total, page)
+
+
+def event_rows(store: Datastore, name: str, before: int | None) -> list[Event]:
+    """One page of campaign ``name``'s event log, newest first (below id ``before`` if given).
+
+    Raises:
+        NotFoundError: No such campaign.
+    """
+    return event_service.recent(store, name, EVENT_ROWS, before)
 
 
 def draw(sample: PlotSample) -> dict[str, Any]:

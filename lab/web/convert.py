@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pandas as pd
 
-from datastore import Session, pages
-from datastore import repository as repo
 from datastore.models import Event, Experiment
-from lab.review.decisions import ProposalView
-from lab.review.overview import CampaignSummary, DeviceRow, molecules, spec_or_none
+from lab.review.overview import CampaignSummary, DeviceRow, molecules
+from lab.services.experiments import ExperimentPage, Found
+from lab.services.review import PendingPage
 from lab.web import schemas as s
 
 
@@ -66,12 +63,16 @@ def predictions(experiment: Experiment) -> dict[str, s.Prediction]:
     return out
 
 
-def experiment_outs(
-    session: Session, campaign: str, experiments: Sequence[Experiment]
-) -> list[s.ExperimentOut]:
-    """Experiments with their measured values."""
-    results = pages.measurements_of(session, [e.id or 0 for e in experiments])
-    return [_experiment_out(e, campaign, results) for e in experiments]
+def experiment_outs(found: ExperimentPage) -> list[s.ExperimentOut]:
+    """A page of experiments with their measured values."""
+    return [_experiment_out(e, name, found.results) for name, e in found.rows]
+
+
+def experiment_out(found: Found) -> s.ExperimentOut:
+    """One experiment with its measured values."""
+    return _experiment_out(
+        found.experiment, found.campaign, {found.experiment.id or 0: found.results}
+    )
 
 
 def _experiment_out(
@@ -93,22 +94,18 @@ def _experiment_out(
     )
 
 
-def proposal_outs(session: Session, views: Sequence[ProposalView]) -> list[s.ProposalOut]:
-    """Proposals as a reviewer sees them (one query for all their results and specs)."""
-    specs = {
-        name: spec_or_none(repo.get_campaign(session, name)) for name in {v.campaign for v in views}
-    }
-    results = pages.measurements_of(session, [v.experiment.id or 0 for v in views])
+def proposal_outs(found: PendingPage) -> list[s.ProposalOut]:
+    """A page of proposals as a reviewer sees them."""
     return [
         s.ProposalOut(
-            experiment=_experiment_out(v.experiment, v.campaign, results),
+            experiment=_experiment_out(v.experiment, v.campaign, found.results),
             rationale=v.rationale,
             flags=v.flags,
             preflight=v.preflight,
             protocol=v.protocol_lines,
-            molecules=molecules(specs[v.campaign], v.experiment.parameters),
+            molecules=molecules(found.specs[v.campaign], v.experiment.parameters),
         )
-        for v in views
+        for v in found.views
     ]
 
 

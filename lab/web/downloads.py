@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from datastore import Datastore
-from datastore import repository as repo
-from datastore.downloads import experiment_csv_chunks, write_experiment_parquet
-from lab.export.tables import outcome_names
+from lab.services import exports as export_service
 
 
 def streamed_csv(store: Datastore, name: str) -> StreamingResponse:
@@ -22,18 +19,10 @@ def streamed_csv(store: Datastore, name: str) -> StreamingResponse:
     Raises:
         NotFoundError: No such campaign (before anything is sent).
     """
-    with store.session() as session:
-        repo.get_campaign(session, name)  # a 404 must come before the first byte
-
-    def chunks() -> Iterator[str]:
-        with store.session() as session:
-            campaign = repo.get_campaign(session, name)
-            names = outcome_names(campaign.spec_yaml)
-            yield from experiment_csv_chunks(session, campaign, names)
-
+    chunks = export_service.csv_stream(store, name)  # a 404 must come before the first byte
     disposition = f'attachment; filename="{name}.csv"'
     return StreamingResponse(
-        chunks(), media_type="text/csv", headers={"Content-Disposition": disposition}
+        chunks, media_type="text/csv", headers={"Content-Disposition": disposition}
     )
 
 
@@ -46,9 +35,7 @@ def parquet_file(store: Datastore, name: str) -> FileResponse:
     folder = Path(tempfile.mkdtemp(prefix="dbtl-export-"))
     path = folder / f"{name}.parquet"
     try:
-        with store.session() as session:
-            campaign = repo.get_campaign(session, name)
-            write_experiment_parquet(session, campaign, outcome_names(campaign.spec_yaml), path)
+        export_service.parquet(store, name, path)
     except Exception:
         shutil.rmtree(folder, ignore_errors=True)
         raise

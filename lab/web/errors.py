@@ -53,6 +53,8 @@ ERROR_RESPONSES: dict[int | str, dict] = {
 """Responses every API route documents in the OpenAPI schema."""
 
 
+NAMING_QUERIES = ("campaign",)
+"""Query parameters that name a stored thing (a 404 without a path parameter names them)."""
 _NOT_FIELDS = {"body", "query", "path", "header", "float", "int", "str", "bool", "none"}
 
 
@@ -61,6 +63,19 @@ def error_response(status: int, message: str, field: str | None = None) -> JSONR
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     body = ErrorBody(message=message, field=field).model_dump()
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def not_found_field(request: Request) -> str | None:
+    """The request parameter naming what was not found, for a 404's ``field``.
+
+    The route's innermost path parameter (``experiment_id`` of
+    ``/experiments/{experiment_id}/approve``, ``name`` of ``/campaigns/{name}``),
+    else a query parameter of :data:`NAMING_QUERIES` the request gave
+    (``/proposals?campaign=``), else ``None``.
+    """
+    if request.path_params:
+        return list(request.path_params)[-1]
+    return next((q for q in NAMING_QUERIES if q in request.query_params), None)
 
 
 async def api_error_handler(_request: Request, exc: Exception) -> JSONResponse:

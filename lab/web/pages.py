@@ -10,14 +10,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from datastore import Datastore
-from datastore import repository as repo
 from lab.review.accounts import Role
-from lab.review.decisions import ProposalView, Reviewer
-from lab.review.overview import molecules, spec_or_none, summarize
+from lab.review.decisions import ProposalView
+from lab.review.overview import molecules
 from lab.services import accounts as account_service
 from lab.services import attention as attention_service
 from lab.services import campaigns as campaign_service
 from lab.services import devices as device_service
+from lab.services import plots as plot_service
+from lab.services import review as review_service
 from lab.web import campaign_page
 from lab.web.auth import SESSION_COOKIE, SESSION_MAX_AGE_S, Session, SessionSigner, store_of
 from lab.web.chemdraw import molecule_svg
@@ -26,8 +27,14 @@ from lab.web.schemes import reaction_schemes
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "dbtl_login_csrf"
+LOGIN_CSRF_MAX_AGE_S = 3600
 QUEUE_ROWS = 50
 """Proposals per page of the approval queue."""
+DEVICE_ROWS = 50
+"""Devices per page of the devices page."""
+ATTENTION_ROWS = 50
+"""Experiments per page of the attention page."""
+PageNumber = Annotated[int, Query(alias="page", ge=0, le=10**6, description="page, from 0")]
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -35,7 +42,7 @@ def login_form(request: Request, next: str = "/") -> Response:
     """The sign-in form (with its own CSRF token, as there is no session yet)."""
     token = secrets.token_urlsafe(24)
     response = page(request, "login.html", None, next=_local(next), login_csrf=token)
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax", max_age=3600)
+    _set_login_csrf(request, response, token)
     return response
 
 
@@ -61,10 +68,16 @@ async def login(request: Request) -> Response:
     signer: SessionSigner = request.app.state.signer
     cookie, _csrf = signer.cookie(user.name)
     response = RedirectResponse(target, status_code=303)
+    secure = _secure(request)
     response.set_cookie(
-        SESSION_COOKIE, cookie, httponly=True, samesite="lax", max_age=SESSION_MAX_AGE_S
+        SESSION_COOKIE,
+        cookie,
+        httponly=True,
+        samesite="lax",
+        max_age=SESSION_MAX_AGE_S,
+        secure=secure,
     )
-    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, httponly=True, samesite="lax", secure=secure)
     return response
 
 
@@ -73,8 +86,24 @@ def _login_again(request: Request, status: int, message: str, target: str) -> Re
     response = page(
         request, "login.html", None, status, next=target, login_csrf=token, error=message
     )
-    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax", max_age=3600)
+    _set_login_csrf(request, response, token)
     return response
+
+
+def _secure(request: Request) -> bool:
+    """Whether cookies carry ``Secure`` (``dbtl serve --secure-cookies``)."""
+    return bool(request.app.state.secure_cookies)
+
+
+def _set_login_csrf(request: Request, response: Response, token: str) -> None:
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        max_age=LOGIN_CSRF_MAX_AGE_S,
+        secure=_secure(request),
+    )
 
 
 def _local(target: str) -> str:
@@ -88,7 +117,7 @@ async def logout(request: Request) -> Response:
     """End the session."""
     await form_of(request, Role.viewer)  # a forged sign-out is refused too
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax", secure=_secure(request))
     return response
 
 
@@ -107,21 +136,25 @@ def campaigns(request: Request) -> Response:
 def campaign(
     request: Request,
     name: str,
-    number: Annotated[int, Query(alias="page", ge=0, le=10**6)] = 0,
+    number: PageNumber = 0,
     before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
 ) -> Response:
     """One campaign: plots, a page of experiments (``page``), the log (ids below ``before``)."""
     session = signed_in(request)
     if not isinstance(session, Session):
         return session
-    with store_of(request).session() as db:
-        c = repo.get_campaign(db, name)
-        summary = summarize(db, c)
-        events = campaign_page.event_rows(db, c.id or 0, before)
-        table = campaign_page.experiment_rows(db, c.id or 0, number)
-        cycle = repo.last_cycle(db, c.id or 0)
-    results = (c.id, summary.completed, summary.counts.get("failed", 0), cycle, c.spec_hash)
     store = store_of(request)
+    head = campaign_service.overview(store, name)
+    summary, c = head.summary, head.summary.campaign
+    events = campaign_page.event_rows(store, name, before)
+    table = campaign_page.experiment_rows(store, name, number)
+    results = (
+        c.id,
+        summary.completed,
+        summary.counts.get("failed", 0),
+        head.last_cycle,
+        c.spec_hash,
+    )
     drawn, current = request.app.state.plots.get_or_previous(
         results, lambda: _plots(store, name, summary.completed)
     )  # after new results the previous plots are shown while they are redrawn
@@ -133,37 +166,32 @@ def campaign(
 
 def _plots(store: Datastore, name: str, completed: int) -> dict[str, Any]:
     """Redrawn only when results change (the cache key above)."""
-    with store.session() as db:
-        sample = campaign_page.plot_sample(db, name, completed)
-    return campaign_page.draw(sample)
+    return campaign_page.draw(plot_service.sample(store, name, completed))
 
 
 @router.get("/proposals", response_class=HTMLResponse)
 def proposals(
     request: Request,
     campaign: str | None = None,
-    number: Annotated[int, Query(alias="page", ge=0, le=10**6)] = 0,
+    number: PageNumber = 0,
 ) -> Response:
     """The approval queue, grouped by campaign and cycle, :data:`QUEUE_ROWS` a page."""
     session = signed_in(request)
     if not isinstance(session, Session):
         return session
-    store = store_of(request)
-    reviewer = Reviewer(store, session.user.name)
-    views, total = reviewer.pending_page(campaign or None, QUEUE_ROWS, number * QUEUE_ROWS)
-    with store.session() as db:
-        specs = {
-            name: spec_or_none(repo.get_campaign(db, name)) for name in {v.campaign for v in views}
-        }
-    cards = [_card(v, specs[v.campaign]) for v in views]
+    found = review_service.pending_page(
+        store_of(request), campaign or None, QUEUE_ROWS, number * QUEUE_ROWS
+    )
+    cards = [_card(v, found.specs[v.campaign]) for v in found.views]
+    total = found.total
     groups = [
         (key, list(items))
         for key, items in groupby(
             cards, key=lambda c: (c["view"].campaign, c["view"].experiment.cycle)
         )
     ]
-    pager = {"page": number, "pages": max(1, -(-total // QUEUE_ROWS)), "total": total}
-    context: dict[str, Any] = {"groups": groups, "campaign": campaign, "pager": pager}
+    context: dict[str, Any] = {"groups": groups, "campaign": campaign}
+    context["pager"] = _pager(number, total, QUEUE_ROWS)
     return page(request, "proposals.html", session, **context)
 
 
@@ -179,20 +207,30 @@ def _card(view: ProposalView, spec: Any) -> dict[str, Any]:
     }
 
 
+def _pager(number: int, total: int, rows: int) -> dict[str, int]:
+    """What ``pager.html`` shows: this page (from 0), how many pages, how many rows in all."""
+    return {"page": number, "pages": max(1, -(-total // rows)), "total": total}
+
+
 @router.get("/devices", response_class=HTMLResponse)
-def devices(request: Request) -> Response:
-    """Devices of the labs, their service state and leases."""
+def devices(request: Request, number: PageNumber = 0) -> Response:
+    """Devices of the labs, their service state and leases, :data:`DEVICE_ROWS` a page."""
     session = signed_in(request)
     if not isinstance(session, Session):
         return session
-    return page(request, "devices.html", session, rows=device_service.rows(store_of(request)))
+    rows, total = device_service.page(store_of(request), DEVICE_ROWS, number * DEVICE_ROWS)
+    pager = _pager(number, total, DEVICE_ROWS)
+    return page(request, "devices.html", session, rows=rows, pager=pager)
 
 
 @router.get("/attention", response_class=HTMLResponse)
-def attention(request: Request) -> Response:
-    """Experiments a person must settle after a crash."""
+def attention(request: Request, number: PageNumber = 0) -> Response:
+    """Experiments a person must settle after a crash, :data:`ATTENTION_ROWS` a page."""
     session = signed_in(request)
     if not isinstance(session, Session):
         return session
-    flagged = attention_service.flagged(store_of(request))
-    return page(request, "attention.html", session, flagged=flagged)
+    found = attention_service.flagged_page(
+        store_of(request), ATTENTION_ROWS, number * ATTENTION_ROWS
+    )
+    pager = _pager(number, found.total, ATTENTION_ROWS)
+    return page(request, "attention.html", session, flagged=found, pager=pager)

@@ -192,3 +192,35 @@ def test_which_failures_are_infrastructure(store: Datastore, examples: Path) -> 
         assert infrastructure_fault(devices, lost, names) == {}
         refused = DeviceCommandError("hplc", "INJ", "E1", "refused")
         assert infrastructure_fault(devices, refused, names) is None
+
+
+@pytest.mark.parametrize("when", ["mid-run", "before the run"])
+def test_an_outage_is_waited_out_with_the_devices_released(
+    store: Datastore, examples: Path, outage: Outage, monkeypatch, when: str
+) -> None:
+    """While one campaign waits for a silent pump, the lab's devices are free for the others."""
+    from lab.running.leasing import LeaseKeeper, device_resource
+
+    loaded = with_timeout(small_campaign(examples, budget=2, batch=1), 30.0)
+    if when == "mid-run":
+        outage.commands_failing = [DeviceConnectionError("pump_dfnb", "connection lost")]
+        outage.probes_failing = 2
+    else:
+        outage.probes_failing = 1  # the first probe of the first batch
+    devices = sorted(d.name for d in loaded.lab.devices)
+    free_during_wait: list[bool] = []
+    wait = outages.OutageWatch.wait
+
+    def checking_wait(self, silent: dict[str, str]) -> None:
+        other = LeaseKeeper(store, "another-campaign@h:1")
+        free_during_wait.append(
+            all(other.try_acquire(device_resource(loaded.lab.name, d)) for d in devices)
+        )
+        other.close()
+        wait(self, silent)
+
+    monkeypatch.setattr(outages.OutageWatch, "wait", checking_wait)
+    assert run_campaign(store, loaded).finished
+    assert free_during_wait and all(free_during_wait)
+    assert statuses(store, "small")["completed"] == 2
+    assert_valid_histories(store, "small")

@@ -10,6 +10,7 @@ import pytest
 
 from datastore import Datastore, NotFoundError
 from datastore import repository as repo
+from datastore.accounts import AccountError
 from datastore.states import ExperimentStatus as S
 from lab.devices.labfile import load_lab
 from lab.review.control import ControlError
@@ -17,7 +18,16 @@ from lab.review.decisions import EditRefusedError, ReviewError
 from lab.running.campaigns import LoadedCampaign
 from lab.running.learn import propose
 from lab.running.runner import run_campaign, with_spec
-from lab.services import attention, campaigns, control, devices, exports, planning, review
+from lab.services import (
+    accounts,
+    attention,
+    campaigns,
+    control,
+    devices,
+    exports,
+    planning,
+    review,
+)
 from lab.services.actor import Actor, ActorError, cli_actor, os_user
 from lab.services.protocols import preflight
 from lab.specs.campaign import ApprovalSpec
@@ -291,3 +301,41 @@ def test_preflight_of_one_design(examples: Path) -> None:
     assert passed.passed and passed.steps
     hot = preflight(loaded.spec, loaded.lab, {**DESIGN, "temperature_c": 150.0}, 1)
     assert not hot.passed and "exceeds its limit 140" in (hot.problem or "")
+
+
+def test_account_changes_record_the_acting_account_and_source(store: Datastore) -> None:
+    terminal = cli_actor()
+    accounts.add(store, terminal, "root", "admin", "a long passphrase")
+    accounts.add(store, ANA, "cara", "chemist", "another passphrase")
+    robot, token = accounts.add_with_token(store, BEN, "robot", "viewer")
+    assert accounts.for_token(store, token) == robot
+    accounts.issue_token(store, ANA, "cara")
+    accounts.disable(store, BEN, "cara")
+    changes = [(c.account, c.kind, c.actor, c.payload) for c in accounts.history(store, 10)]
+    assert changes == [
+        ("cara", "disabled", "ben", {"source": "web"}),
+        ("cara", "token_issued", "ana", {"source": "api"}),
+        ("robot", "token_issued", "ben", {"source": "web"}),
+        ("robot", "created", "ben", {"role": "viewer", "source": "web", "initial": "token"}),
+        ("cara", "created", "ana", {"role": "chemist", "source": "api", "initial": "password"}),
+        (
+            "root",
+            "created",
+            os_user(),
+            {"role": "admin", "source": "cli", "os_user": os_user(), "initial": "password"},
+        ),
+    ]
+    payloads = [str(c.payload) for c in accounts.history(store, 10)]
+    assert all("passphrase" not in p and token not in p for p in payloads)
+
+
+def test_a_refused_account_change_records_nothing(store: Datastore) -> None:
+    accounts.add(store, ANA, "cara", "chemist", "a passphrase")
+    before = accounts.history(store, 10), accounts.listing(store)
+    with pytest.raises(AccountError, match="exists already"):
+        accounts.add(store, BEN, "cara", "viewer", "other")
+    with pytest.raises(AccountError, match="no account 'nobody'"):
+        accounts.disable(store, BEN, "nobody")
+    with pytest.raises(AccountError, match="unknown role 'wizard'"):
+        accounts.add_with_token(store, BEN, "robot", "wizard")
+    assert (accounts.history(store, 10), accounts.listing(store)) == before

@@ -146,3 +146,27 @@ def test_the_admin_page_refuses_forged_forms_and_other_roles(web: Web) -> None:
     assert web.client.post("/accounts/viewer/token", data={"csrf": csrf}).status_code == 403
     assert _state(web) == before
     assert authenticate(web.store, "viewer", PASSWORD) is not None
+
+
+def test_the_audit_names_the_acting_admin_not_another(web: Web) -> None:
+    from lab.review.accounts import add_user, issue_token
+
+    add_user(web.store, "root", "admin", PASSWORD)
+    headers = {"Authorization": f"Bearer {issue_token(web.store, 'root')}"}
+    body = {"name": "robot", "role": "viewer"}
+    assert web.client.post("/api/v1/accounts", json=body, headers=headers).status_code == 201
+    assert web.client.post("/api/v1/accounts/robot/tokens", headers=headers).status_code == 201
+    assert web.client.post("/api/v1/accounts/robot/disable", headers=headers).status_code == 200
+    csrf = login(web.client, "root")
+    form = {"csrf": csrf, "name": "ana", "role": "chemist", "password": "secret pass 1"}
+    assert web.client.post("/accounts", data=form).status_code == 200
+    changes = [
+        (c.account, c.kind, c.actor, c.payload["source"]) for c in account_history(web.store, 10)
+    ]
+    assert changes == [
+        ("ana", "created", "root", "web"),
+        ("robot", "disabled", "root", "api"),
+        ("robot", "token_issued", "root", "api"),
+        ("robot", "token_issued", "root", "api"),
+        ("robot", "created", "root", "api"),
+    ]

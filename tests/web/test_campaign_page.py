@@ -13,6 +13,7 @@ from datastore import Datastore
 from datastore.bulk import seed_campaign
 from lab.running.campaigns import load_campaign, open_campaign
 from lab.running.runner import with_spec
+from lab.services import plots as plot_service
 from lab.web import campaign_page, create_app
 from lab.web import pages as web_pages
 from lab.web.cache import StateCache
@@ -65,10 +66,9 @@ def test_the_event_log_pages_by_cursor(big: TestClient) -> None:
 def test_plots_sample_large_campaigns_and_keep_the_best(
     store: Datastore, big: TestClient, monkeypatch
 ) -> None:
-    monkeypatch.setattr(campaign_page, "PLOT_POINTS", 10)
-    with store.session() as session:
-        sample = campaign_page.plot_sample(session, "big", 106)
-        best = int(sample.view.table["number"].iloc[0])
+    monkeypatch.setattr(plot_service, "PLOT_POINTS", 10)
+    sample = plot_service.sample(store, "big", 106)
+    best = int(sample.view.table["number"].iloc[0])
     numbers = set(sample.table["number"])
     assert sample.every == 11 and best in numbers
     assert numbers - {best} == set(range(11, 107, 11))

@@ -134,3 +134,23 @@ def test_a_later_campaign_streams_its_ids_and_every_page(
     exported, streamed = _both(store, "hte", tmp_path, True, page_rows=7)
     assert streamed == exported and len(streamed) == 21
     assert streamed[1][0] == 13.0  # the id of its first experiment, number 1
+
+
+def test_the_services_csv_stream_reads_a_page_only_when_it_is_taken(web: Web, monkeypatch) -> None:
+    from datastore import NotFoundError
+    from lab.services import exports as export_service
+
+    made: list[int] = []
+
+    def pages(session, campaign, names, page_rows=2000):
+        for page in range(3):
+            made.append(page)
+            yield f"page {page}\n"
+
+    monkeypatch.setattr(export_service, "experiment_csv_chunks", pages)
+    with pytest.raises(NotFoundError, match="'nope'"):
+        export_service.csv_stream(web.store, "nope")  # raised before any chunk is asked for
+    stream = export_service.csv_stream(web.store, "chem")
+    assert made == []
+    assert next(stream) == "page 0\n" and made == [0]
+    assert list(stream) == ["page 1\n", "page 2\n"] and made == [0, 1, 2]
