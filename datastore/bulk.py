@@ -156,3 +156,16 @@ def seeded_scale(store: Datastore, campaign_name: str) -> tuple[int, int] | None
             )
         ]
     return int(counts[0]), int(counts[1])
+
+
+def refresh_statistics(store: Datastore) -> None:
+    """Have PostgreSQL gather the planner's statistics after a bulk load (``ANALYZE``).
+
+    A server with autovacuum on does this by itself soon after a load; one
+    with it off (as the test server runs) would otherwise plan every query of
+    a freshly seeded campaign from empty statistics. SQLite keeps none to refresh.
+    """
+    if store.engine.dialect.name != "postgresql":
+        return
+    with store.engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")

@@ -126,11 +126,15 @@ def cell_pages(
     names = measurement_names
     connection = session.connection()
     designs = _DesignCells()
-    layout = _Layout(_parameter_names(connection, campaign_id, page_rows, designs), names, True)
     query = _flat_query(campaign_id, names, page_rows)
+    layout: _Layout | None = None
     last, first = 0, True
     while True:
         rows = driver_rows(connection, query.where(col(Experiment.number) > last))
+        if layout is None:  # the parameters of the first page are the columns
+            texts = dict.fromkeys(row[4] for row in rows)
+            parameters = dict.fromkeys(k for text in texts for k in designs.design(text))
+            layout = _Layout(list(parameters), names, True)
         if first or rows:
             header = layout.header() if rows else ["id", "cycle", "status", *names, "error"]
             yield (header if first else []), [layout.flat_cells(row, designs) for row in rows]
@@ -138,20 +142,6 @@ def cell_pages(
         if len(rows) < page_rows:
             return
         last = int(rows[-1][1])  # the experiment's number: the key of the pages
-
-
-def _parameter_names(
-    connection: Any, campaign_id: int, page_rows: int, designs: _DesignCells
-) -> list[str]:
-    """Parameter names of the first page of experiments, in first-seen order."""
-    query = (
-        sa_select(cast(col(Experiment.parameters), Text))
-        .where(col(Experiment.campaign_id) == campaign_id)
-        .order_by(col(Experiment.number))
-        .limit(page_rows)
-    )
-    texts = dict.fromkeys(text for (text,) in driver_rows(connection, query))
-    return list(dict.fromkeys(k for text in texts for k in designs.design(text)))
 
 
 def _flat_query(campaign_id: int, names: list[str], page_rows: int) -> Any:
