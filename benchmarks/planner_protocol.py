@@ -248,6 +248,9 @@ CONFIGS: tuple[Config, ...] = (
     ),
     Config("block+warp+auto", {**_OLD, "prior": "block", "warp": True, "molecules": "auto"}),
     Config("block+warp+random", {"prior": "block", "warp": True, "initial": "random"}),
+    Config("block+warp+maximin", {"prior": "block", "warp": True, "initial": "maximin"}),
+    Config("block+warp+auto-initial", {"prior": "block", "warp": True, "initial": "auto"}),
+    Config("block+warp+medoids", {"prior": "block", "warp": True, "initial": "medoids"}),
 )
 """Candidate configurations, every option spelled out: ``default`` is the planner's default
 before this protocol chose ``block+warp`` (``prior: block, warp: true``), so that the
@@ -268,7 +271,9 @@ CHOICE_LABELS = (
 ``warp`` and ``balanced`` ran on the first four tables only."""
 
 BASELINE_LABEL = "block+warp"
-"""The defaults in force since the first run (``--baseline`` by default)."""
+"""The defaults in force from the first run to the second (``--baseline`` by default). The
+third run compared ``block+warp+maximin`` (the same options, run again with today's code)
+with ``block+warp+auto-initial``, which became the default (``docs/planner-protocol.md``)."""
 
 PEERS: tuple[Config, ...] = (Config("baybe", strategy="baybe"),)
 """Other planners run the same way for comparison (``--configs baybe``); never chosen."""
@@ -393,15 +398,24 @@ def stand_ins(tables: Sequence[DevTable], configs: Sequence[Config]) -> dict[tup
     pool = [*configs, *(c for c in CONFIGS if c.label not in {k.label for k in configs})]
     out = {}
     for table in tables:
-        molecules = table_has_molecules(table)
+        molecules, size = table_has_molecules(table), table_size(table)
         for config in configs:
-            other = stand_in(config, pool, molecules)
+            other = stand_in(config, pool, molecules, size)
             if other is not None:
                 out[(table.name, config.label)] = other
     return out
 
 
 _MOLECULES: dict[str, bool] = {}
+_SIZES: dict[str, int] = {}
+
+
+def table_size(table: DevTable) -> int:
+    """The table's number of candidates (distinct designs; read once per table)."""
+    if table.name not in _SIZES:
+        candidates = table.problem().problem.candidates
+        _SIZES[table.name] = 0 if candidates is None else len(candidates)
+    return _SIZES[table.name]
 
 
 def table_has_molecules(table: DevTable) -> bool:

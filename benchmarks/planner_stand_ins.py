@@ -7,6 +7,11 @@ only in ``molecules`` plays exactly the same campaigns: the same designs
 proposed, the same values measured (the test suite checks this on real
 campaigns). The protocol then does not run it there, and the report uses the
 other configuration's cached campaigns under its label, saying so.
+
+Likewise ``initial: auto`` is ``initial: maximin`` on a candidate set of
+more than :data:`planner.initial.SMALL_CANDIDATE_SET` designs: there a
+configuration with ``initial: maximin`` is not run when the same one with
+``initial: auto`` is, and is reported from its campaigns.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from planner import MoleculeParameter, Problem
+from planner.initial import SMALL_CANDIDATE_SET
 
 ENCODING_ONLY = ("molecules",)
 """Options that only matter for spaces with molecule parameters."""
@@ -36,17 +42,29 @@ def has_molecules(problem: Problem) -> bool:
     return any(isinstance(p, MoleculeParameter) for p in problem.space.parameters)
 
 
-def stand_in(config: _Config, configs: Sequence[_Config], molecules: bool) -> str | None:
+def stand_in(
+    config: _Config, configs: Sequence[_Config], molecules: bool, n_candidates: int = 0
+) -> str | None:
     """The label of the configuration whose campaigns ``config``'s are, or ``None``.
 
     Args:
         config: The configuration to play.
         configs: Every configuration (the stand-in is one of them).
-        molecules: Whether the table has molecule parameters (then nothing stands in).
+        molecules: Whether the table has molecule parameters (then the
+            ``molecules`` option matters).
+        n_candidates: The table's number of candidates (above the small-set
+            size, ``initial: maximin`` plays the campaigns of ``initial: auto``).
     """
-    if molecules or not any(k in config.options for k in ENCODING_ONLY):
-        return None
-    base = {k: v for k, v in config.options.items() if k not in ENCODING_ONLY}
+    if not molecules and any(k in config.options for k in ENCODING_ONLY):
+        base = {k: v for k, v in config.options.items() if k not in ENCODING_ONLY}
+        return _same(config, configs, base)
+    if n_candidates > SMALL_CANDIDATE_SET and config.options.get("initial") == "maximin":
+        return _same(config, configs, {**config.options, "initial": "auto"})
+    return None
+
+
+def _same(config: _Config, configs: Sequence[_Config], base: Mapping[str, Any]) -> str | None:
+    """The first other configuration of ``config``'s strategy whose options are ``base``."""
     for other in configs:
         same_strategy = other.strategy == config.strategy and other.label != config.label
         if same_strategy and dict(other.options) == base:

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from planner.candidates import CandidateSet
-from planner.catalog import get_strategy, strategy_names, strategy_options
+from planner.catalog import get_strategy, strategy_names, strategy_options, surrogate_options
 from planner.errors import InfeasibleSpaceError, PlannerError, UnknownStrategyError
 from planner.objectives import Objective, OutcomeConstraint
 from planner.problem import (
@@ -94,4 +94,5 @@ __all__ = [
     "strategy_names",
     "strategy_options",
     "suggest",
+    "surrogate_options",
 ]

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from planner.errors import PlannerError, UnknownStrategyError
+from planner.model_options import DEFAULT_OPTIONS, FitsSurrogate, SurrogateOptions
 from planner.registry import Strategy, factories
 
 RETIRED_OPTIONS: Mapping[str, str] = {
@@ -23,6 +24,24 @@ RETIRED_OPTIONS: Mapping[str, str] = {
     ),
 }
 """Retired option name -> the message shown when a campaign still sets it."""
+
+
+def surrogate_options(name: str, options: Mapping[str, Any] | None = None) -> SurrogateOptions:
+    """How strategy ``name`` with ``options`` builds its outcome models.
+
+    For a strategy without GP surrogates of its own (random, Sobol, peers),
+    the candidate-set strategy's defaults.
+
+    Raises:
+        UnknownStrategyError: Listing the registered names.
+        PlannerError: An option the strategy does not have, or a bad option value.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # retired options: the loop warns
+        strategy = get_strategy(name, options)
+    if isinstance(strategy, FitsSurrogate):
+        return strategy.surrogate_options
+    return DEFAULT_OPTIONS
 
 
 def strategy_names() -> list[str]:

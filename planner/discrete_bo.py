@@ -13,8 +13,9 @@ encoding), fits a GP per outcome on the observations, and then:
 - with several objectives, uses BoTorch's qLogNEHVI over the candidates
   (:mod:`planner.multiobjective`);
 - before any model can be fitted, spreads the batch over the candidates
-  (maximin distance in the feature space of the parameters' declared
-  encodings) or draws it at random.
+  in the feature space of the parameters' declared encodings
+  (:mod:`planner.initial`: by default representative points on sets of at
+  most 150 candidates, maximin distance on larger ones) or draws it at random.
 
 The models' encoding of molecule parameters follows the surrogate option
 ``molecules`` (``auto``: chosen per campaign by leave-one-out likelihood,
@@ -28,7 +29,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import numpy as np
 import torch
 from torch import Tensor
 
@@ -38,8 +38,8 @@ from planner.diagnostics import cross_validation
 from planner.encoding import Encoder
 from planner.encoding_choice import EncodingChoice, fit_chosen
 from planner.errors import InfeasibleSpaceError, PlannerError
-from planner.initial import Initial, initial_chooser
-from planner.model_options import SurrogateOptions
+from planner.initial import Initial, initial_chooser, resolved
+from planner.model_options import SurrogateOptions, model_seed
 from planner.multiobjective import hypervolume_chooser
 from planner.posterior import CandidatePosterior
 from planner.problem import (
@@ -94,7 +94,7 @@ def propose(
         raise InfeasibleSpaceError(
             f"all {len(candidates)} candidates have been observed or are pending"
         )
-    call_seed = int(np.random.SeedSequence([seed, len(observations)]).generate_state(1)[0])
+    call_seed = model_seed(seed, len(observations))
     learn = settings.failures == "avoid"
     encoder, models, choice = fit_chosen(
         problem, observations, call_seed, learn, settings.surrogate, settings.warm
@@ -113,7 +113,7 @@ def propose(
             chooser = initial_chooser(
                 settings.initial, declared, candidates, features, [*own, *pending], call_seed
             )
-            generator = f"{settings.initial} init"
+            generator = f"{resolved(settings.initial, len(candidates))} init"
         rows = choose_batch(candidates, free, n, pending_x, features, chooser)
         generator = f"{generator} [{choice.label}]" if choice.label else generator
         return _proposal(problem, candidates, rows, models, features, settings, generator, choice)

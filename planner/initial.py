@@ -1,6 +1,6 @@
 """First batches, before any model: spread over the candidates without favouring corners.
 
-- ``balanced`` (default): each pick is a free row whose parameter levels have
+- ``balanced``: each pick is a free row whose parameter levels have
   been used least so far (observed, pending and already picked designs), ties
   drawn at random from the seed. Numeric columns with many values count by
   quintile, so a first batch covers low, middle and high settings alike
@@ -10,12 +10,20 @@
   order drawn from the seed, never by table order. On numeric ranges this
   design favours corners.
 - ``random``: rows drawn uniformly.
+- ``medoids``: representative points of the candidate set (a randomized
+  p-median): each pick is the row that most shortens the weighted distance
+  from every candidate to its nearest placed design, the weights drawn from
+  the seed. Picks sit where the candidates are, not at the ends of numeric
+  ranges, and still cover every choice parameter's levels. On large sets a
+  random sample of :data:`MEDOID_SAMPLE` candidates stands for the set.
+- ``auto``: ``medoids`` on a candidate set of at most :data:`SMALL_CANDIDATE_SET`
+  designs (where a few batches measure a large share of the set and maximin's
+  corners are a large share of the first batch), ``maximin`` on larger sets.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -26,12 +34,17 @@ from torch import Tensor
 from planner.acquisition import Chooser, maximin_batch
 from planner.candidates import CandidateSet
 from planner.encoding import Encoder
+from planner.model_options import Initial
 from planner.problem import Design
 from planner.surrogate import DTYPE
 
-Initial = Literal["balanced", "maximin", "random"]
 NUMERIC_BINS = 5
 """Numeric columns with more distinct values than this count by quantile bin."""
+SMALL_CANDIDATE_SET = 150
+"""Largest candidate set on which ``auto`` spreads the first batch by ``medoids``."""
+MEDOID_SAMPLE = 2000
+"""At most this many candidates (drawn from the seed) are weighed, and chosen among, by
+``medoids``, so that its distance matrix stays small."""
 
 
 def initial_chooser(
@@ -44,6 +57,7 @@ def initial_chooser(
 ) -> Chooser:
     """A chooser for the first batch, away from the ``placed`` (observed) designs."""
     rng = np.random.default_rng(seed)
+    initial = resolved(initial, len(candidates))
     if initial == "random":
         return lambda rows, n, _pending: [
             rows[int(i)] for i in rng.choice(len(rows), size=min(n, len(rows)), replace=False)
@@ -52,6 +66,8 @@ def initial_chooser(
         return _balanced_chooser(candidates, placed, rng)
     spread = spread_scaled(encoder, features)
     observed = spread_scaled(encoder, torch.as_tensor(encoder.encode(list(placed)), dtype=DTYPE))
+    if initial == "medoids":
+        return _medoid_chooser(encoder, spread, observed, rng)
 
     def choose(rows: list[int], n: int, pending_x: Tensor) -> list[int]:
         order = [rows[int(i)] for i in rng.permutation(len(rows))]
@@ -59,6 +75,70 @@ def initial_chooser(
         return maximin_batch(spread, order, already, n, start=0)
 
     return choose
+
+
+def resolved(initial: Initial, n_candidates: int) -> Initial:
+    """The design ``initial`` stands for on a set of ``n_candidates`` (``auto`` resolved)."""
+    if initial != "auto":
+        return initial
+    return "medoids" if n_candidates <= SMALL_CANDIDATE_SET else "maximin"
+
+
+def _medoid_chooser(
+    encoder: Encoder, spread: Tensor, observed: Tensor, rng: np.random.Generator
+) -> Chooser:
+    demand = np.arange(spread.shape[0])
+    if len(demand) > MEDOID_SAMPLE:
+        demand = np.sort(rng.choice(len(demand), size=MEDOID_SAMPLE, replace=False))
+    weights = rng.exponential(size=len(demand))
+
+    def choose(rows: list[int], n: int, pending_x: Tensor) -> list[int]:
+        if len(rows) > MEDOID_SAMPLE:
+            rows = sorted(int(r) for r in rng.choice(rows, size=MEDOID_SAMPLE, replace=False))
+        placed = torch.cat([observed, spread_scaled(encoder, pending_x)])
+        return medoid_batch(spread, demand, weights, rows, placed, n)
+
+    return choose
+
+
+def medoid_batch(
+    features: Tensor,
+    demand: npt.NDArray[np.intp],
+    weights: npt.NDArray[np.float64],
+    rows: Sequence[int],
+    placed: Tensor,
+    n: int,
+) -> list[int]:
+    """Greedy weighted p-median: ``n`` of ``rows`` that best represent every candidate.
+
+    Each pick is the row whose addition most lowers ``sum_i w_i d_i`` over the
+    ``demand`` candidates, where ``d_i`` is the distance from candidate ``i``
+    to its nearest design (placed or picked). Before anything is placed,
+    ``d_i`` is the largest distance between a demand candidate and a row.
+
+    Args:
+        features: Feature rows of all candidates (blocks scaled to comparable spread).
+        demand: The candidates (row numbers) the design should represent.
+        weights: Non-negative weight of each ``demand`` candidate (drawn from the seed).
+        rows: Row numbers that may be chosen.
+        placed: Feature rows already in the design (observed or pending).
+        n: How many to choose.
+    """
+    points = features[torch.as_tensor(demand)]
+    distance = torch.cdist(points, features[list(rows)]).numpy()
+    if len(placed):
+        nearest = torch.cdist(points, placed).min(dim=1).values.numpy()
+    else:
+        nearest = np.full(len(demand), float(distance.max()) if distance.size else 0.0)
+    alive = np.ones(len(rows), dtype=bool)
+    picks: list[int] = []
+    for _ in range(min(n, len(rows))):
+        gain = weights @ np.maximum(nearest[:, None] - distance, 0.0)
+        best = int(np.argmax(np.where(alive, gain, -np.inf)))
+        alive[best] = False
+        picks.append(rows[best])
+        nearest = np.minimum(nearest, distance[:, best])
+    return picks
 
 
 def _balanced_chooser(

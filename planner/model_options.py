@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol, runtime_checkable
+
+import numpy as np
 
 Prior = Literal["block", "dim-scaled"]
 """Kernel priors: per block in units of its diameter, or BoTorch's dimension-scaled one."""
@@ -23,6 +25,11 @@ MOLECULE_CHOICES: tuple[MoleculeChoice, ...] = (
 )
 
 
+Initial = Literal["balanced", "maximin", "random", "medoids", "auto"]
+"""How the first batch (before any model) is spread (see :mod:`planner.initial`)."""
+INITIAL_CHOICES: tuple[Initial, ...] = ("balanced", "maximin", "random", "medoids", "auto")
+
+
 @dataclass(frozen=True)
 class SurrogateOptions:
     """How outcome models are built (see :func:`planner.surrogate.fit_gp`)."""
@@ -30,3 +37,27 @@ class SurrogateOptions:
     prior: Prior = "dim-scaled"
     warp: bool = False
     molecules: MoleculeChoice = "declared"
+
+
+DEFAULT_OPTIONS = SurrogateOptions("block", True, "declared")
+"""What the candidate-set strategy (``bo-candidates``, ``bo`` on tables) fits by default."""
+
+
+@runtime_checkable
+class FitsSurrogate(Protocol):
+    """A strategy whose proposals come from GP surrogates built as its options say."""
+
+    @property
+    def surrogate_options(self) -> SurrogateOptions:
+        """How its outcome models are built."""
+        ...
+
+
+def model_seed(seed: int, n_observations: int) -> int:
+    """The seed of the models fitted for a proposal after ``n_observations`` (all of them).
+
+    The campaign's seed and the number of observations so far, so that every
+    cycle draws afresh and anything refitting a cycle's models (the model
+    report) fits the same ones.
+    """
+    return int(np.random.SeedSequence([seed, n_observations]).generate_state(1)[0])

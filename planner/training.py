@@ -5,6 +5,15 @@ those of related campaigns, each with its task). Failed observations carry
 no value and never enter an outcome model; when asked, they train a separate
 model of success (1) versus failure (0) whose probability then weighs the
 acquisition (a failure-aware, feasibility-weighted search).
+
+Outcomes that are only constrained (not objectives) get their own kernel
+prior, :data:`CONSTRAINT_PRIOR`, whatever the objectives' prior: a
+feasibility boundary usually follows one or two parameters (a base that
+degrades the product, a solvent that precipitates it), and its model must be
+free to find every other parameter irrelevant. The block prior holds every
+lengthscale near its block's diameter, so after a few infeasible results at
+one level the model still believed untried combinations of that level with
+other settings were likely feasible (issue 11's outcome-constraint defect).
 """
 
 from __future__ import annotations
@@ -25,6 +34,11 @@ from planner.warm_hyperparameters import WarmStart
 
 SUCCESS = "_success"
 """Name of the success-probability model among the fitted outcomes."""
+
+CONSTRAINT_PRIOR: Prior = "dim-scaled"
+"""Kernel prior of constrained outcomes that are not objectives: BoTorch's ARD prior,
+whose long, wide lengthscale prior lets the fit switch off parameters the
+constraint does not depend on (automatic relevance determination)."""
 
 
 def task_labels(observations: Sequence[Observation]) -> list[str]:
@@ -61,6 +75,7 @@ def fit_models(
     """
     options = options or SurrogateOptions()
     tasks = encoder.tasks or ("",)
+    objectives = set(problem.objective_names)
     fits: dict[str, FittedGP] = {}
     observed: dict[str, np.ndarray] = {}
     skipped: dict[str, str] = {}
@@ -77,7 +92,7 @@ def fit_models(
                 seed + offset,
                 task,
                 len(tasks),
-                options.prior,
+                options.prior if name in objectives else CONSTRAINT_PRIOR,
                 options.warp,
                 warm,
                 name,

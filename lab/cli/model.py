@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -57,8 +57,11 @@ def summary_table(found: CandidateReport) -> Table:
     table.add_column(justify="right")
     unmeasured = len(found.predictions)
     share = found.predicted_reactive / unmeasured if unmeasured else 0.0
+    options = found.options
     rows = [
         ("fitted on", f"{found.measured} result(s)"),
+        ("model", f"prior {options.prior}, warp {'on' if options.warp else 'off'}"),
+        ("molecule encoding", encoding_text(found.encoding)),
         ("unmeasured candidates", f"{unmeasured:,}"),
         ("predicted reactive", f"{found.predicted_reactive:,} ({share:.0%})"),
     ]
@@ -76,3 +79,12 @@ def summary_table(found: CandidateReport) -> Table:
     for key, value in rows:
         table.add_row(key, value)
     return table
+
+
+def encoding_text(encoding: dict[str, Any]) -> str:
+    """The molecule encoding the model used, with the reason (and LOO scores when compared)."""
+    text = f"{encoding['molecules']} ({encoding['reason']})"
+    scores = encoding.get("loo_log_density")
+    if scores:
+        text += "; LOO log density " + ", ".join(f"{k} {v:.3f}" for k, v in scores.items())
+    return text

@@ -27,6 +27,7 @@ import numpy as np
 
 from planner.errors import PlannerError
 from planner.logs import quiet_info_logs
+from planner.model_options import SurrogateOptions
 from planner.problem import (
     Design,
     ModelReport,
@@ -77,6 +78,11 @@ class AxBayesianOptimization:
             failures=failures, max_candidates=max_candidates
         )
         self._candidates.name = self.name
+
+    @property
+    def surrogate_options(self) -> SurrogateOptions:
+        """How the outcome models over candidate sets are built (the candidate strategy's)."""
+        return self._candidates.surrogate_options
 
     def suggest(
         self,

@@ -10,7 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from planner.model_options import MOLECULE_CHOICES, MoleculeChoice, SurrogateOptions
+from planner.model_options import (
+    INITIAL_CHOICES,
+    MOLECULE_CHOICES,
+    Initial,
+    MoleculeChoice,
+    SurrogateOptions,
+)
 from planner.problem import Design, Observation, Problem, Proposal
 from planner.registry import register
 from planner.warm_hyperparameters import WarmStart
@@ -34,7 +40,7 @@ class CandidateBayesianOptimization:
     def __init__(
         self,
         failures: Literal["ignore", "avoid"] = "ignore",
-        initial: Literal["balanced", "maximin", "random"] = "maximin",
+        initial: Initial = "auto",
         max_candidates: int = MAX_CANDIDATES,
         prior: Literal["block", "dim-scaled"] = "block",
         warp: bool = True,
@@ -50,7 +56,11 @@ class CandidateBayesianOptimization:
                 candidate by its predicted chance of success.
             initial: How the first batch (before any model) is spread: ``"balanced"``
                 (every parameter's levels used evenly), ``"maximin"`` (each design
-                far from the others in feature space) or ``"random"``.
+                far from the others in feature space), ``"random"``, ``"medoids"``
+                (representative points of the candidates, not their corners) or
+                ``"auto"``, the default since the third run of the protocol of
+                ``docs/planner-protocol.md`` (``medoids`` on sets of at most 150
+                candidates, else ``maximin``); see :mod:`planner.initial`.
             max_candidates: Largest discrete space enumerated without a table.
             prior: Kernel priors: ``"block"`` (per parameter, in units of its
                 diameter, with a noise prior admitting assay noise; the default
@@ -71,8 +81,10 @@ class CandidateBayesianOptimization:
         """
         if failures not in ("ignore", "avoid"):
             raise ValueError(f"failures must be 'ignore' or 'avoid', got {failures!r}")
-        if initial not in ("balanced", "maximin", "random"):
-            raise ValueError(f"initial must be 'balanced', 'maximin' or 'random', got {initial!r}")
+        if initial not in INITIAL_CHOICES:
+            raise ValueError(
+                f"initial must be one of {', '.join(INITIAL_CHOICES)}, got {initial!r}"
+            )
         if prior not in ("block", "dim-scaled"):
             raise ValueError(f"prior must be 'block' or 'dim-scaled', got {prior!r}")
         if stagnation < 0:
@@ -89,6 +101,11 @@ class CandidateBayesianOptimization:
         self.surrogate = SurrogateOptions(prior, bool(warp), molecules)
         self.stagnation = stagnation
         self.warm = WarmStart() if warm_start else None
+
+    @property
+    def surrogate_options(self) -> SurrogateOptions:
+        """How this strategy's outcome models are built (prior, warp, molecule encoding)."""
+        return self.surrogate
 
     def suggest(
         self,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
+from planner.model_options import Initial
 from planner.problem import Design, Observation, Problem, Proposal
 from planner.registry import register
 from planner.strategies.candidate_bo import MAX_CANDIDATES, CandidateBayesianOptimization
@@ -24,7 +25,7 @@ class UncertaintySampling(CandidateBayesianOptimization):
 
     def __init__(
         self,
-        initial: Literal["balanced", "maximin", "random"] = "maximin",
+        initial: Initial = "maximin",
         max_candidates: int = MAX_CANDIDATES,
         prior: Literal["block", "dim-scaled"] = "block",
         warp: bool = False,

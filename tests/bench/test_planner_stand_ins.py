@@ -97,3 +97,30 @@ def test_the_molecule_table_is_seeded_with_real_molecules() -> None:
     objective = [Objective(name=OBJECTIVE)]
     target = table_problem(table, list(PARAMETERS), objective, "onehot")
     assert has_molecules(target.problem) and len(target.outcomes) == 800
+
+
+INITIAL = (
+    Config("maximin", {**BASE, "initial": "maximin"}),
+    Config("auto-initial", {**BASE, "initial": "auto"}),
+)
+
+
+def test_maximin_plays_the_campaigns_of_auto_only_above_the_small_set_size() -> None:
+    from planner.initial import SMALL_CANDIDATE_SET
+
+    large, small = SMALL_CANDIDATE_SET + 1, SMALL_CANDIDATE_SET
+    assert stand_in(INITIAL[0], INITIAL, False, large) == "auto-initial"
+    assert stand_in(INITIAL[0], INITIAL, True, large) == "auto-initial"
+    assert stand_in(INITIAL[0], INITIAL, False, small) is None
+    assert stand_in(INITIAL[1], INITIAL, False, large) is None  # auto is the one that runs
+
+
+def test_auto_and_maximin_play_the_same_campaigns_on_a_large_table() -> None:
+    from benchmarks.synthetic_tables import many_levels
+    from planner.initial import SMALL_CANDIDATE_SET
+
+    table = many_levels()
+    target = table_problem(table, ["additive", "catalyst", "solvent"], [Objective(name=OBJECTIVE)])
+    assert len(target.problem.candidates) > SMALL_CANDIDATE_SET
+    runs = [play(target, c.strategy, 0, 10, 5, c.options).values for c in INITIAL]
+    assert runs[0] == runs[1]

@@ -83,3 +83,68 @@ def test_a_campaign_without_candidates_is_refused_in_one_line(
         monkeypatch, capsys, "model", "report", "nope", "--threshold", "1", "--db", store.url
     )
     assert code == 2 and "Traceback" not in text and "nope" in text
+
+
+OPTIONS = {"prior": "dim-scaled", "warp": False, "molecules": "auto"}
+
+
+@pytest.fixture
+def optimized(tmp_path: Path) -> tuple[str, str]:
+    """A bo-candidates campaign with non-default surrogate options, 12 of 32 designs measured."""
+    import yaml
+
+    scenario = TableScenario(load_dataset(write_grid(tmp_path / "grid.csv"), "yield"), "grid")
+    path = scenario.write(tmp_path / "run", "bo-candidates", 2, 12, 4)
+    data = yaml.safe_load(path.read_text())
+    data["strategy"]["options"] = OPTIONS
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    url = f"sqlite:///{tmp_path / 'lab.db'}"
+    loaded = load_campaign(path)
+    run_campaign(Datastore(url), loaded)
+    return url, loaded.spec.name
+
+
+def test_the_report_fits_the_model_the_campaigns_planner_fits(
+    optimized: tuple[str, str],
+) -> None:
+    from datastore import repository as repo
+    from lab.builders.binding import make_builder
+    from lab.running.learn import planner_inputs, propose
+    from lab.running.stored_specs import stored_lab, stored_spec
+    from planner.model_options import SurrogateOptions
+
+    url, name = optimized
+    with Datastore(url).session() as session:
+        found = candidate_report(session, name, threshold=70.0)
+        campaign = repo.get_campaign(session, name)
+        spec = stored_spec(campaign)
+        builder = make_builder(spec, stored_lab(campaign))
+        problem = spec.problem()
+        problem = problem.model_copy(update={"candidates": builder.candidates(problem.space)})
+        observations, _ = planner_inputs(session, campaign.id, problem)
+    assert found.options == SurrogateOptions("dim-scaled", False, "auto")
+    assert found.encoding["molecules"] in ("onehot", "descriptors", "combined")
+    assert set(found.encoding["loo_log_density"]) == {"onehot", "descriptors", "combined"}
+    # the loop's next proposal fits the same model: its predictions are the report's
+    proposal = propose(problem, spec.strategy, observations, [], 3)
+    assert proposal.report.diagnostics["encoding"]["molecules"] == found.encoding["molecules"]
+    names = list(problem.space.names)
+    by_design = {
+        tuple(str(v) for v in row[names]): row["predicted"]
+        for _, row in found.predictions.iterrows()
+    }
+    for suggestion in proposal.suggestions:
+        key = tuple(str(suggestion.parameters[n]) for n in names)
+        assert suggestion.predictions["yield"].mean == pytest.approx(by_design[key], rel=1e-6)
+
+
+def test_the_cli_names_the_model_options_and_the_chosen_encoding(
+    optimized: tuple[str, str], monkeypatch, capsys
+) -> None:
+    url, name = optimized
+    code, text = run_cli(
+        monkeypatch, capsys, "model", "report", name, "--threshold", "70", "--db", url
+    )
+    assert code == 0, text
+    assert "prior dim-scaled, warp off" in text
+    assert "molecule encoding" in text and "leave-one-out" in text

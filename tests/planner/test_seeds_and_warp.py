@@ -10,7 +10,7 @@ from planner.warp import RankWarp
 from tests.planner.test_candidate_bo import table_problem
 
 
-@pytest.mark.parametrize("initial", ["maximin", "balanced", "random"])
+@pytest.mark.parametrize("initial", ["maximin", "balanced", "random", "medoids", "auto"])
 def test_first_batches_differ_across_seeds(initial: str) -> None:
     problem = table_problem()
     batches = {
