@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from protocols.steps import Step
+from protocols.steps import Step, step_device
 
 
 class Protocol(BaseModel):
@@ -31,4 +31,4 @@ class Protocol(BaseModel):
 
     def devices(self) -> set[str]:
         """Return the names of every device the protocol addresses."""
-        return {step.device for step in self.steps if hasattr(step, "device")}
+        return {d for d in map(step_device, self.steps) if d is not None}

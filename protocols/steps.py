@@ -202,6 +202,14 @@ Step = Annotated[
 ]
 """Any protocol step."""
 
+
+def step_device(step: Step) -> str | None:
+    """The device ``step`` addresses, or ``None`` for a pause (which addresses none)."""
+    if isinstance(step, Wait | WaitSteadyState):
+        return None
+    return step.device
+
+
 STEP_KINDS: tuple[str, ...] = (
     "set_temperature",
     "set_flow_rate",

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from typing import Protocol as TypingProtocol
 
 from pydantic import ValidationError
 
 from datastore.repository import MeasuredValue
-from lab.builders.capabilities import BuildsPlates
+from lab.builders.capabilities import BuildsPlates, DesignBuilder
 from lab.builders.errors import BuildConfigError
 from lab.devices.lab_spec import LabSpec
 from lab.specs.campaign import CampaignSpec, FlowProtocolSpec
@@ -24,24 +23,6 @@ from protocols.errors import ProtocolError
 from protocols.flow import BUILDER_INPUTS, Feed, FlowConditions, FlowSetup, build_flow_protocol
 from protocols.protocol import Protocol
 from protocols.reaction_metrics import METRIC_UNITS, flow_metrics, metric_names
-
-
-class DesignBuilder(TypingProtocol):
-    """Turns designs into protocols and readings into measurements."""
-
-    def outputs(self) -> list[str]:
-        """Every measurement name a run produces."""
-        ...
-
-    def build(self, design: Mapping[str, ParameterValue], name: str) -> Protocol:
-        """Return the protocol for one design (raises ProtocolError if impossible)."""
-        ...
-
-    def measurements(
-        self, protocol: Protocol, readings: Mapping[str, float]
-    ) -> list[MeasuredValue]:
-        """Return what to store from a finished run."""
-        ...
 
 
 class FlowReactorBuilder:

@@ -1,4 +1,4 @@
-"""What a builder can do beyond building one design, declared as typed protocols.
+"""What a builder does (:class:`DesignBuilder`) and can do beyond it, declared as typed protocols.
 
 The loop and the loaders ask ``isinstance(builder, OffersCandidates)`` and so
 on instead of probing attribute names: a builder gains a capability by
@@ -14,10 +14,30 @@ import numpy as np
 import pandas as pd
 
 from datastore.repository import MeasuredValue
+from lab.specs.route import ApprovedRoute
 from planner.candidates import CandidateSet
+from planner.pathway.design import Construct
 from planner.space import ParameterValue, SearchSpace
 from protocols.hte import PlatePlan
 from protocols.protocol import Protocol as StepsProtocol
+
+
+class DesignBuilder(Protocol):
+    """Turns designs into protocols and readings into measurements."""
+
+    def outputs(self) -> list[str]:
+        """Every measurement name a run produces."""
+        ...
+
+    def build(self, design: Mapping[str, ParameterValue], name: str) -> StepsProtocol:
+        """Return the protocol for one design (raises ProtocolError if impossible)."""
+        ...
+
+    def measurements(
+        self, protocol: StepsProtocol, readings: Mapping[str, float]
+    ) -> list[MeasuredValue]:
+        """Return what to store from a finished run."""
+        ...
 
 
 @runtime_checkable
@@ -94,4 +114,38 @@ class JudgesPlateOutcomes(Protocol):
         self, protocol: StepsProtocol, readings: Mapping[str, Mapping[str, float]]
     ) -> dict[int, list[MeasuredValue] | str]:
         """Each experiment's measurements, or the reason it has none."""
+        ...
+
+
+@runtime_checkable
+class CompilesOpentronsPlates(PlateBuilder, DesignBuilder, Protocol):
+    """A plate builder whose every plate is one program of one Opentrons liquid handler.
+
+    ``dbtl protocol compile`` previews such plates as the Opentrons protocol the robot runs.
+    """
+
+    def plate_robot(self) -> str:
+        """The lab's liquid handler that pipettes each plate."""
+        ...
+
+
+@runtime_checkable
+class BuildsConstructs(Protocol):
+    """A builder whose designs are genetic constructs (parts assembled in order)."""
+
+    def construct(self, design: Mapping[str, ParameterValue], name: str = "") -> Construct:
+        """The construct of ``design``: its parts in assembly order."""
+        ...
+
+
+@runtime_checkable
+class ChoosesRoutes(DesignBuilder, Protocol):
+    """A builder whose designs each run one of a campaign's approved synthesis routes."""
+
+    def chosen(self, design: Mapping[str, ParameterValue]) -> ApprovedRoute:
+        """The approved route ``design`` runs.
+
+        Raises:
+            ProtocolError: The design names no approved route.
+        """
         ...

@@ -57,6 +57,10 @@ class HtePlateBuilder:
         """How many experiments one plate holds: the recipe's wells, else the whole plate."""
         return len(self.recipe.wells or self.deck.labware_named(self.recipe.plate).info().wells)
 
+    def plate_robot(self) -> str:
+        """The liquid handler that pipettes each plate (one Opentrons program per plate)."""
+        return self.recipe.liquid_handler
+
     def build_plate(
         self, designs: Sequence[tuple[int, Mapping[str, ParameterValue]]], name: str
     ) -> PlatePlan:

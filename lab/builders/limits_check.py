@@ -17,8 +17,10 @@ import itertools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from lab.builders.capabilities import BuildsPlates
+from lab.builders.capabilities import BuildsPlates, DesignBuilder
+from lab.specs.campaign import CampaignSpec, FlowProtocolSpec
 from planner import Problem
+from planner.parameters import FloatParameter, IntParameter, OrdinalParameter, Parameter
 from planner.space import ParameterValue
 from protocols.errors import ProtocolError
 from protocols.validation import DeviceLimits, violations
@@ -61,10 +63,10 @@ def poll_problem(poll_s: float) -> str | None:
     return f"must be a number of seconds in (0, {MAX_POLL_S:g}], got {poll_s}; e.g. --poll 2"
 
 
-def positive_quantities(spec: Any) -> list[Problem_]:
+def positive_quantities(spec: CampaignSpec) -> list[Problem_]:
     """Molar masses of a flow readout must be positive (densities are checked by the model)."""
-    readout = getattr(spec.protocol, "readout", None)
-    masses = getattr(readout, "molar_masses_g_mol", None) or {}
+    flow = spec.protocol if isinstance(spec.protocol, FlowProtocolSpec) else None
+    masses = flow.readout.molar_masses_g_mol if flow else {}
     return [
         (f"protocol.readout.molar_masses_g_mol.{species}", f"must be > 0 g/mol, got {mass:g}")
         for species, mass in masses.items()
@@ -106,26 +108,21 @@ def corners(problem: Problem) -> Iterator[dict[str, ParameterValue]]:
             yield design
 
 
-def _extremes(parameter: Any) -> tuple[Any, Any]:
-    if getattr(parameter, "type", None) in ("float", "int"):
+def _extremes(parameter: Parameter) -> tuple[Any, Any]:
+    """The lowest and highest value of a numeric parameter, else its first value twice."""
+    if isinstance(parameter, FloatParameter | IntParameter):
         return parameter.lower, parameter.upper
-    levels = getattr(parameter, "levels", None)
-    if levels is not None and all(isinstance(v, int | float) for v in levels):
-        return min(levels), max(levels)
-    first = _first_value(parameter)
+    if isinstance(parameter, OrdinalParameter):
+        levels = parameter.levels
+        if all(isinstance(v, int | float) for v in levels):
+            return min(levels), max(levels)
+        return levels[0], levels[0]
+    first = next(iter(parameter.choices), None)
     return first, first
 
 
-def _first_value(parameter: Any) -> Any:
-    for attribute in ("choices", "levels"):
-        values = getattr(parameter, attribute, None)
-        if values:
-            return next(iter(values))
-    return None
-
-
 def device_limit_problems(
-    builder: Any, problem: Problem, limits: Mapping[str, DeviceLimits], batch_size: int
+    builder: DesignBuilder, problem: Problem, limits: Mapping[str, DeviceLimits], batch_size: int
 ) -> list[Problem_]:
     """Device limits broken anywhere in the parameter box (one line per distinct limit)."""
     found: dict[str, str] = {}
@@ -145,7 +142,10 @@ def device_limit_problems(
 
 
 def _plate_problems(
-    builder: Any, design: Mapping[str, ParameterValue], batch_size: int, found: Mapping[str, str]
+    builder: BuildsPlates,
+    design: Mapping[str, ParameterValue],
+    batch_size: int,
+    found: Mapping[str, str],
 ) -> dict[str, str]:
     batch = min(batch_size, builder.plate_capacity())
     try:

@@ -344,6 +344,4 @@ def _check_devices(spec: PathwayProtocolSpec, lab: LabSpec) -> RobotType:
                 f"lab {lab.name!r} has no {kind.replace('_', ' ')} {name!r}; its "
                 f"{kind.replace('_', ' ')}s: {', '.join(options) or 'none'}",
             )
-    deck = devices[spec.liquid_handler].deck
-    assert deck is not None  # a liquid handler always has a deck
-    return deck.robot_type
+    return devices[spec.liquid_handler].robot_deck().robot_type

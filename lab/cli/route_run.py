@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from datastore import Datastore
-from lab.builders.route import RouteBuilder, step_conditions
+from lab.builders.route import step_conditions
 from lab.cli.console import RichReporter
 from lab.cli.route_views import print_routes
 from lab.running.campaigns import default_actor
@@ -37,7 +37,6 @@ def run_route_campaign(console: Console, store: Datastore, spec: Path, budget: i
         console.print("no experiment has a yield yet")
         return
     design, value = best
-    assert isinstance(loaded.builder, RouteBuilder)
     approved = loaded.builder.chosen(design)
     table = Table(
         "step",

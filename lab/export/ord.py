@@ -39,6 +39,7 @@ from datastore.provenance_models import ProtocolRecord
 from datastore.stream import ExperimentFacts
 from lab.devices.lab_spec import LabSpec
 from lab.specs.campaign import CampaignSpec
+from protocols.deck import StockSpec
 
 ANALYSIS_TYPES = {"analyzer": "LC", "plate_reader": "CUSTOM", "station": "CUSTOM"}
 CATALYST_WORDS = ("catal", "pallad", "ligand", "metal")
@@ -249,10 +250,10 @@ def _well_inputs(facts: CampaignFacts, well: dict[str, Any]) -> dict[str, list[O
     return inputs
 
 
-def _stock(lab: LabSpec | None, name: str) -> Any:
+def _stock(lab: LabSpec | None, name: str) -> StockSpec | None:
+    """The stock called ``name`` on any deck of ``lab``, or ``None``."""
     for device in lab.devices if lab else ():
-        deck = getattr(device, "deck", None)
-        for stock in deck.stocks if deck is not None else ():
+        for stock in device.deck.stocks if device.deck is not None else ():
             if stock.name == name:
                 return stock
     return None

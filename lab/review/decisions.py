@@ -14,8 +14,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, runtime_checkable
-from typing import Protocol as TypingProtocol
+from typing import Any
 
 from datastore import Datastore, Session, lookups
 from datastore import repository as repo
@@ -23,12 +22,12 @@ from datastore.models import Campaign, Experiment
 from datastore.states import ExperimentStatus
 from datastore.summaries import best_values
 from lab.builders.binding import BuildConfigError, make_builder
+from lab.builders.capabilities import BuildsConstructs
 from lab.devices.lab_spec import LabSpec
 from lab.running.approvals import envelope_flags, is_person
 from lab.running.stored_specs import stored_lab, stored_spec
 from lab.specs.campaign import CampaignSpec
 from planner import Objective
-from planner.pathway.design import Construct
 from planner.space import ParameterValue, SearchSpace
 from protocols.errors import ProtocolError
 from protocols.validation import violations
@@ -71,15 +70,6 @@ class ProposalView:
     """``passed``, or the problem the protocol's pre-flight check found."""
     construct: str = ""
     """The design as its parts in assembly order (pathway campaigns), else empty."""
-
-
-@runtime_checkable
-class ConstructBuilder(TypingProtocol):
-    """A builder whose designs are genetic constructs."""
-
-    def construct(self, design: Mapping[str, ParameterValue], name: str = "") -> Construct:
-        """The construct of ``design``: its parts in assembly order."""
-        ...
 
 
 def parse_edits(edits: Sequence[str]) -> dict[str, str]:
@@ -369,7 +359,7 @@ def _construct(spec: CampaignSpec, lab: LabSpec, design: Mapping[str, ParameterV
     """The design's construct as its parts in order, when the campaign builds constructs."""
     try:
         builder = make_builder(spec, lab)
-        if isinstance(builder, ConstructBuilder):
+        if isinstance(builder, BuildsConstructs):
             return " > ".join(builder.construct(design).part_ids)
     except (ProtocolError, BuildConfigError, KeyError):
         return ""

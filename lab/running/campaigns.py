@@ -18,8 +18,8 @@ from datastore import Datastore
 from datastore import repository as repo
 from datastore.models import Campaign
 from datastore.states import ExperimentStatus
-from lab.builders.binding import BuildConfigError, DesignBuilder, make_builder
-from lab.builders.capabilities import OffersCandidates
+from lab.builders.binding import BuildConfigError, make_builder
+from lab.builders.capabilities import DesignBuilder, OffersCandidates
 from lab.builders.limits_check import budget_problem, check_campaign
 from lab.devices.confinement import allowed_roots, refuse_lab_outside, refuse_outside
 from lab.devices.lab_spec import LabSpec

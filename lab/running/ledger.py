@@ -24,7 +24,7 @@ from datastore.models import Experiment
 from datastore.repository import MeasuredValue
 from datastore.states import ExperimentStatus
 from drivers.errors import DeviceError
-from lab.builders.binding import DesignBuilder
+from lab.builders.capabilities import DesignBuilder
 from lab.devices.assembly import DeviceSet
 from lab.devices.lab_spec import LabSpec
 from lab.running.approvals import ApprovalPolicy
@@ -342,7 +342,7 @@ class RunLedger:
         """
         message = f"{type(exc).__name__}: {exc}"
         problems = self.devices.safe_state()
-        device = getattr(exc, "device", None)
+        device = exc.device if isinstance(exc, DeviceError) else None
         payload = {**where, "safe_state_errors": problems}
         with self.store.session() as session:
             for experiment in experiments:

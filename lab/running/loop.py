@@ -30,8 +30,7 @@ from datastore.models import Campaign, Experiment
 from datastore.provenance import record_plan
 from datastore.states import ExperimentStatus
 from drivers.clock import Clock
-from lab.builders.binding import DesignBuilder
-from lab.builders.capabilities import PlateBuilder
+from lab.builders.capabilities import DesignBuilder, PlateBuilder
 from lab.devices.assembly import DeviceSet
 from lab.running.approvals import ApprovalPolicy, make_policy
 from lab.running.batch import BatchRunner

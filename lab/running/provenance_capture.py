@@ -21,7 +21,7 @@ from drivers.errors import DeviceError
 from lab.devices.assembly import DeviceSet
 from protocols.plate_compile import CompiledPlate, reading_key
 from protocols.protocol import Protocol
-from protocols.steps import Incubate, Measure, ReadPlate
+from protocols.steps import Incubate, Measure, ReadPlate, step_device
 
 READER_EXPORT = "plate_reader_export"
 ANALYSIS_REPORT = "analysis_report"
@@ -73,10 +73,11 @@ def record_single_run(
     devices: DeviceSet,
 ) -> None:
     """Store one experiment's run: protocol, and one command per device step (key ``run/n``)."""
+    addressed = [(n, step, step_device(step)) for n, step in enumerate(protocol.steps, start=1)]
     commands = [
-        _command(devices, step.device, step.kind, f"{run_key}/{number}", number)
-        for number, step in enumerate(protocol.steps, start=1)
-        if hasattr(step, "device")
+        _command(devices, device, step.kind, f"{run_key}/{number}", number)
+        for number, step, device in addressed
+        if device is not None
     ]
     provenance.record_run(
         session, campaign_id, run_key, protocol_data(protocol), {experiment_id: None}, commands

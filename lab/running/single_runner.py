@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datastore.models import Experiment
 from drivers.clock import Clock
 from drivers.errors import DeviceError
-from lab.builders.binding import DesignBuilder
+from lab.builders.capabilities import DesignBuilder
 from lab.running.batch import BatchOutcome, run_on_devices
 from lab.running.executor import EXECUTOR, ExecutionError, StepRegistry
 from lab.running.leasing import DeviceArbiter

@@ -15,6 +15,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -63,7 +64,7 @@ def parse_results(spec: CampaignSpec, frame: pd.DataFrame, source: str) -> list[
 
 
 def _cell(parameter: Any, value: Any, where: str) -> Any:
-    plain = value.item() if hasattr(value, "item") else value
+    plain = value.item() if isinstance(value, np.generic) else value  # numpy → Python
     if (
         plain is None
         or (isinstance(plain, float) and math.isnan(plain))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lab.builders.binding import BuildConfigError, make_builder
-from lab.builders.hte import HtePlateBuilder
+from lab.builders.capabilities import CompilesOpentronsPlates
 from lab.devices.lab_spec import LabSpec
 from lab.devices.labfile import load_lab
 from lab.review.decisions import protocol_check
@@ -52,6 +52,13 @@ def preflight(
 
 
 @dataclass(frozen=True)
+class PlateCampaign(LoadedCampaign):
+    """A loaded campaign whose builder compiles each plate to one Opentrons program."""
+
+    builder: CompilesOpentronsPlates
+
+
+@dataclass(frozen=True)
 class CompiledPlate:
     """A plate ready to inspect: its designs, the plate plan and the Opentrons protocol."""
 
@@ -60,7 +67,7 @@ class CompiledPlate:
     compiled: CompiledProtocol
 
 
-def load_plate_campaign(spec_path: Path, lab_path: Path | None = None) -> LoadedCampaign:
+def load_plate_campaign(spec_path: Path, lab_path: Path | None = None) -> PlateCampaign:
     """The campaign as the loop loads it (``load_lab``'s driver checks and relative paths).
 
     Args:
@@ -82,34 +89,32 @@ def load_plate_campaign(spec_path: Path, lab_path: Path | None = None) -> Loaded
         builder = make_builder(spec, lab)
     except BuildConfigError as exc:
         raise SpecError(f"{locate(spec_path, tree, exc.where)}: {exc.message}") from None
-    if not isinstance(builder, HtePlateBuilder):
+    if not isinstance(builder, CompilesOpentronsPlates):
         raise SpecError(
             f"{spec_path}: protocol.builder is {spec.protocol.builder!r}; "
             "`dbtl protocol compile` compiles hte_plate campaigns"
         )
     text = spec_path.read_text(encoding="utf-8")
-    return LoadedCampaign(spec_path, text, spec, lab, builder)
+    return PlateCampaign(spec_path, text, spec, lab, builder)
 
 
-def compile_plate(loaded: LoadedCampaign, batch: Batch) -> CompiledPlate:
+def compile_plate(campaign: PlateCampaign, batch: Batch) -> CompiledPlate:
     """Build ``batch`` as one plate, pre-flight it against the lab and compile it.
 
     Raises:
         ProtocolError: The plate breaks the deck or the lab's limits (every
             violation listed); nothing is compiled.
     """
-    builder = loaded.builder
-    assert isinstance(builder, HtePlateBuilder)  # see load_plate_campaign
-    plan = builder.build_plate(batch, name=f"{loaded.spec.name}-plate-{batch[0][0]}")
-    check_protocol(plan.protocol, loaded.lab.limits())
-    deck = loaded.lab.device(builder.recipe.liquid_handler).deck
-    assert deck is not None  # checked by the builder
-    compiled = compile_opentrons(plan.protocol, deck, builder.recipe.liquid_handler)
+    robot = campaign.builder.plate_robot()
+    plan = campaign.builder.build_plate(batch, name=f"{campaign.spec.name}-plate-{batch[0][0]}")
+    check_protocol(plan.protocol, campaign.lab.limits())
+    deck = campaign.lab.device(robot).robot_deck()
+    compiled = compile_opentrons(plan.protocol, deck, robot)
     return CompiledPlate(batch, plan, compiled)
 
 
 def compile_next_plate(
-    loaded: LoadedCampaign, db: str | None = None, designs: Path | None = None
+    campaign: PlateCampaign, db: str | None = None, designs: Path | None = None
 ) -> CompiledPlate:
     """Compile the plate of ``designs`` (a CSV), or else of the batch the loop would run next.
 
@@ -117,9 +122,9 @@ def compile_next_plate(
         SpecError: A bad designs file, or the budget is used up.
         ProtocolError: See :func:`compile_plate`.
     """
-    params = loaded.spec.parameters
-    batch = read_designs(designs, params) if designs else preview_next_batch(loaded, db)
-    return compile_plate(loaded, batch)
+    params = campaign.spec.parameters
+    batch = read_designs(designs, params) if designs else preview_next_batch(campaign, db)
+    return compile_plate(campaign, batch)
 
 
 def simulate(compiled: CompiledProtocol) -> int:

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from datastore import Datastore
 from datastore import repository as repo
 from lab.builders.binding import make_builder
+from lab.builders.capabilities import ChoosesRoutes
 from lab.devices.lab_spec import LabSpec
 from lab.devices.labfile import load_lab
 from lab.running.campaigns import LoadedCampaign
@@ -80,6 +81,13 @@ class RouteCampaignSpec(BaseModel):
     station: str
     liquid_handler: str
     heater_shaker: HeaterShakerSetup = HeaterShakerSetup()
+
+
+@dataclass(frozen=True)
+class RouteCampaign(LoadedCampaign):
+    """A loaded campaign whose builder runs each design on one of the approved routes."""
+
+    builder: ChoosesRoutes
 
 
 @dataclass(frozen=True)
@@ -175,7 +183,7 @@ def campaign_spec(
 
 def load_route_campaign(
     store: Datastore, path: Path, author: str, budget: int | None = None
-) -> tuple[LoadedCampaign, PreparedRoutes]:
+) -> tuple[RouteCampaign, PreparedRoutes]:
     """Read a route campaign file, prepare its routes and bind the campaign to its lab.
 
     Raises:
@@ -191,7 +199,10 @@ def load_route_campaign(
     prepared = prepare_routes(store, spec, path.parent, lab, author)
     campaign = campaign_spec(spec, approved_routes(prepared.approved), lab)
     text = yaml.safe_dump(campaign.model_dump(mode="json"), sort_keys=False)
-    return LoadedCampaign(path, text, campaign, lab, make_builder(campaign, lab)), prepared
+    builder = make_builder(campaign, lab)
+    if not isinstance(builder, ChoosesRoutes):  # campaign_spec asks for the route builder
+        raise TypeError(f"{path}: the {campaign.protocol.builder!r} builder chooses no routes")
+    return RouteCampaign(path, text, campaign, lab, builder), prepared
 
 
 def best_recipe(

@@ -141,8 +141,7 @@ def validate_recipe(route: Route, lab: LabSpec, setup: HeaterShakerSetup | None 
     if not handlers:
         resolve(route, conditions, lab.reagents)
         return
-    deck = handlers[0].deck
-    assert deck is not None
+    deck = handlers[0].robot_deck()
     compile_batch(route, conditions, lab.reagents, deck, setup or HeaterShakerSetup(), "check")
 
 

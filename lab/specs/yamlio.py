@@ -113,9 +113,10 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
             f"offset {exc.position}; a campaign or lab file is YAML text"
         ) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        marked = exc if isinstance(exc, yaml.MarkedYAMLError) else None
+        mark = marked.problem_mark if marked else None
         where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        problem = (marked.problem if marked else None) or str(exc).splitlines()[0]
         raise SpecError(f"{where}: malformed YAML: {_printable(problem)}") from None
 
 
