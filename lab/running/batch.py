@@ -12,13 +12,19 @@ running.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from datastore.models import Experiment
+from drivers.clock import Clock
+from drivers.errors import DeviceError
+from lab.running.executor import EXECUTOR, OnStep, StepRegistry
 from lab.running.leasing import DeviceArbiter
 from lab.running.ledger import RunLedger
+
+B = TypeVar("B")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -91,3 +97,53 @@ def run_on_devices(
     if silent:
         ledger.wait_out(silent)
     return BatchOutcome(ran=ran)
+
+
+@dataclass(eq=False)
+class LedgerRunner(Generic[B]):
+    """What every batch runner holds, and how it settles a run that started.
+
+    Attributes:
+        ledger: The campaign's ledger (admission, state changes, failures, retries).
+        builder: The campaign's builder (a plate builder for plates).
+        clock: Waits of the run (virtual for simulated labs).
+        arbiter: Leases devices among the lab's campaigns.
+        registry: Runs each operation kind (the one executor by default).
+    """
+
+    ledger: RunLedger
+    builder: B
+    clock: Clock
+    arbiter: DeviceArbiter
+    registry: StepRegistry = EXECUTOR
+
+    def settle(
+        self,
+        experiments: Sequence[Experiment],
+        devices: set[str],
+        where: Mapping[str, Any],
+        work: Callable[[OnStep], R],
+        record: Callable[[R], int],
+        failures: tuple[type[Exception], ...],
+    ) -> int:
+        """Do ``work`` (the run, told of each step) and ``record`` its result, or settle its error.
+
+        Args:
+            experiments: The experiments the run runs (already ``running``).
+            devices: The devices it drives.
+            where: What the failure events name besides the error (the plate's key).
+            work: Runs the operations and reads the outcomes.
+            record: Records what ``work`` returned; returns how many experiments ran.
+            failures: Errors, besides device errors, that fail every experiment.
+
+        Returns:
+            How many experiments ran (0 when an outage interrupted them).
+        """
+        steps: list[str] = []
+        try:
+            result = work(lambda number, step: steps.append(f"{number}. {step}"))
+        except DeviceError as exc:
+            return self.ledger.device_error(experiments, devices, exc, steps, where)
+        except failures as exc:
+            return self.ledger.fail(experiments, devices, exc, where)
+        return record(result)

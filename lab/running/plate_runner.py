@@ -27,14 +27,12 @@ from typing import Any
 
 from datastore.models import Experiment
 from drivers.clock import Clock, SystemClock
-from drivers.errors import DeviceError
 from lab.builders.capabilities import JudgesPlateOutcomes, PlateBuilder
 from lab.devices.assembly import DeviceSet
 from lab.devices.lab_spec import LabSpec
-from lab.running.batch import BatchOutcome, run_on_devices
+from lab.running.batch import BatchOutcome, LedgerRunner, run_on_devices
 from lab.running.executor import EXECUTOR, ExecutionError, OnStep, StepRegistry
-from lab.running.leasing import DeviceArbiter
-from lab.running.ledger import Admitted, Outcome, RunLedger
+from lab.running.ledger import Admitted, Outcome
 from lab.specs.campaign import CampaignSpec
 from planner.space import ParameterValue
 from protocols.errors import ProtocolError
@@ -144,24 +142,10 @@ def run_plate(protocol: Protocol, lab: LabSpec, devices: DeviceSet, key: str) ->
     return run_phases(compiled.phases, protocol, devices, SystemClock())
 
 
-class PlateRunner:
+class PlateRunner(LedgerRunner[PlateBuilder]):
     """Runs a campaign's queued experiments one plate per batch."""
 
     batch_name = "plate"
-
-    def __init__(
-        self,
-        ledger: RunLedger,
-        builder: PlateBuilder,
-        clock: Clock,
-        arbiter: DeviceArbiter,
-        registry: StepRegistry = EXECUTOR,
-    ) -> None:
-        self.ledger = ledger
-        self.builder = builder
-        self.clock = clock
-        self.arbiter = arbiter
-        self.registry = registry
 
     def capacity(self) -> int:
         """The plate's capacity."""
@@ -200,21 +184,19 @@ class PlateRunner:
         self, plan: PlatePlan, compiled: CompiledPlate, admitted: Sequence[Admitted]
     ) -> int:
         """Mark the plate running, run it, record each experiment; return how many ran."""
-        ledger = self.ledger
+        ledger, protocol = self.ledger, plan.protocol
         experiments = [e for e, _ in admitted]
         ledger.start_plate(compiled, plan.well_map, admitted)
-        devices = plan.protocol.devices()
-        where = {"plate": compiled.key}
-        steps: list[str] = []
-        try:
+
+        def work(on_step: OnStep) -> tuple[dict[int, Outcome], Readings]:
             readings = run_phases(
-                compiled.phases, plan.protocol, ledger.devices, self.clock,
-                lambda n, s: steps.append(f"{n}. {s}"), self.registry,
-            )  # fmt: skip
+                compiled.phases, protocol, ledger.devices, self.clock, on_step, self.registry
+            )
             required = required_outcomes(ledger.spec)
-            outcomes = plate_outcomes(self.builder, plan.protocol, readings, required)
-        except DeviceError as exc:
-            return ledger.device_error(experiments, devices, exc, steps, where)
-        except (ProtocolError, ExecutionError) as exc:
-            return ledger.fail(experiments, devices, exc, where)
-        return ledger.complete_plate(experiments, compiled, outcomes, readings)
+            return plate_outcomes(self.builder, protocol, readings, required), readings
+
+        return self.settle(
+            experiments, protocol.devices(), {"plate": compiled.key}, work,
+            lambda read: ledger.complete_plate(experiments, compiled, *read),
+            (ProtocolError, ExecutionError),
+        )  # fmt: skip

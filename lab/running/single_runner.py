@@ -14,13 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from datastore.models import Experiment
-from drivers.clock import Clock
-from drivers.errors import DeviceError
+from datastore.repository import MeasuredValue
 from lab.builders.capabilities import DesignBuilder
-from lab.running.batch import BatchOutcome, run_on_devices
-from lab.running.executor import EXECUTOR, ExecutionError, StepRegistry
-from lab.running.leasing import DeviceArbiter
-from lab.running.ledger import RunLedger
+from lab.running.batch import BatchOutcome, LedgerRunner, run_on_devices
+from lab.running.executor import ExecutionError, OnStep
 from protocols.errors import ProtocolError
 from protocols.operations import Phase, operation_kinds, protocol_phases
 from protocols.protocol import Protocol
@@ -32,24 +29,10 @@ def run_key(campaign: str, number: int) -> str:
     return f"{campaign}/{number}"
 
 
-class SingleRunner:
+class SingleRunner(LedgerRunner[DesignBuilder]):
     """Runs a campaign's queued experiments one at a time."""
 
     batch_name = "experiment"
-
-    def __init__(
-        self,
-        ledger: RunLedger,
-        builder: DesignBuilder,
-        clock: Clock,
-        arbiter: DeviceArbiter,
-        registry: StepRegistry = EXECUTOR,
-    ) -> None:
-        self.ledger = ledger
-        self.builder = builder
-        self.clock = clock
-        self.arbiter = arbiter
-        self.registry = registry
 
     def capacity(self) -> int:
         """One experiment per batch."""
@@ -99,19 +82,16 @@ class SingleRunner:
         key: str,
     ) -> int:
         """Mark it running, run its steps, record the outcome; return how many ran."""
-        ledger = self.ledger
-        ledger.start_single(experiment, protocol, approval, key)
-        steps: list[str] = []
-        try:
-            outputs = self.registry.run(
-                phases, ledger.devices, self.clock, lambda n, s: steps.append(f"{n}. {s}")
-            )
+        self.ledger.start_single(experiment, protocol, approval, key)
+
+        def work(on_step: OnStep) -> list[MeasuredValue]:
             readings: dict[str, float] = {}
-            for _, values in outputs:
+            for _, values in self.registry.run(phases, self.ledger.devices, self.clock, on_step):
                 readings.update(values)
-            measured = self.builder.measurements(protocol, readings)
-        except DeviceError as exc:
-            return ledger.device_error([experiment], protocol.devices(), exc, steps, {})
-        except (ProtocolError, ExecutionError, KeyError) as exc:
-            return ledger.fail([experiment], protocol.devices(), exc, {})
-        return ledger.complete_single(experiment, protocol, measured, key)
+            return self.builder.measurements(protocol, readings)
+
+        return self.settle(
+            [experiment], protocol.devices(), {}, work,
+            lambda measured: self.ledger.complete_single(experiment, protocol, measured, key),
+            (ProtocolError, ExecutionError, KeyError),
+        )  # fmt: skip
