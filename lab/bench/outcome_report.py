@@ -10,11 +10,10 @@ import math
 import re
 
 import pandas as pd
-from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from lab.bench.report import MISSING, format_experiments, format_value
+from lab.bench.report import MISSING, format_experiments, format_value, strategy_table
 
 _MEAN = re.compile(r"^mean_at_(\d+)$")
 _BY = re.compile(r"^p_(top[\d.]+pct)_by_(\d+)$")
@@ -66,15 +65,9 @@ def outcome_table(summary: pd.DataFrame, *, title: str, budget: int) -> Table:
     checkpoints = sorted(int(m.group(1)) for c in summary.columns if (m := _MEAN.match(str(c))))
     odds = [(m.group(1), int(m.group(2))) for c in summary.columns if (m := _BY.match(str(c)))]
     top = next((m.group(1) for c in summary.columns if (m := _TOP.match(str(c)))), None)
-    table = Table(
-        title=title,
-        caption="mean ± SE over seeds; dim: the exact random-screen value (without replacement)",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-        collapse_padding=True,
+    table = strategy_table(
+        title, "mean ± SE over seeds; dim: the exact random-screen value (without replacement)"
     )
-    table.add_column("strategy", max_width=13)
     for k in checkpoints:
         table.add_column(f"mean @{k}", justify="right")
     label = "" if top is None else top.removeprefix("top").removesuffix("pct")

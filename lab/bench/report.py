@@ -102,6 +102,20 @@ def _caption(with_thresholds: bool) -> str:
     return caption
 
 
+def strategy_table(title: str, caption: str) -> Table:
+    """An empty compact table of one row per strategy (its first column), for a terminal."""
+    table = Table(
+        title=title,
+        caption=caption,
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    table.add_column("strategy", max_width=13)
+    return table
+
+
 def summary_table(
     summary: pd.DataFrame, *, title: str, random_row: Mapping[str, object] | None
 ) -> Table:
@@ -119,15 +133,7 @@ def summary_table(
     """
     checkpoints = _checkpoints(summary)
     thresholds = _thresholds(summary)
-    table = Table(
-        title=title,
-        caption=_caption(bool(thresholds)),
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-        collapse_padding=True,
-    )
-    table.add_column("strategy", max_width=13)
+    table = strategy_table(title, _caption(bool(thresholds)))
     for k in checkpoints:
         table.add_column(f"after {k}", justify="right")
     for label in thresholds:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from datastore.repository import MeasuredValue
-from lab.builders.errors import BuildConfigError
+from lab.builders.errors import BuildConfigError, check_station
 from lab.devices.lab_spec import LabSpec
 from lab.specs.pathway import PathwayProtocolSpec
 from planner import CandidateSet, SearchSpace
@@ -164,13 +164,7 @@ class PathwayStationBuilder:
         """
         self.spec = spec
         self.space = _space(spec)
-        stations = [d.name for d in lab.devices if d.kind == "station"]
-        if spec.station not in stations:
-            raise BuildConfigError(
-                "protocol.station",
-                f"lab {lab.name!r} has no station {spec.station!r}; its stations: "
-                f"{', '.join(stations) or 'none'}",
-            )
+        check_station(lab, spec.station)
         self._checked = _Preflight(self.space)
 
     def outputs(self) -> list[str]:

@@ -21,7 +21,7 @@ import hashlib
 from collections.abc import Mapping
 
 from datastore.repository import MeasuredValue
-from lab.builders.errors import BuildConfigError
+from lab.builders.errors import BuildConfigError, check_station
 from lab.devices.lab_spec import LabSpec
 from lab.specs.route import ApprovedRoute, RouteProtocolSpec
 from planner import Parameter
@@ -154,7 +154,7 @@ class RouteBuilder:
         self.spec = spec
         self.lab = lab
         self.deck = _deck(spec, lab)
-        _check_station(spec, lab)
+        check_station(lab, spec.station)
         wanted = [p.name for p in route_parameters(spec.routes, lab, spec.heater_shaker)]
         missing = sorted(set(wanted) - set(parameter_names))
         if missing:
@@ -218,16 +218,6 @@ def _deck(spec: RouteProtocolSpec, lab: LabSpec) -> Deck:
             f"its liquid handlers: {', '.join(handlers) or 'none'}",
         )
     return device.deck
-
-
-def _check_station(spec: RouteProtocolSpec, lab: LabSpec) -> None:
-    stations = [d.name for d in lab.devices if d.kind == "station"]
-    if spec.station not in stations:
-        raise BuildConfigError(
-            "protocol.station",
-            f"lab {lab.name!r} has no station {spec.station!r}; its stations: "
-            f"{', '.join(stations) or 'none'}",
-        )
 
 
 def route_optimum(
