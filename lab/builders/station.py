@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from datastore.repository import MeasuredValue
-from lab.builders.errors import BuildConfigError
+from lab.builders.errors import BuildConfigError, check_station
 from lab.devices.lab_spec import LabSpec
 from lab.specs.campaign import StationProtocolSpec
 from planner import CandidateSet, SearchSpace
@@ -40,15 +40,8 @@ class StationBuilder:
             BuildConfigError: Naming the key of the protocol section at fault.
         """
         self.spec = spec
-        devices = {d.name: d for d in lab.devices}
-        device = devices.get(spec.station)
-        if device is None or device.kind != "station":
-            stations = [n for n, d in devices.items() if d.kind == "station"]
-            raise BuildConfigError(
-                "protocol.station",
-                f"lab {lab.name!r} has no station {spec.station!r}; "
-                f"its stations: {', '.join(stations) or 'none'}",
-            )
+        check_station(lab, spec.station)
+        device = lab.device(spec.station)
         if not isinstance(device.settings, ExperimentTableSettings):
             raise BuildConfigError(
                 "protocol.station", f"station {spec.station!r} has no experiment_table"
