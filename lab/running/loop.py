@@ -172,6 +172,8 @@ class CampaignLoop:
                 f"{len(held)} proposal(s) await approval ({numbers}); "
                 f"see `dbtl review --campaign {self.spec.name}`"
             )
+        if self.experiments([_S.APPROVED]):
+            return StepResult.WORKED  # approved since this step judged: queued by the next one
         return self._plan_or_finish()
 
     # --------------------------------------------------------------- planning

@@ -287,3 +287,34 @@ def test_waiting_campaign_holds_no_device_and_resumes_on_approval(
     assert [e.status for e in experiments(store)] == ["completed", "completed"]
     with store.session() as session:
         assert lease_repo.current(session, "lab:flow-sim") is None
+
+
+def test_an_approval_landing_while_the_loop_steps_is_run_not_lost(
+    sqlite_url: str, examples: Path, monkeypatch
+) -> None:
+    """A person approves right after the loop judged the proposals: they still run.
+
+    Before the fix the loop found nothing queued and nothing awaiting, counted
+    the approved experiments as budget used and finished the campaign with them
+    never run.
+    """
+    from lab.running.loop import CampaignLoop
+
+    store = Datastore(sqlite_url)
+    loaded = chemist_campaign(examples, budget=2, batch=2)
+    first = run_campaign(store, loaded, wait=False)
+    assert not first.finished and len(Reviewer(store, "ana@lab").pending()) == 2
+    judge = CampaignLoop._judge_proposals
+    landed: list = []
+
+    def judge_then_a_person_approves(self: CampaignLoop) -> None:
+        judge(self)
+        if not landed:
+            reviewer = Reviewer(store, "ana@lab")
+            landed.extend(reviewer.approve(reviewer.select("chem", None)))
+
+    monkeypatch.setattr(CampaignLoop, "_judge_proposals", judge_then_a_person_approves)
+    result = run_campaign(store, loaded, wait=False)
+    assert len(landed) == 2
+    assert result.finished and result.experiments_run == 2
+    assert [e.status for e in experiments(store)] == ["completed", "completed"]
