@@ -281,6 +281,8 @@ class CampaignLoop:
                     f"for decisions on {len(held)} more ({numbers}); "
                     f"see `dbtl review --campaign {self.spec.name}`"
                 )
+            if self.experiments([_S.APPROVED]):
+                return StepResult.WORKED  # approved since this step judged: joins the batch next
         outcome = self.runner.run(queued[:capacity], device_timeout_s)
         if outcome.ran:
             self.ran += outcome.ran

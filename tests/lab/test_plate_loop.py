@@ -368,6 +368,39 @@ def test_only_experiments_a_person_approved_go_on_the_chemists_plate(
     assert filled == {p["well"] for p in on_plate.values()}  # the robot pipetted two wells
 
 
+def test_an_approval_landing_while_the_loop_steps_joins_the_plate(
+    store: Datastore, examples: Path, monkeypatch
+) -> None:
+    """The last decision lands right after the loop queued the others: one full plate runs.
+
+    Before the fix the loop ran a plate of the two queued experiments, and the
+    third, approved a moment later, on a plate of its own.
+    """
+    from lab.running.loop import CampaignLoop
+
+    robot = spy_robot(monkeypatch)
+    loaded = with_spec(suzuki_campaign(examples, budget=3), approval=ApprovalSpec(policy="chemist"))
+    run_campaign(store, loaded, wait=False)
+    reviewer = Reviewer(store, "ana@lab")
+    ids = {v.experiment.number: v.experiment.id for v in reviewer.pending("suzuki")}
+    reviewer.approve([ids[1], ids[2]])
+    judge = CampaignLoop._judge_proposals
+    landed: list = []
+
+    def judge_then_a_person_approves(self: CampaignLoop) -> None:
+        judge(self)
+        if not landed:
+            landed.extend(reviewer.approve([ids[3]]))
+
+    monkeypatch.setattr(CampaignLoop, "_judge_proposals", judge_then_a_person_approves)
+    result = run_campaign(store, loaded, wait=False)
+    assert len(landed) == 1 and result.finished
+    assert robot == ["suzuki/plate-1/ot2"]
+    experiments, _, running, _ = stored(store)
+    assert [e.status for e in experiments] == ["completed"] * 3
+    assert {running[e.id]["plate"] for e in experiments} == {"suzuki/plate-1"}
+
+
 # ------------------------------------------------------------------- bad input
 
 
