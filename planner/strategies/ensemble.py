@@ -235,8 +235,26 @@ class _EnsembleFit:
         mean = self.sign * mean
         if not self.log:
             return Prediction(float(mean), float(sd))
-        value = np.exp(mean + sd**2 / 2)
-        return Prediction(float(value), float(value * np.sqrt(np.expm1(sd**2))))
+        return Prediction(*lognormal_moments(float(mean), float(sd)))
+
+
+MAX_LOG_VARIANCE = 350.0
+"""Largest log-space variance (and log mean) used for log-normal moments.
+
+``exp`` overflows past ~709; with both capped at 350 the sd stays below ``e^525``.
+"""
+
+
+def lognormal_moments(mean: float, sd: float) -> tuple[float, float]:
+    """Mean and sd, in the objective's units, of ``exp(N(mean, sd²))``.
+
+    The variance is capped at :data:`MAX_LOG_VARIANCE` so that both moments stay
+    finite floats (a prediction's sd must serialize to JSON): an sd of
+    ``e^175`` says no less than infinity that the model knows nothing there.
+    """
+    variance = min(sd**2, MAX_LOG_VARIANCE)
+    value = float(np.exp(min(mean + variance / 2, MAX_LOG_VARIANCE)))
+    return value, value * float(np.sqrt(np.expm1(variance)))
 
 
 def _new_model(kind: str, seed: int) -> Any:

@@ -72,3 +72,19 @@ def test_equal_inputs_give_equal_batches_and_bad_options_are_refused() -> None:
     assert [s.parameters for s in a.suggestions] == [s.parameters for s in b.suggestions]
     with pytest.raises(PlannerError, match="model must be"):
         get_strategy("ensemble", {"model": "svm"})
+
+
+def test_log_normal_moments_are_exact_and_stay_finite_for_very_wide_predictions() -> None:
+    import math
+    import warnings
+
+    from planner.strategies.ensemble import lognormal_moments
+
+    value, sd = lognormal_moments(1.0, 0.5)
+    assert value == pytest.approx(math.exp(1.0 + 0.125))
+    assert sd == pytest.approx(value * math.sqrt(math.expm1(0.25)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning either
+        wide = lognormal_moments(2.0, 40.0)
+        huge = lognormal_moments(600.0, 40.0)
+    assert all(math.isfinite(x) for x in (*wide, *huge)) and wide[1] > 1e100
