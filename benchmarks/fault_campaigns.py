@@ -95,7 +95,7 @@ class Tally:
     """What became of one campaign's experiments."""
 
     finished: bool = False
-    """The campaign reached its budget (as the budget counts: see lab.learn.budget_used)."""
+    """The campaign reached its budget (as the budget counts: see lab.running.learn.budget_used)."""
     statuses: Counter[str] = field(default_factory=Counter)
     lost: int = 0
     duplicated: int = 0

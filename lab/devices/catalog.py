@@ -121,7 +121,7 @@ def register_driver(
     """Decorator: register the factory building ``kind`` devices with ``driver``.
 
     The factory receives the device's lab-file entry, its validated settings
-    (an instance of ``settings``) and the :class:`~lab.device_registry.BuildContext`.
+    (an instance of ``settings``) and the :class:`~lab.devices.registry.BuildContext`.
 
     Args:
         kind: The device kind.

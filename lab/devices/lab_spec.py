@@ -303,7 +303,7 @@ class LabSpec(BaseModel):
         default=180.0,
         gt=0,
         le=7 * 86400.0,
-        description="how long a device that stopped answering is waited for (lab.outages)",
+        description="how long a device that stopped answering is waited for (lab.running.outages)",
     )
     biofoundry: BiofoundrySpec | None = None
 

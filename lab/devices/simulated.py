@@ -1,7 +1,7 @@
 """The simulated drivers: the flow world, the plate bench, replayed tables, Opentrons robots.
 
 Simulated flow devices (driver ``simulated``) share one simulated flow reactor
-per lab (:meth:`~lab.device_registry.BuildContext.world`); the robots and
+per lab (:meth:`~lab.devices.registry.BuildContext.world`); the robots and
 plate readers share the lab's simulated plates. The Opentrons HTTP driver is
 here too, since a real robot's runs are mirrored on the simulated plates when
 a simulated reader reads them. Importing this module registers the factories

@@ -53,7 +53,8 @@ BUDGET_STATUSES = frozenset(ExperimentStatus) - {_S.REJECTED, _S.ABANDONED}
 """Experiments that use the budget: all but rejected and abandoned ones..."""
 INFRASTRUCTURE_MARK = "interrupted_by_infrastructure"
 """...and but those flagged because infrastructure interrupted them mid-run: a device that
-stopped answering (lab.outages) or the orchestrator itself stopping (lab.reconcile)."""
+stopped answering (lab.running.outages) or the orchestrator itself stopping
+(lab.running.reconcile)."""
 
 
 def budget_used(session: Session, campaign_id: int) -> int:

@@ -86,7 +86,7 @@ def approve(
     Raises:
         ReviewError: Unknown experiment, already decided, edits to several
             proposals, or an edit outside the bounds or the lab's limits
-            (:class:`~lab.review.EditRefusedError` names the field); nothing changes.
+            (:class:`~lab.review.decisions.EditRefusedError` names the field); nothing changes.
     """
     reviewer = Reviewer(store, actor.name, actor.audit())
     return reviewer.approve(experiment_ids, edits, comment)

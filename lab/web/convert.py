@@ -38,7 +38,7 @@ def campaign_detail(summary: CampaignSummary, progress: pd.DataFrame | None) -> 
 
     Args:
         summary: The campaign's summary.
-        progress: :meth:`~lab.views.CampaignView.best_so_far` of its first objective.
+        progress: :meth:`~lab.review.views.CampaignView.best_so_far` of its first objective.
     """
     base = campaign_out(summary)
     cycles = [

@@ -44,7 +44,7 @@ def best_so_far_svg(table: pd.DataFrame, objective: Objective) -> str | None:
 
 
 def progress_svg(frame: pd.DataFrame, objective: Objective) -> str | None:
-    """Plot a :func:`~lab.views.best_so_far_by_cycle` frame (one row per cycle)."""
+    """Plot a :func:`~lab.review.views.best_so_far_by_cycle` frame (one row per cycle)."""
     if frame.empty:
         return None
     figure = Figure(figsize=(6.0, 3.0))
