@@ -35,3 +35,20 @@ def test_kills_lose_and_duplicate_nothing(tmp_path: Path) -> None:
     bench = emulated_bench(tmp_path / "emulated", budget=1)
     bench.kill()
     assert not bench.running
+
+
+def test_the_operator_puts_a_device_taken_out_of_service_back(tmp_path: Path) -> None:
+    from benchmarks.faults import OPERATOR, put_back_in_service
+    from datastore import Datastore
+    from lab.running.campaigns import load_campaign, open_campaign
+    from lab.services import devices as device_service
+
+    loaded = load_campaign(hte_campaign(tmp_path / "hte", budget=4, plate=4))
+    store = Datastore(f"sqlite:///{tmp_path / 'run.db'}")
+    open_campaign(store, loaded, "test")
+    device = loaded.lab.devices[0].name
+    device_service.set_in_service(store, loaded.lab.name, device, False, OPERATOR, "injected")
+    assert device_service.lab_status(store, loaded.lab).out_of_service == {device: "injected"}
+    assert put_back_in_service(store, loaded) == 1
+    assert device_service.lab_status(store, loaded.lab).out_of_service == {}
+    assert put_back_in_service(store, loaded) == 0
