@@ -97,6 +97,40 @@ def add_user(
         AccountError: Bad name, unknown role, empty password, or the name is taken;
             nothing is stored.
     """
+    with store.session() as session:
+        return _create(session, name, role, password, actor, audit)
+
+
+def add_user_with_token(
+    store: Datastore,
+    name: str,
+    role: str,
+    actor: str | None = None,
+    audit: Mapping[str, str] | None = None,
+) -> tuple[User, str]:
+    """Create an account without a usable password, and its first API token, in one transaction.
+
+    The password is random and never shown; the token is returned once (only
+    its hash is stored). Either both are stored or neither is. The creation's
+    audit event records ``"initial": "token"``.
+
+    Raises:
+        AccountError: Bad name, unknown role, or the name is taken; nothing is stored.
+    """
+    with store.session() as session:
+        created = {**(audit or {}), "initial": "token"}
+        user = _create(session, name, role, secrets.token_urlsafe(32), actor, created)
+        return user, _new_token(session, name, actor, dict(audit or {}))
+
+
+def _create(
+    session: Session,
+    name: str,
+    role: str,
+    password: str,
+    actor: str | None,
+    audit: Mapping[str, str] | None,
+) -> User:
     if not NAME_PATTERN.match(name) or name.startswith(POLICY_PREFIX):
         raise AccountError(
             f"account name {name!r}: use 1-64 letters, digits, '.', '_', '@' or '-', "
@@ -106,10 +140,16 @@ def add_user(
     parsed = Role.parse(role)
     if not password.strip():
         raise AccountError("the password is empty; pipe it on stdin (--password-stdin)", "password")
-    with store.session() as session:
-        account = account_repo.add_account(session, name, parsed.name, _HASHER.hash(password))
-        _audit(session, name, "created", actor, {"role": parsed.name, **(audit or {})})
-        return _user(account)
+    account = account_repo.add_account(session, name, parsed.name, _HASHER.hash(password))
+    _audit(session, name, "created", actor, {"role": parsed.name, **(audit or {})})
+    return _user(account)
+
+
+def _new_token(session: Session, name: str, actor: str | None, audit: dict[str, str]) -> str:
+    token = secrets.token_urlsafe(32)
+    account_repo.add_token(session, name, hash_token(token))
+    _audit(session, name, "token_issued", actor, audit)
+    return token
 
 
 def issue_token(
@@ -122,11 +162,8 @@ def issue_token(
     Raises:
         AccountError: No such account, or it is disabled.
     """
-    token = secrets.token_urlsafe(32)
     with store.session() as session:
-        account_repo.add_token(session, name, hash_token(token))
-        _audit(session, name, "token_issued", actor, dict(audit or {}))
-    return token
+        return _new_token(session, name, actor, dict(audit or {}))
 
 
 def list_users(store: Datastore) -> list[tuple[User, bool]]:

@@ -9,8 +9,6 @@ the OS user; a password or token is never part of the event.
 
 from __future__ import annotations
 
-import secrets
-
 from datastore import Datastore
 from lab.review import accounts as _accounts
 from lab.review.accounts import AccountChange, Role, User
@@ -53,14 +51,13 @@ def add_with_token(store: Datastore, actor: Actor, name: str, role: str) -> tupl
     """Create an account without a usable password and return it with its first API token.
 
     The password is random and never shown; the token is returned once (only
-    its hash is stored). Both the creation and the token are audited as ``actor``'s.
+    its hash is stored). Both the creation and the token are audited as ``actor``'s, and
+    both are stored in one transaction: never an account without its token.
 
     Raises:
         AccountError: Bad name, unknown role or a taken name; nothing stored.
     """
-    audit = {**actor.audit(), "initial": "token"}
-    user = _accounts.add_user(store, name, role, secrets.token_urlsafe(32), actor.name, audit)
-    return user, issue_token(store, actor, user.name)
+    return _accounts.add_user_with_token(store, name, role, actor.name, actor.audit())
 
 
 def issue_token(store: Datastore, actor: Actor, name: str) -> str:

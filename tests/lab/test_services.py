@@ -359,6 +359,20 @@ def test_account_changes_record_the_acting_account_and_source(store: Datastore) 
     assert all("passphrase" not in p and token not in p for p in payloads)
 
 
+def test_an_account_is_never_left_without_its_first_token(
+    store: Datastore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datastore import accounts as account_repo
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(account_repo, "add_token", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        accounts.add_with_token(store, BEN, "robot", "viewer")
+    assert accounts.listing(store) == [] and accounts.history(store, 10) == []
+
+
 def test_a_refused_account_change_records_nothing(store: Datastore) -> None:
     accounts.add(store, ANA, "cara", "chemist", "a passphrase")
     before = accounts.history(store, 10), accounts.listing(store)
