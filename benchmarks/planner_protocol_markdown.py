@@ -108,6 +108,20 @@ def markdown(report: ProtocolReport) -> str:
             f"{len(choice)} tables. Highest mean gap closed over all tables: "
             f"**{report.scores.drop(columns=peers, errors='ignore').mean(axis=0).idxmax()}**.",
         ]
+    lines += [
+        "",
+        "### Median best so far below the exact random expectation, after the first batch",
+        "",
+        "Experiments k (after the first batch) at which the median over seeds of best so far "
+        "is worse than the exact random expectation at k.",
+        "",
+    ]
+    lines.append("| table | " + " | ".join(configs) + " |")
+    lines.append("|---" * (len(configs) + 1) + "|")
+    for name in report.facts:
+        rows = frame[frame["table"] == name].set_index("config")
+        cells = [str(rows.loc[c, "median_below_random_at"]) for c in configs]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += ["", "### Top-1 % designs and planner time", ""]
     lines.append(
         "| table | config | found top 1 % by 20 / budget (random) | "

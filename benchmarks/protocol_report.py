@@ -8,7 +8,9 @@ Pure functions over the cache frame of :mod:`benchmarks.planner_protocol`
   from the default at the table's checkpoint (same seeds, SE of the seed-wise
   differences), the share of seeds with a top-1 % design by 20 and by the
   budget, and the Kaplan–Meier median experiments to one (never-found censored
-  at the budget);
+  at the budget), and the experiments after the first batch at which the
+  median over seeds of best so far is worse than the exact random expectation
+  (:func:`median_below_random`);
 - :func:`gap_closed`: the score that chooses, per table: how much of the gap
   between the random screen's expected best and the table's best the mean
   best-so-far closes at the checkpoint (0 = random, 1 = always the best);
@@ -137,8 +139,53 @@ def table_summary(
             random_first_hit_median(facts.values, target, facts.direction)
         )
         row["median_suggest_seconds"] = median_batch_seconds(cache, facts, config, seeds)
+        first_batch = first_batch_size(cache, facts, config)
+        below = median_below_random(matrix, random_mean, facts.direction, first_batch)
+        row["median_below_random_at"] = spans(below)
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def first_batch_size(cache: pd.DataFrame, facts: TableFacts, config: str) -> int:
+    """The batch size of the config's campaigns on the table (its cached ``batch``; 0 if none)."""
+    rows = cache[(cache["table"] == facts.name) & (cache["config"] == config)]
+    return int(rows["batch"].iloc[0]) if "batch" in rows and len(rows) else 0
+
+
+def median_below_random(
+    curves: np.ndarray, random_mean: np.ndarray, direction: Direction, after: int
+) -> list[int]:
+    """Experiment counts k > ``after`` where the seeds' median best so far is worse than random.
+
+    Args:
+        curves: Best so far, one row per seed, one column per experiment.
+        random_mean: The exact random expectation of best so far at 1, 2, ... experiments.
+        direction: ``"maximize"`` (worse = lower) or ``"minimize"`` (worse = higher).
+        after: Experiments of the first batch (not counted: no model has chosen yet).
+    """
+    median = np.median(curves, axis=0)
+    n = min(len(median), len(random_mean))
+    tolerance = 1e-9 * max(1.0, float(np.max(np.abs(random_mean[:n]))))
+    if direction == "maximize":
+        worse = median[:n] < random_mean[:n] - tolerance
+    else:
+        worse = median[:n] > random_mean[:n] + tolerance
+    return [k for k in range(after + 1, n + 1) if worse[k - 1]]
+
+
+def spans(counts: Sequence[int]) -> str:
+    """``[6, 7, 8, 12]`` as ``"6–8, 12"``; ``"none"`` when empty."""
+    if not counts:
+        return "none"
+    parts, start, last = [], counts[0], counts[0]
+    for k in [*counts[1:], None]:
+        if k is not None and k == last + 1:
+            last = k
+            continue
+        parts.append(str(start) if start == last else f"{start}–{last}")
+        if k is not None:
+            start = last = k
+    return ", ".join(parts)
 
 
 def leave_one_table_out(scores: pd.DataFrame, default: str) -> pd.DataFrame:

@@ -39,7 +39,7 @@ from planner.encoding import Encoder
 from planner.encoding_choice import EncodingChoice, fit_chosen
 from planner.errors import InfeasibleSpaceError, PlannerError
 from planner.initial import Initial, initial_chooser, resolved
-from planner.model_options import SurrogateOptions, model_seed
+from planner.model_options import BatchRule, SurrogateOptions, model_seed
 from planner.multiobjective import hypervolume_chooser
 from planner.posterior import CandidatePosterior
 from planner.problem import (
@@ -51,6 +51,7 @@ from planner.problem import (
     Proposal,
     Suggestion,
 )
+from planner.sampled_batch import sampled_ei_batch
 from planner.surrogate import DTYPE
 from planner.training import SUCCESS, Models
 from planner.warm_hyperparameters import WarmStart
@@ -71,6 +72,8 @@ class Settings:
     """The strategy object's hyperparameters from its last fit (``None``: fit cold)."""
     acquisition: Literal["ei", "explore"] = "ei"
     """``"ei"``: optimize (log EI); ``"explore"``: learn the whole space (largest variance)."""
+    batch: BatchRule = "believer"
+    """How a model batch is built after its first pick (:mod:`planner.sampled_batch`)."""
 
 
 def propose(
@@ -107,7 +110,9 @@ def propose(
                 chooser, generator = uncertainty_chooser(problem, models, features)
             else:
                 explore = stagnating(problem, observations, n, settings.stagnation)
-                chooser, generator = _model_chooser(problem, models, features, call_seed, explore)
+                chooser, generator = _model_chooser(
+                    problem, models, features, call_seed, explore, settings.batch
+                )
         else:
             declared, features, pending_x = _declared(encoder, candidates, pending, features)
             chooser = initial_chooser(
@@ -200,7 +205,12 @@ def stagnating(problem: Problem, observations: Sequence[Observation], n: int, ba
 
 
 def _model_chooser(
-    problem: Problem, models: Models, features: Tensor, seed: int, explore: bool = False
+    problem: Problem,
+    models: Models,
+    features: Tensor,
+    seed: int,
+    explore: bool = False,
+    batch: BatchRule = "believer",
 ) -> tuple[Chooser, str]:
     if len(problem.objectives) > 1:
         return hypervolume_chooser(problem, models, features, seed), "qLogNEHVI"
@@ -214,15 +224,31 @@ def _model_chooser(
         best=incumbent(problem, models, posterior, sign),
     )
 
+    sampled = batch == "qei" and sampled_batch_applies(scorer)
+
     def choose(rows: list[int], n: int, pending_x: Tensor) -> list[int]:
         greedy = n - 1 if explore and n > 1 else n
-        picks = greedy_batch(posterior, scorer, torch.tensor(rows), greedy, pending_x)
+        if sampled and scorer.best is not None:
+            index = torch.tensor(rows)
+            args = (scorer.objective_mean, scorer.best, sign, index, greedy, pending_x, seed)
+            picks = sampled_ei_batch(posterior, *args)
+        else:
+            picks = greedy_batch(posterior, scorer, torch.tensor(rows), greedy, pending_x)
         if greedy < n:
             picks += _most_uncertain(posterior, [r for r in rows if r not in set(picks)])
         return picks
 
-    generator = "logEI" if scorer.best is not None else "feasibility"
+    generator = ("qEI" if sampled else "logEI") if scorer.best is not None else "feasibility"
     return choose, generator + (" + 1 exploring (stagnation)" if explore else "")
+
+
+def sampled_batch_applies(scorer: Scorer) -> bool:
+    """Whether ``batch: qei`` builds this batch: an incumbent and nothing but the objective.
+
+    With outcome constraints or a learned failure model the batch stays the
+    conditioned log-EI one (the sampled gain has no feasibility weight).
+    """
+    return scorer.best is not None and not bool(scorer.log_feasible.any())
 
 
 def uncertainty_chooser(problem: Problem, models: Models, features: Tensor) -> tuple[Chooser, str]:

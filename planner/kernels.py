@@ -25,7 +25,7 @@ from gpytorch.kernels import Kernel
 from torch import Tensor
 
 from planner.encoding import Block
-from planner.model_options import Prior
+from planner.model_options import KernelFamily, Prior
 
 
 class TanimotoKernel(Kernel):
@@ -157,7 +157,9 @@ OUTPUTSCALE_PRIOR = (3.0, 2.0)
 """Gamma prior of the signal variance, in units of the (standardized) outcome's variance."""
 
 
-def block_kernel(blocks: Sequence[Block], prior: Prior = "block") -> Kernel:
+def block_kernel(
+    blocks: Sequence[Block], prior: Prior = "block", family: KernelFamily = "rbf"
+) -> Kernel:
     """The product kernel of a design's feature blocks.
 
     Args:
@@ -166,6 +168,9 @@ def block_kernel(blocks: Sequence[Block], prior: Prior = "block") -> Kernel:
             lengthscales have :data:`LENGTHSCALE_PRIOR` in units of the block's
             diameter; ``"dim-scaled"``: one ARD RBF over every dense column with
             BoTorch's dimension-scaled prior (the earlier default).
+        family: With ``prior="block"``, each block's kernel: ``"rbf"`` or
+            ``"matern52"`` (Matérn-5/2, rougher: correlations fall off faster
+            near a design and more slowly far from it), same prior either way.
 
     Returns:
         The dense kernel(s) times a Tanimoto kernel per fingerprint block.
@@ -175,32 +180,39 @@ def block_kernel(blocks: Sequence[Block], prior: Prior = "block") -> Kernel:
     if dense and prior == "dim-scaled":
         kernels.append(_dim_scaled([c for b in dense for c in b.columns]))
     elif dense:
-        kernels.append(_scaled_product([parameter_kernel(b) for b in dense]))
+        kernels.append(_scaled_product([parameter_kernel(b, family) for b in dense]))
     for block in blocks:
         if block.kind == "fingerprint":
             kernels.append(TanimotoKernel(active_dims=torch.tensor(block.columns)))
     return _product(kernels)
 
 
-def parameter_kernel(block: Block) -> Kernel:
-    """One dense block's kernel: an RBF, or for a ``combined`` block a mixture of its parts'."""
+def parameter_kernel(block: Block, family: KernelFamily = "rbf") -> Kernel:
+    """One dense block's kernel (RBF or Matérn-5/2); for ``combined``, a mixture of its parts'."""
     if block.kind != "combined":
-        return block_rbf(block)
+        return block_rbf(block, family)
     onehot, descriptors = block.parts
-    return MixtureKernel(block_rbf(onehot), block_rbf(descriptors))
+    return MixtureKernel(block_rbf(onehot, family), block_rbf(descriptors, family))
 
 
-def block_rbf(block: Block) -> Kernel:
-    """ARD RBF over one block, its lengthscale prior scaled by the block's diameter."""
-    from gpytorch.kernels import RBFKernel
+def block_rbf(block: Block, family: KernelFamily = "rbf") -> Kernel:
+    """ARD kernel over one block (RBF, or Matérn-5/2), its lengthscale prior scaled by the diameter.
+
+    Raises:
+        ValueError: ``family`` is not ``"rbf"`` or ``"matern52"``.
+    """
+    from gpytorch.kernels import MaternKernel, RBFKernel
     from gpytorch.priors import GammaPrior
 
+    if family not in ("rbf", "matern52"):
+        raise ValueError(f"kernel family must be 'rbf' or 'matern52', got {family!r}")
     concentration, rate = LENGTHSCALE_PRIOR
-    kernel = RBFKernel(
-        ard_num_dims=block.stop - block.start,
-        active_dims=torch.tensor(block.columns),
-        lengthscale_prior=GammaPrior(concentration, rate / block.diameter),
-    )
+    arguments: dict[str, Any] = {
+        "ard_num_dims": block.stop - block.start,
+        "active_dims": torch.tensor(block.columns),
+        "lengthscale_prior": GammaPrior(concentration, rate / block.diameter),
+    }
+    kernel = RBFKernel(**arguments) if family == "rbf" else MaternKernel(nu=2.5, **arguments)
     kernel.lengthscale = block.diameter * (concentration - 1.0) / rate
     return kernel
 

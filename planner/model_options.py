@@ -30,6 +30,16 @@ Initial = Literal["balanced", "maximin", "random", "medoids", "auto"]
 INITIAL_CHOICES: tuple[Initial, ...] = ("balanced", "maximin", "random", "medoids", "auto")
 
 
+KernelFamily = Literal["rbf", "matern52"]
+"""The stationary kernel of every dense feature block: squared exponential or Matérn-5/2."""
+KERNEL_CHOICES: tuple[KernelFamily, ...] = ("rbf", "matern52")
+
+
+BatchRule = Literal["believer", "qei"]
+"""How a model batch is built after its first pick (see :mod:`planner.sampled_batch`)."""
+BATCH_CHOICES: tuple[BatchRule, ...] = ("believer", "qei")
+
+
 @dataclass(frozen=True)
 class SurrogateOptions:
     """How outcome models are built (see :func:`planner.surrogate.fit_gp`)."""
@@ -37,6 +47,8 @@ class SurrogateOptions:
     prior: Prior = "dim-scaled"
     warp: bool = False
     molecules: MoleculeChoice = "declared"
+    kernel: KernelFamily = "rbf"
+    """The kernel of each dense block (same lengthscale prior in units of its diameter)."""
 
 
 DEFAULT_OPTIONS = SurrogateOptions("block", True, "declared")

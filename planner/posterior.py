@@ -54,6 +54,12 @@ class CandidatePosterior:
         """Posterior mean and variance of the latent function at ``x`` (before any pick)."""
         return self._marginals(x)
 
+    def joint(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """Joint posterior mean and covariance of the latent function at the rows of ``x``."""
+        solved = self._solve(x)
+        mean, _ = self._marginals(x, solved)
+        return mean, self._cross(x, x) - solved.T @ solved
+
     def track(self, x: Tensor) -> None:
         """Follow the joint posterior of the points ``x`` (a shortlist plus pending designs).
 

@@ -25,6 +25,7 @@ from torch import Tensor
 from planner.encoding import Block
 from planner.errors import PlannerError
 from planner.kernels import Prior, block_kernel
+from planner.model_options import KernelFamily
 from planner.warm_hyperparameters import WarmStart
 from planner.warp import RankWarp
 
@@ -131,6 +132,7 @@ def fit_gp(
     warp: bool = True,
     warm: WarmStart | None = None,
     warm_key: Hashable = None,
+    kernel: KernelFamily = "rbf",
 ) -> FittedGP:
     """Fit a GP to features ``x`` (rows) and outcomes ``y``.
 
@@ -147,6 +149,7 @@ def fit_gp(
         warm: Hyperparameters of an earlier fit to start from (stored under
             ``warm_key``), updated with this fit's.
         warm_key: Which stored fit matches this one (outcome and feature layout).
+        kernel: Each block's kernel with the block prior (``"rbf"`` or ``"matern52"``).
 
     Raises:
         PlannerError: Too few or constant observations.
@@ -164,11 +167,11 @@ def fit_gp(
     model = SingleTaskGP(
         train_x,
         train_z,
-        covar_module=block_kernel(blocks, prior),
+        covar_module=block_kernel(blocks, prior, kernel),
         likelihood=_likelihood() if prior == "block" else None,
         outcome_transform=None,
     )
-    key = (warm_key, prior, x.shape[1], n_tasks)
+    key = (warm_key, prior, kernel, x.shape[1], n_tasks)
     if warm is not None:
         warm.load(key, model)
     mll = ExactMarginalLogLikelihood(model.likelihood, model)

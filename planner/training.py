@@ -96,6 +96,7 @@ def fit_models(
                 options.warp,
                 warm,
                 name,
+                options.kernel,
             )
         except PlannerError as exc:
             skipped[name] = str(exc)

@@ -11,9 +11,13 @@ from collections.abc import Sequence
 from typing import Literal
 
 from planner.model_options import (
+    BATCH_CHOICES,
     INITIAL_CHOICES,
+    KERNEL_CHOICES,
     MOLECULE_CHOICES,
+    BatchRule,
     Initial,
+    KernelFamily,
     MoleculeChoice,
     SurrogateOptions,
 )
@@ -47,6 +51,8 @@ class CandidateBayesianOptimization:
         stagnation: int = 0,
         warm_start: bool = True,
         molecules: MoleculeChoice = "declared",
+        kernel: KernelFamily = "rbf",
+        batch: BatchRule = "believer",
     ) -> None:
         """Create the strategy.
 
@@ -78,6 +84,15 @@ class CandidateBayesianOptimization:
                 (``"onehot"``, ``"descriptors"``, ``"morgan"``, ``"combined"``: one-hot
                 plus descriptors), or ``"auto"``: per campaign, the encoding of
                 largest leave-one-out likelihood (see :mod:`planner.encoding_choice`).
+            kernel: Each parameter block's kernel with the block prior: ``"rbf"``
+                (squared exponential) or ``"matern52"`` (Matérn-5/2, as BayBE and
+                EDBO use); see :func:`planner.kernels.block_kernel`.
+            batch: How a model batch is built after its first pick: ``"believer"``
+                (log EI, each pick conditioned on the earlier ones at their
+                predicted means) or ``"qei"`` (greedy expected improvement of the
+                whole batch from joint posterior samples, so picks that would
+                only repeat an earlier one's outcome add little; objective-only
+                problems, else ``believer``); see :mod:`planner.sampled_batch`.
         """
         if failures not in ("ignore", "avoid"):
             raise ValueError(f"failures must be 'ignore' or 'avoid', got {failures!r}")
@@ -93,12 +108,17 @@ class CandidateBayesianOptimization:
             raise ValueError(
                 f"molecules must be one of {', '.join(MOLECULE_CHOICES)}, got {molecules!r}"
             )
+        if kernel not in KERNEL_CHOICES:
+            raise ValueError(f"kernel must be one of {', '.join(KERNEL_CHOICES)}, got {kernel!r}")
+        if batch not in BATCH_CHOICES:
+            raise ValueError(f"batch must be one of {', '.join(BATCH_CHOICES)}, got {batch!r}")
         if max_candidates < 1:
             raise ValueError(f"max_candidates must be positive, got {max_candidates}")
         self.failures = failures
         self.initial = initial
         self.max_candidates = max_candidates
-        self.surrogate = SurrogateOptions(prior, bool(warp), molecules)
+        self.surrogate = SurrogateOptions(prior, bool(warp), molecules, kernel)
+        self.batch = batch
         self.stagnation = stagnation
         self.warm = WarmStart() if warm_start else None
 
@@ -126,5 +146,6 @@ class CandidateBayesianOptimization:
             self.surrogate,
             self.stagnation,
             self.warm,
+            batch=self.batch,
         )
         return propose(problem, observations, pending, n, seed, settings)

@@ -22,6 +22,8 @@ from benchmarks.protocol_report import (
     TableFacts,
     gap_closed,
     leave_one_table_out,
+    median_below_random,
+    spans,
     table_summary,
 )
 from benchmarks.synthetic_tables import (
@@ -141,3 +143,61 @@ def test_leave_one_table_out_chooses_on_the_other_tables() -> None:
     assert choice.loc["t3", "default_score"] == 0.1
     with pytest.raises(ValueError, match="two complete tables"):
         leave_one_table_out(scores.iloc[:1], "default")
+
+
+def test_report_lists_where_the_median_curve_runs_below_random() -> None:
+    # values 1..100: the exact random expected best of k draws is k * 101 / (k + 1)
+    facts = TableFacts("t", "maximize", 10, np.arange(1.0, 101.0))
+    random = [k * 101 / (k + 1) for k in range(1, 11)]  # 50.5, 67.3, 75.75, 80.8, 84.2, ...
+    low = [40.0, 60.0, 70.0, 80.0, 86.0, 90.0, 92.0, 92.0, 92.0, 92.0]
+    runs = [[95.0] * 10, low, low]  # the median over seeds is the low curve
+    cache = pd.DataFrame(
+        cache_rows("t", "new", runs) + cache_rows("t", "default", [[99.0] * 10] * 3)
+    )
+    summary = table_summary(cache, facts, ["new"], "new").set_index("config")
+    # below random at 2, 3 and 4; not at 1 (the first batch, of one here) nor from 5 on
+    assert all(low[k - 1] < random[k - 1] for k in (1, 2, 3, 4))
+    assert all(low[k - 1] > random[k - 1] for k in range(5, 11))
+    assert summary.loc["new", "median_below_random_at"] == "2–4"
+    later = cache.assign(batch=3)  # with a first batch of 3, only experiment 4 counts
+    summary = table_summary(later, facts, ["new"], "new").set_index("config")
+    assert summary.loc["new", "median_below_random_at"] == "4"
+    above = table_summary(cache, facts, ["default"], "default").set_index("config")
+    assert above.loc["default", "median_below_random_at"] == "none"
+    report = build_report_text(cache, facts)
+    assert "| t | 2–4 | none |" in report
+
+
+def build_report_text(cache: pd.DataFrame, facts: TableFacts) -> str:
+    from benchmarks.planner_protocol_markdown import ProtocolReport
+
+    summary = table_summary(cache, facts, ["new", "default"], "new")
+    scores = summary.pivot(index="table", columns="config", values="gap_closed")
+    return markdown(ProtocolReport(summary, scores[["new", "default"]], None, {"t": facts}))
+
+
+def test_median_below_random_respects_the_direction_and_spans_print_runs() -> None:
+    curves = np.array([[5.0, 4.0, 3.0], [5.0, 4.0, 1.0], [6.0, 2.0, 1.0]])
+    random = np.array([4.5, 3.5, 2.5])
+    # minimized: medians 5, 4, 1 are worse (higher) than random at 1 and 2
+    assert median_below_random(curves, random, "minimize", 0) == [1, 2]
+    assert median_below_random(curves, random, "minimize", 1) == [2]
+    assert median_below_random(curves, random, "maximize", 0) == [3]
+    assert spans([2, 3, 4, 7, 9, 10]) == "2–4, 7, 9–10"
+    assert spans([]) == "none"
+
+
+def test_the_default_baseline_is_the_defaults_in_force() -> None:
+    from benchmarks.planner_protocol import BASELINE_LABEL, CONFIGS, _parser, with_baseline
+    from planner.strategies.candidate_bo import CandidateBayesianOptimization
+
+    assert _parser().parse_args([]).baseline == BASELINE_LABEL
+    options = next(c.options for c in CONFIGS if c.label == BASELINE_LABEL)
+    strategy = CandidateBayesianOptimization()
+    configured = CandidateBayesianOptimization(**options)
+    assert configured.surrogate_options == strategy.surrogate_options
+    assert (configured.initial, configured.batch) == (strategy.initial, strategy.batch)
+    labels = [c.label for c in with_baseline([Config("x")], BASELINE_LABEL)]
+    assert labels == [BASELINE_LABEL, "x"]
+    with pytest.raises(SystemExit, match="unknown baseline"):
+        with_baseline([], "nope")
