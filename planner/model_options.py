@@ -51,7 +51,7 @@ class SurrogateOptions:
     """The kernel of each dense block (same lengthscale prior in units of its diameter)."""
 
 
-DEFAULT_OPTIONS = SurrogateOptions("block", True, "declared")
+DEFAULT_OPTIONS = SurrogateOptions("block", True, "declared", "matern52")
 """What the candidate-set strategy (``bo-candidates``, ``bo`` on tables) fits by default."""
 
 

@@ -51,7 +51,7 @@ class CandidateBayesianOptimization:
         stagnation: int = 0,
         warm_start: bool = True,
         molecules: MoleculeChoice = "declared",
-        kernel: KernelFamily = "rbf",
+        kernel: KernelFamily = "matern52",
         batch: BatchRule = "believer",
     ) -> None:
         """Create the strategy.

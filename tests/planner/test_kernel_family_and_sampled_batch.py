@@ -18,6 +18,7 @@ from planner import (
 from planner.acquisition import Scorer, greedy_batch
 from planner.encoding import Encoder
 from planner.kernels import LENGTHSCALE_PRIOR, block_kernel, block_rbf
+from planner.model_options import DEFAULT_OPTIONS
 from planner.posterior import CandidatePosterior
 from planner.sampled_batch import joint_samples, sampled_ei_batch
 from planner.strategies.candidate_bo import CandidateBayesianOptimization
@@ -136,4 +137,5 @@ def test_unknown_kernel_or_batch_rule_is_refused() -> None:
     with pytest.raises(ValueError, match="batch must be one of believer, qei"):
         CandidateBayesianOptimization(batch="kb")  # type: ignore[arg-type]
     defaults = CandidateBayesianOptimization()
-    assert (defaults.surrogate_options.kernel, defaults.batch) == ("rbf", "believer")
+    assert (defaults.surrogate_options.kernel, defaults.batch) == ("matern52", "believer")
+    assert defaults.surrogate_options == DEFAULT_OPTIONS  # the catalog default is the same
