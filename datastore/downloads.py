@@ -12,12 +12,10 @@ then ``error``.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -25,6 +23,7 @@ from sqlalchemy import Text, cast
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
+from datastore.csv_fields import CsvFields
 from datastore.exports import FIXED_COLUMNS
 from datastore.models import Campaign, Experiment, Measurement
 from datastore.raw_rows import driver_rows
@@ -53,91 +52,115 @@ def experiment_csv_chunks(
     """Yield the campaign's experiments table as CSV text, one chunk per page of rows.
 
     The parameter (and, without ``measurement_names``, measurement) columns
-    are those of the first page, as the file export takes them.
+    are those of the first page, as the file export takes them. The text is
+    what ``csv.writer`` writes for the table's cells (:mod:`datastore.csv_fields`).
     """
-    for header, rows in cell_pages(session, campaign.id or 0, measurement_names, page_rows):
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        if header:
-            writer.writerow(header)
-        writer.writerows(rows)
-        yield buffer.getvalue()
+    fields = CsvFields()
+    if measurement_names is None:
+        for header, cells in _pages_in_python(session, campaign.id or 0, page_rows):
+            yield "".join(fields.row(r) for r in ([header] if header else []) + cells)
+        return
+    designs = _DesignCells()
+    pages = _flat_pages(session, campaign.id or 0, measurement_names, page_rows, designs)
+    for header, layout, rows in pages:
+        head = fields.row(header) if header else ""
+        yield head + layout.flat_csv(rows, designs, fields)
 
 
 def write_experiment_parquet(
     session: Session,
     campaign: Campaign,
     measurement_names: list[str] | None,
-    path: Path,
+    path: Path | BinaryIO,
     page_rows: int = PAGE_ROWS,
 ) -> int:
-    """Write the experiments table (as :func:`experiment_csv_chunks`) to a Parquet file.
+    """Write the experiments table (as :func:`experiment_csv_chunks`) as Parquet to ``path``.
 
     One row group per page, built with pyarrow from the page's columns; the
     types are the first page's (a column empty there is a float, or text for
-    ``error`` and statuses). Returns the number of rows written.
+    ``error`` and statuses). ``path`` is a file name or a binary file open
+    for writing. Returns the number of rows written.
     """
     writer: pq.ParquetWriter | None = None
     schema: pa.Schema | None = None
     count = 0
     try:
-        for header, rows in cell_pages(session, campaign.id or 0, measurement_names, page_rows):
+        for header, columns in column_pages(
+            session, campaign.id or 0, measurement_names, page_rows
+        ):
+            inferred: list[Any] = []
             if schema is None:
-                schema = _schema(header, rows)
+                schema, inferred = _schema(header, columns)
                 writer = pq.ParquetWriter(path, schema)
-            columns: list[Any] = list(zip(*rows, strict=True)) or [[] for _ in schema]
-            arrays = [pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)]
+            arrays = inferred or [
+                pa.array(c, type=f.type) for c, f in zip(columns, schema, strict=True)
+            ]
             assert writer is not None
             writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
-            count += len(rows)
+            count += len(columns[0]) if columns else 0
     finally:
         if writer is not None:
             writer.close()
     return count
 
 
-def _schema(header: list[str], rows: list[list[Any]]) -> pa.Schema:
-    fields = []
-    for index, name in enumerate(header):
-        values = [row[index] for row in rows]
+def _schema(header: list[str], columns: list[list[Any]]) -> tuple[pa.Schema, list[pa.Array]]:
+    """The types of the first page's columns, and those columns as arrays of them."""
+    fields, arrays = [], []
+    for name, values in zip(header, columns, strict=True):
         try:
-            kind = pa.array(values).type
+            array = pa.array(values)
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed: kept as text
-            kind = pa.string()
-        if pa.types.is_null(kind):
+            array = pa.array(values, type=pa.string())
+        if pa.types.is_null(array.type):
             text = name in ("error", "status") or name.endswith("_status")
-            kind = pa.string() if text else pa.float64()
-        fields.append(pa.field(name, kind))
-    return pa.schema(fields)
+            array = pa.array(values, type=pa.string() if text else pa.float64())
+        fields.append(pa.field(name, array.type))
+        arrays.append(array)
+    return pa.schema(fields), arrays
 
 
-def cell_pages(
+def column_pages(
     session: Session, campaign_id: int, measurement_names: list[str] | None, page_rows: int
 ) -> Iterator[tuple[list[str], list[list[Any]]]]:
-    """(header on the first page only, rows of cells) a page at a time; ``None`` is empty.
+    """(header on the first page only, columns of cells) a page at a time; ``None`` is empty.
 
     With the outcome names known, measurements are columns of one query per
     page; otherwise every measurement found on the first page is a column. An
     empty campaign yields one empty page with the file export's header.
     """
     if measurement_names is None:
-        yield from _pages_in_python(session, campaign_id, page_rows)
+        for header, cells in _pages_in_python(session, campaign_id, page_rows):
+            width = len(header) if header else len(cells[0]) if cells else 0
+            yield header, [list(c) for c in zip(*cells, strict=True)] or [[]] * width
         return
-    names = measurement_names
-    connection = session.connection()
     designs = _DesignCells()
+    pages = _flat_pages(session, campaign_id, measurement_names, page_rows, designs)
+    for header, layout, rows in pages:
+        yield header, layout.flat_columns(rows, designs)
+
+
+def _flat_pages(
+    session: Session, campaign_id: int, names: list[str], page_rows: int, designs: _DesignCells
+) -> Iterator[tuple[list[str], _Layout, list[tuple[Any, ...]]]]:
+    """(header on the first page only, the layout, rows of :func:`_flat_query`) page by page.
+
+    The parameters of the first page are the columns; an empty campaign
+    yields one empty page with the file export's header.
+    """
+    connection = session.connection()
     query = _flat_query(campaign_id, names, page_rows)
     layout: _Layout | None = None
     last, first = 0, True
     while True:
         rows = driver_rows(connection, query.where(col(Experiment.number) > last))
-        if layout is None:  # the parameters of the first page are the columns
+        if layout is None:
             texts = dict.fromkeys(row[4] for row in rows)
             parameters = dict.fromkeys(k for text in texts for k in designs.design(text))
             layout = _Layout(list(parameters), names, True)
         if first or rows:
             header = layout.header() if rows else ["id", "cycle", "status", *names, "error"]
-            yield (header if first else []), [layout.flat_cells(row, designs) for row in rows]
+            yield (header if first else []), layout, rows
         first = False
         if len(rows) < page_rows:
             return
@@ -218,11 +241,12 @@ _SCAN = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 class _DesignCells:
-    """Designs decoded once per distinct stored JSON text, and their cells once per layout."""
+    """Designs decoded once per distinct stored JSON text, their cells (and CSV) once per layout."""
 
     def __init__(self) -> None:
         self._designs: dict[str, dict[str, Any]] = {}
         self._cells: dict[str, list[Any]] = {}
+        self._fields: dict[str, str] = {}
 
     def design(self, text: Any) -> dict[str, Any]:
         """The design stored as ``text`` (shared between equal texts: read-only)."""
@@ -248,6 +272,18 @@ class _DesignCells:
             if len(self._cells) >= DESIGN_ENTRIES:
                 self._cells.clear()
             self._cells[text] = found
+        return found
+
+    def fields(self, text: Any, parameters: list[str], fields: CsvFields) -> str:
+        """The parameter fields of the design stored as ``text`` as CSV (``parameters`` given)."""
+        if not isinstance(text, str):
+            return fields.joined(self.cells(text, parameters))
+        found = self._fields.get(text)
+        if found is None:
+            found = fields.joined(self.cells(text, parameters))
+            if len(self._fields) >= DESIGN_ENTRIES:
+                self._fields.clear()
+            self._fields[text] = found
         return found
 
 
@@ -299,15 +335,40 @@ class _Layout:
         cells.append(_cell(error))
         return cells
 
-    def flat_cells(self, row: Any, designs: _DesignCells) -> list[Any]:
-        """Cells of a row of :func:`_flat_query` (its number, second, the table leaves out)."""
-        predicted = _json(row[5]) or {}
-        cells = [row[0], row[2], row[3], *designs.cells(row[4], self.parameters)]
+    def flat_columns(self, rows: list[tuple[Any, ...]], designs: _DesignCells) -> list[list[Any]]:
+        """The table's columns of rows of :func:`_flat_query` (which has the number second).
+
+        Id, cycle, status, the parameters, each outcome's measurement and the
+        prediction's mean and sd, then the error.
+        """
+        columns: list[list[Any]] = [[r[0] for r in rows], [r[2] for r in rows]]
+        columns.append([r[3] for r in rows])
+        cells = [designs.cells(r[4], self.parameters) for r in rows]
+        columns += [[c[i] for c in cells] for i in range(len(self.parameters))]
+        predicted = [_json(r[5]) or {} for r in rows]
         for index, name in enumerate(self.names, start=6):
-            guess = predicted.get(name) or {}
-            cells += (_cell(row[index]), _cell(guess.get("mean")), _cell(guess.get("sd")))
-        cells.append(_cell(row[-1]))
-        return cells
+            guesses = [p.get(name) or {} for p in predicted]
+            columns.append([_cell(r[index]) for r in rows])
+            columns.append([_cell(g.get("mean")) for g in guesses])
+            columns.append([_cell(g.get("sd")) for g in guesses])
+        columns.append([_cell(r[-1]) for r in rows])
+        return columns
+
+    def flat_csv(self, rows: list[tuple[Any, ...]], designs: _DesignCells, out: CsvFields) -> str:
+        """The CSV lines of rows of :func:`_flat_query`: :meth:`flat_columns`, row by row."""
+        field, names, parameters = out.field, self.names, self.parameters
+        lines = []
+        for row in rows:
+            predicted = _json(row[5]) or {}
+            parts = [field(row[0]), field(row[2]), field(row[3])]
+            if parameters:
+                parts.append(designs.fields(row[4], parameters, out))
+            for index, name in enumerate(names, start=6):
+                guess = predicted.get(name) or {}
+                parts += (field(row[index]), field(guess.get("mean")), field(guess.get("sd")))
+            parts.append(field(row[-1]))
+            lines.append(",".join(parts))
+        return "\n".join(lines) + "\n" if lines else ""
 
 
 def _cell(value: Any) -> Any:
