@@ -13,7 +13,11 @@ from benchmarks.planner_stand_ins import has_molecules, stand_in, with_stand_ins
 from benchmarks.synthetic_tables import OBJECTIVE, with_interactions
 from planner import Objective
 
-BASE = {"prior": "block", "warp": True}
+BASE = {
+    "prior": "block",
+    "warp": True,
+    "kernel": "rbf",
+}  # the kernel these campaigns were written for
 CONFIGS = (
     Config("block+warp", BASE),
     Config("auto", {**BASE, "molecules": "auto"}),
