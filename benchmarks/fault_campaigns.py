@@ -2,8 +2,8 @@
 
 Each is written into a private folder (campaign file, lab file, report
 folder), so a benchmark run never touches ``examples/``. The emulated bench's
-instruments run in this process on free loopback ports (:class:`Bench` can
-cut and restore their power); the HTE lab is a dry run in virtual time.
+instruments run in this process on free loopback ports (``bench.emulated``
+cuts and restores their power); the HTE lab is a dry run in virtual time.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import yaml
 from datastore import Datastore
 from datastore import repository as repo
 from datastore.states import ExperimentStatus
-from lab.devices.emulation import EmulatedLab, restart_emulators, start_emulators
+from lab.devices.emulation import EmulatedLab, start_emulators
 from lab.devices.labfile import load_lab
 from lab.running.learn import INFRASTRUCTURE_MARK
 
@@ -36,19 +36,6 @@ class Bench:
 
     campaign_path: Path
     emulated: EmulatedLab
-    running: bool = True
-
-    def kill(self) -> None:
-        """Cut the power: every emulator stops, every connection drops."""
-        if self.running:
-            self.emulated.stop()
-            self.running = False
-
-    def restart(self) -> None:
-        """Power back on, on the same ports (a fresh simulated world)."""
-        self.kill()
-        self.emulated = restart_emulators(self.emulated)
-        self.running = True
 
 
 def emulated_bench(folder: Path, budget: int, outage_timeout_s: float = 60.0) -> Bench:

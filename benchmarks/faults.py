@@ -123,13 +123,13 @@ class EmulatedFaults(SilentReporter):
     def _inject(self, power_cut: bool) -> None:
         for delay in (0.05, 0.3, 0.6):
             time.sleep(delay)
-            if self.bench.running:
+            if self.bench.emulated.running:
                 self._one(next(self.kinds))
-        if power_cut and self.bench.running:
+        if power_cut and self.bench.emulated.running:
             self.injected += 1
-            self.bench.kill()
+            self.bench.emulated.stop()
             time.sleep(2.0)
-            self.bench.restart()
+            self.bench.emulated.restart()
 
     def _one(self, kind: str) -> None:
         devices = self.bench.emulated.devices
@@ -203,9 +203,11 @@ def emulated_with_faults(folder: Path, budget: int) -> Row:
     injector = EmulatedFaults(bench, db_path)
     try:
         loaded = load_campaign(bench.campaign_path)
-        result, restored = resume_until_finished(store, loaded, injector, on_outage=bench.restart)
+        result, restored = resume_until_finished(
+            store, loaded, injector, on_outage=bench.emulated.restart
+        )
     finally:
-        bench.kill()
+        bench.emulated.stop()
         store.dispose()
     seconds = time.monotonic() - started
     return Row("SnAr, emulated bench", f"{injector.injected} faults", result, seconds, restored)
@@ -343,7 +345,7 @@ def faults(console: Console) -> None:
                 with_kills("SnAr, emulated bench", bench.campaign_path, root / "ek.db", 10, 30)
             )
         finally:
-            bench.kill()
+            bench.emulated.stop()
         campaign = hte_campaign(root / "hte-kills", budget=24, plate=4)
         rows.append(with_kills("Suzuki HTE plates", campaign, root / "hk.db", 24, 30))
     console.print(fault_table(rows))
