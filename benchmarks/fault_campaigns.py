@@ -9,7 +9,6 @@ cuts and restores their power); the HTE lab is a dry run in virtual time.
 from __future__ import annotations
 
 import itertools
-import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,18 +117,6 @@ def tally(store: Datastore, name: str) -> Tally:
         duplicated=sum(1 for count in runs.values() if count > 1),
         charged=statuses["failed"] + statuses["needs_attention"] - marked,
     )
-
-
-def event_count(db_path: Path) -> int:
-    """Events stored so far (read-only; 0 before the schema exists)."""
-    try:
-        connection = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=1)
-        try:
-            return int(connection.execute("SELECT count(*) FROM event").fetchone()[0])
-        finally:
-            connection.close()
-    except sqlite3.OperationalError:
-        return 0
 
 
 def spread(count: int, low: int, high: int) -> list[int]:

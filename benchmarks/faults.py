@@ -24,12 +24,9 @@ counted in the budget).
 from __future__ import annotations
 
 import logging
-import os
 import random
-import signal
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -46,11 +43,11 @@ from benchmarks.fault_campaigns import (
     Tally,
     cycle_of,
     emulated_bench,
-    event_count,
     hte_campaign,
     spread,
     tally,
 )
+from benchmarks.kills import dbtl_run, kill_at
 from benchmarks.registry import benchmark
 from datastore import Datastore
 from datastore.models import Experiment
@@ -69,7 +66,6 @@ from lab.running.runner import run_campaign
 from lab.services import devices as device_service
 from lab.services.actor import Actor
 
-ROOT = Path(__file__).resolve().parents[1]
 EMULATED_KINDS = ["timeout", "garble", "truncate", "disconnect", "missing report", "db locked"]
 HTE_KINDS = ["robot timeout", "disconnect mid-run", "garbled read", "missing read", "db locked"]
 
@@ -268,39 +264,11 @@ def hte_with_faults(folder: Path, budget: int, plate: int) -> Row:
     return Row("Suzuki HTE plates", f"{injected[0]} faults", result, seconds, restored)
 
 
-def dbtl_run(campaign: Path, db_path: Path) -> subprocess.Popen[str]:
-    """``dbtl run`` in a child process."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "lab.cli", "run", str(campaign), "--db", f"sqlite:///{db_path}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120"},
-    )
-
-
-def kill_at(campaign: Path, db_path: Path, thresholds: list[int]) -> int:
-    """SIGKILL ``dbtl run`` once the database holds each threshold of events; return the kills."""
-    kills = 0
-    for threshold in thresholds:
-        process = dbtl_run(campaign, db_path)
-        deadline = time.monotonic() + 180
-        while process.poll() is None and time.monotonic() < deadline:
-            if event_count(db_path) >= threshold:
-                process.send_signal(signal.SIGKILL)
-                kills += 1
-                break
-            time.sleep(0.005)
-        process.wait()
-    final = dbtl_run(campaign, db_path)
-    final.wait(timeout=600)
-    return kills
-
-
 def with_kills(name: str, campaign: Path, db_path: Path, budget: int, kills: int) -> Row:
     """Kill ``dbtl run`` at ``kills`` points spread over the campaign, then finish it."""
     started = time.monotonic()
     done = kill_at(campaign, db_path, spread(kills, 3, 6 * budget))
+    dbtl_run(campaign, db_path, subprocess.DEVNULL).wait(timeout=600)
     store = Datastore(f"sqlite:///{db_path}")
     result = tally(store, load_campaign(campaign).spec.name)
     store.dispose()
