@@ -2,14 +2,13 @@
 
 Each is written into a private folder (campaign file, lab file, report
 folder), so a benchmark run never touches ``examples/``. The emulated bench's
-instruments run in this process on free loopback ports (:class:`Bench` can
-cut and restore their power); the HTE lab is a dry run in virtual time.
+instruments run in this process on free loopback ports (``bench.emulated``
+cuts and restores their power); the HTE lab is a dry run in virtual time.
 """
 
 from __future__ import annotations
 
 import itertools
-import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ import yaml
 from datastore import Datastore
 from datastore import repository as repo
 from datastore.states import ExperimentStatus
-from lab.devices.emulation import EmulatedLab, restart_emulators, start_emulators
+from lab.devices.emulation import EmulatedLab, start_emulators
 from lab.devices.labfile import load_lab
 from lab.running.learn import INFRASTRUCTURE_MARK
 
@@ -36,19 +35,6 @@ class Bench:
 
     campaign_path: Path
     emulated: EmulatedLab
-    running: bool = True
-
-    def kill(self) -> None:
-        """Cut the power: every emulator stops, every connection drops."""
-        if self.running:
-            self.emulated.stop()
-            self.running = False
-
-    def restart(self) -> None:
-        """Power back on, on the same ports (a fresh simulated world)."""
-        self.kill()
-        self.emulated = restart_emulators(self.emulated)
-        self.running = True
 
 
 def emulated_bench(folder: Path, budget: int, outage_timeout_s: float = 60.0) -> Bench:
@@ -131,18 +117,6 @@ def tally(store: Datastore, name: str) -> Tally:
         duplicated=sum(1 for count in runs.values() if count > 1),
         charged=statuses["failed"] + statuses["needs_attention"] - marked,
     )
-
-
-def event_count(db_path: Path) -> int:
-    """Events stored so far (read-only; 0 before the schema exists)."""
-    try:
-        connection = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=1)
-        try:
-            return int(connection.execute("SELECT count(*) FROM event").fetchone()[0])
-        finally:
-            connection.close()
-    except sqlite3.OperationalError:
-        return 0
 
 
 def spread(count: int, low: int, high: int) -> list[int]:

@@ -24,12 +24,9 @@ counted in the budget).
 from __future__ import annotations
 
 import logging
-import os
 import random
-import signal
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -46,11 +43,11 @@ from benchmarks.fault_campaigns import (
     Tally,
     cycle_of,
     emulated_bench,
-    event_count,
     hte_campaign,
     spread,
     tally,
 )
+from benchmarks.kills import dbtl_run, kill_at
 from benchmarks.registry import benchmark
 from datastore import Datastore
 from datastore.models import Experiment
@@ -69,7 +66,6 @@ from lab.running.runner import run_campaign
 from lab.services import devices as device_service
 from lab.services.actor import Actor
 
-ROOT = Path(__file__).resolve().parents[1]
 EMULATED_KINDS = ["timeout", "garble", "truncate", "disconnect", "missing report", "db locked"]
 HTE_KINDS = ["robot timeout", "disconnect mid-run", "garbled read", "missing read", "db locked"]
 
@@ -123,13 +119,13 @@ class EmulatedFaults(SilentReporter):
     def _inject(self, power_cut: bool) -> None:
         for delay in (0.05, 0.3, 0.6):
             time.sleep(delay)
-            if self.bench.running:
+            if self.bench.emulated.running:
                 self._one(next(self.kinds))
-        if power_cut and self.bench.running:
+        if power_cut and self.bench.emulated.running:
             self.injected += 1
-            self.bench.kill()
+            self.bench.emulated.stop()
             time.sleep(2.0)
-            self.bench.restart()
+            self.bench.emulated.restart()
 
     def _one(self, kind: str) -> None:
         devices = self.bench.emulated.devices
@@ -203,9 +199,11 @@ def emulated_with_faults(folder: Path, budget: int) -> Row:
     injector = EmulatedFaults(bench, db_path)
     try:
         loaded = load_campaign(bench.campaign_path)
-        result, restored = resume_until_finished(store, loaded, injector, on_outage=bench.restart)
+        result, restored = resume_until_finished(
+            store, loaded, injector, on_outage=bench.emulated.restart
+        )
     finally:
-        bench.kill()
+        bench.emulated.stop()
         store.dispose()
     seconds = time.monotonic() - started
     return Row("SnAr, emulated bench", f"{injector.injected} faults", result, seconds, restored)
@@ -266,39 +264,11 @@ def hte_with_faults(folder: Path, budget: int, plate: int) -> Row:
     return Row("Suzuki HTE plates", f"{injected[0]} faults", result, seconds, restored)
 
 
-def dbtl_run(campaign: Path, db_path: Path) -> subprocess.Popen[str]:
-    """``dbtl run`` in a child process."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "lab.cli", "run", str(campaign), "--db", f"sqlite:///{db_path}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120"},
-    )
-
-
-def kill_at(campaign: Path, db_path: Path, thresholds: list[int]) -> int:
-    """SIGKILL ``dbtl run`` once the database holds each threshold of events; return the kills."""
-    kills = 0
-    for threshold in thresholds:
-        process = dbtl_run(campaign, db_path)
-        deadline = time.monotonic() + 180
-        while process.poll() is None and time.monotonic() < deadline:
-            if event_count(db_path) >= threshold:
-                process.send_signal(signal.SIGKILL)
-                kills += 1
-                break
-            time.sleep(0.005)
-        process.wait()
-    final = dbtl_run(campaign, db_path)
-    final.wait(timeout=600)
-    return kills
-
-
 def with_kills(name: str, campaign: Path, db_path: Path, budget: int, kills: int) -> Row:
     """Kill ``dbtl run`` at ``kills`` points spread over the campaign, then finish it."""
     started = time.monotonic()
     done = kill_at(campaign, db_path, spread(kills, 3, 6 * budget))
+    dbtl_run(campaign, db_path, subprocess.DEVNULL).wait(timeout=600)
     store = Datastore(f"sqlite:///{db_path}")
     result = tally(store, load_campaign(campaign).spec.name)
     store.dispose()
@@ -343,7 +313,7 @@ def faults(console: Console) -> None:
                 with_kills("SnAr, emulated bench", bench.campaign_path, root / "ek.db", 10, 30)
             )
         finally:
-            bench.kill()
+            bench.emulated.stop()
         campaign = hte_campaign(root / "hte-kills", budget=24, plate=4)
         rows.append(with_kills("Suzuki HTE plates", campaign, root / "hk.db", 24, 30))
     console.print(fault_table(rows))

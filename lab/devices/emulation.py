@@ -23,11 +23,8 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-from drivers.clock import ScaledClock
-from drivers.settings import SerialSettings
 from lab.devices import instrument_emulators  # noqa: F401  (registers the shipped emulators)
-from lab.devices.assembly import driver_of, simulated_world
-from lab.devices.emulator_registry import EmulatedDevice, EmulatedLab, emulator_of
+from lab.devices.emulator_registry import EmulatedDevice, EmulatedLab, fresh_world
 from lab.devices.instrument_emulators import tcp_address
 from lab.devices.lab_spec import LabSpec
 
@@ -40,37 +37,16 @@ def start_emulators(lab: LabSpec, ports: Mapping[str, int] | None = None) -> Emu
         ports: Per device name, a TCP port to use instead of the lab file's
             (0 picks a free one; see :meth:`EmulatedLab.bound_lab`).
 
+    Returns:
+        The running emulators; :meth:`EmulatedLab.stop` cuts their power and
+        :meth:`EmulatedLab.restart` restores it.
+
     Raises:
         DeviceError: A device cannot be emulated or its port cannot be bound.
     """
-    clock = ScaledClock(lab.simulation.time_scale if lab.simulation else 1.0)
-    emulated = EmulatedLab(lab, simulated_world(lab, clock), threading.RLock())
-    try:
-        for spec in lab.devices:
-            if "simulation" in driver_of(spec).sections:
-                continue  # a device of the simulated world itself
-            starter = emulator_of(spec)
-            emulated.devices[spec.name] = starter(spec, emulated, (ports or {}).get(spec.name))
-    except BaseException:
-        emulated.stop()
-        raise
+    emulated = EmulatedLab(lab, fresh_world(lab), threading.RLock())
+    emulated.start(ports)
     return emulated
-
-
-def restart_emulators(emulated: EmulatedLab) -> EmulatedLab:
-    """Stop ``emulated`` and start its lab again on the same ports (a fresh simulated world).
-
-    What a bench does when its power comes back: clients that reconnect find
-    every device where it was.
-    """
-    emulated.stop()
-    bound = emulated.bound_lab()
-    ports = {
-        d.name: int(d.settings.port.rpartition(":")[2])
-        for d in bound.devices
-        if isinstance(d.settings, SerialSettings)
-    }
-    return start_emulators(emulated.lab, ports=ports)
 
 
 @contextmanager
@@ -87,7 +63,6 @@ __all__ = [
     "EmulatedDevice",
     "EmulatedLab",
     "emulators",
-    "restart_emulators",
     "start_emulators",
     "tcp_address",
 ]

@@ -11,14 +11,16 @@ same pair is refused, as is an emulator for a driver the catalog does not know.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from drivers.clock import ScaledClock
 from drivers.errors import DeviceError
 from drivers.settings import SerialSettings
 from lab.devices.catalog import find_driver
 from lab.devices.lab_spec import DeviceSpec, LabSpec
+from lab.devices.registry import driver_of, simulated_world
 from simulators.flow_reactor import SimulatedFlowReactor
 
 
@@ -43,19 +45,86 @@ class EmulatedDevice:
     stop: Callable[[], None]
 
 
+def fresh_world(lab: LabSpec) -> SimulatedFlowReactor:
+    """A new simulated world for ``lab``, its clock ``simulation.time_scale`` times real time.
+
+    Raises:
+        DeviceError: The lab has no 'simulation' or 'reactor' section.
+    """
+    return simulated_world(lab, ScaledClock(lab.simulation.time_scale if lab.simulation else 1.0))
+
+
 @dataclass
 class EmulatedLab:
-    """The emulators of one lab and the world they share."""
+    """The emulators of one lab and the world they share.
+
+    The bench can lose power and get it back: :meth:`stop` cuts it (every
+    emulator stops, every connection drops), :meth:`restart` restores it on the
+    same ports in a fresh world; :attr:`running` says which it is.
+    """
 
     lab: LabSpec
     world: SimulatedFlowReactor
     lock: threading.RLock
     devices: dict[str, EmulatedDevice] = field(default_factory=dict)
+    running: bool = False
+
+    def start(self, ports: Mapping[str, int] | None = None) -> None:
+        """Start an emulator for every wired device of the lab (see ``start_emulators``).
+
+        The bench is :attr:`running` once every emulator has started.
+
+        Args:
+            ports: Per device name, a TCP port to use instead of the lab file's
+                (0 picks a free one; see :meth:`bound_lab`).
+
+        Raises:
+            DeviceError: A device cannot be emulated or its port cannot be bound
+                (the emulators already started are stopped again).
+        """
+        try:
+            for spec in self.lab.devices:
+                if "simulation" in driver_of(spec).sections:
+                    continue  # a device of the simulated world itself
+                starter = emulator_of(spec)
+                self.devices[spec.name] = starter(spec, self, (ports or {}).get(spec.name))
+        except BaseException:
+            self._stop_devices()
+            raise
+        self.running = True
 
     def stop(self) -> None:
-        """Stop every emulator (their connections close, as if unplugged)."""
+        """Cut the power: stop every emulator (their connections close, as if unplugged).
+
+        Stopping a stopped bench does nothing.
+        """
+        if self.running:
+            self.running = False
+            self._stop_devices()
+
+    def _stop_devices(self) -> None:
         for device in reversed(list(self.devices.values())):
             device.stop()
+
+    def restart(self) -> None:
+        """Power back on: start the lab again on the same ports, in a fresh simulated world.
+
+        What a bench does when its power comes back: clients that reconnect
+        find every device where it was. A running bench is stopped first.
+
+        Raises:
+            DeviceError: A port cannot be bound again.
+        """
+        self.stop()
+        ports = {
+            d.name: int(d.settings.port.rpartition(":")[2])
+            for d in self.bound_lab().devices
+            if isinstance(d.settings, SerialSettings)
+        }
+        self.devices = {}
+        self.world = fresh_world(self.lab)
+        self.lock = threading.RLock()
+        self.start(ports)
 
     def bound_lab(self) -> LabSpec:
         """The lab with every emulated port replaced by the address actually bound."""

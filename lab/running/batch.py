@@ -21,7 +21,7 @@ from drivers.clock import Clock
 from drivers.errors import DeviceError
 from lab.running.executor import EXECUTOR, OnStep, StepRegistry
 from lab.running.leasing import DeviceArbiter
-from lab.running.ledger import RunLedger
+from lab.running.ledger import RunEnd, RunLedger
 
 B = TypeVar("B")
 R = TypeVar("R")
@@ -62,7 +62,7 @@ def run_on_devices(
     arbiter: DeviceArbiter,
     devices: set[str],
     device_timeout_s: float | None,
-    run: Callable[[], int],
+    run: Callable[[], RunEnd],
 ) -> BatchOutcome:
     """Run a pre-flighted batch once its devices are in service, leased and answering.
 
@@ -75,7 +75,8 @@ def run_on_devices(
         arbiter: Leases devices among the lab's campaigns.
         devices: The devices the batch drives.
         device_timeout_s: Give up waiting for busy devices after this long.
-        run: Marks the batch running, runs it and records it; returns how many ran.
+        run: Marks the batch running, runs it and records it; returns how many
+            ran and the devices it found silent.
 
     Returns:
         How many experiments ran, or why the batch waits (it then stays queued).
@@ -92,11 +93,10 @@ def run_on_devices(
         if not granted:
             return BatchOutcome(waiting="devices busy: " + ", ".join(sorted(devices)))
         silent = ledger.silent(devices)  # a silent device: the batch stays queued
-        ran = 0 if silent else run()
-        silent = silent or ledger.take_silent()
-    if silent:
-        ledger.wait_out(silent)
-    return BatchOutcome(ran=ran)
+        end = RunEnd(ran=0, silent=silent) if silent else run()
+    if end.silent:
+        ledger.wait_out(end.silent)
+    return BatchOutcome(ran=end.ran)
 
 
 @dataclass(eq=False)
@@ -125,7 +125,7 @@ class LedgerRunner(Generic[B]):
         work: Callable[[OnStep], R],
         record: Callable[[R], int],
         failures: tuple[type[Exception], ...],
-    ) -> int:
+    ) -> RunEnd:
         """Do ``work`` (the run, told of each step) and ``record`` its result, or settle its error.
 
         Args:
@@ -137,7 +137,8 @@ class LedgerRunner(Generic[B]):
             failures: Errors, besides device errors, that fail every experiment.
 
         Returns:
-            How many experiments ran (0 when an outage interrupted them).
+            How many experiments ran (0 when an outage interrupted them), and
+            the devices found silent.
         """
         steps: list[str] = []
         try:
@@ -145,5 +146,5 @@ class LedgerRunner(Generic[B]):
         except DeviceError as exc:
             return self.ledger.device_error(experiments, devices, exc, steps, where)
         except failures as exc:
-            return self.ledger.fail(experiments, devices, exc, where)
-        return record(result)
+            return RunEnd(ran=self.ledger.fail(experiments, devices, exc, where))
+        return RunEnd(ran=record(result))

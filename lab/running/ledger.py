@@ -56,6 +56,22 @@ Outcome = list[MeasuredValue] | str
 """An experiment's measurements, or why it has none."""
 
 
+@dataclass(frozen=True)
+class RunEnd:
+    """How a run that started ended, as the ledger recorded it.
+
+    Attributes:
+        ran: Experiments that ran to an outcome (completed or failed); 0 when
+            an outage interrupted them.
+        silent: Devices that stopped answering during the run, with their last
+            error; to be waited out once the batch has released its devices
+            (:meth:`RunLedger.wait_out`).
+    """
+
+    ran: int
+    silent: Mapping[str, str] = field(default_factory=dict)
+
+
 def eid(experiment: Experiment) -> int:
     """The stored id of ``experiment``."""
     assert experiment.id is not None
@@ -119,9 +135,6 @@ class RunLedger:
         actor: Name recorded on events.
         reporter: Progress sink.
         outages: Waits out devices that stop answering.
-        silent_mid_run: Devices that stopped answering during the last run, with
-            their last error; waited out once the batch has released its devices
-            (:meth:`take_silent`).
     """
 
     store: Datastore
@@ -135,7 +148,6 @@ class RunLedger:
     reporter: Reporter
     outages: OutageWatch
     limits: dict[str, DeviceLimits] = field(init=False)
-    silent_mid_run: dict[str, str] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.limits = self.lab.limits()
@@ -209,12 +221,7 @@ class RunLedger:
         """Probe the devices (and those they drive): the silent ones, with their last error."""
         return silent_devices(self.devices, self.involved(devices))
 
-    def take_silent(self) -> dict[str, str]:
-        """The devices a run found silent (see ``silent_mid_run``), forgetting them."""
-        silent, self.silent_mid_run = self.silent_mid_run, {}
-        return silent
-
-    def wait_out(self, silent: dict[str, str]) -> None:
+    def wait_out(self, silent: Mapping[str, str]) -> None:
         """Pause the campaign until ``silent`` devices answer (see :mod:`lab.running.outages`).
 
         Call it with no devices held: other campaigns keep the lab's other
@@ -223,7 +230,7 @@ class RunLedger:
         Raises:
             DeviceOutageError: A device stayed silent past the lab's ``outage_timeout_s``.
         """
-        self.outages.wait(silent)
+        self.outages.wait(dict(silent))
 
     # ---------------------------------------------------------------- running
     def start_single(
@@ -316,17 +323,18 @@ class RunLedger:
         exc: DeviceError,
         steps: list[str],
         where: Mapping[str, Any],
-    ) -> int:
+    ) -> RunEnd:
         """Settle a run a device error ended: interrupted (infrastructure) or failed.
 
         Returns:
-            How many experiments ran (failed); 0 when infrastructure interrupted them.
+            How many experiments ran (failed; none when infrastructure
+            interrupted them), and the devices found silent.
         """
         silent = infrastructure_fault(self.devices, exc, self.involved(devices))
         if silent is None:
-            return self.fail(experiments, devices, exc, where)
+            return RunEnd(ran=self.fail(experiments, devices, exc, where))
         self.interrupted(experiments, exc, steps, silent, where)
-        return 0
+        return RunEnd(ran=0, silent=silent)
 
     def fail(
         self,
@@ -372,8 +380,8 @@ class RunLedger:
     ) -> None:
         """A device stopped answering mid-run: flag (or requeue) the experiments.
 
-        The silent devices are kept in ``silent_mid_run``, to be waited out
-        once the batch has released its devices.
+        The ``silent`` devices are the caller's to wait out, once the batch has
+        released its devices (see :meth:`device_error`).
 
         A lost measurement of a device that still answers (``silent`` empty)
         counts as one failure of that device, so a broken exporter takes it out
@@ -387,7 +395,6 @@ class RunLedger:
                 self.count_device_failure(session, exc.device, f"{type(exc).__name__}: {exc}")
         for experiment in experiments:
             self.reporter.experiment_finished(experiment, {}, f"interrupted by an outage: {exc}")
-        self.silent_mid_run.update(silent)
 
     def count_device_failure(self, session: Session, device: str, message: str) -> None:
         """Record a device's failure; take it out of service after too many in a row."""

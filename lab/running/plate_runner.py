@@ -32,7 +32,7 @@ from lab.devices.assembly import DeviceSet
 from lab.devices.lab_spec import LabSpec
 from lab.running.batch import BatchOutcome, LedgerRunner, run_on_devices
 from lab.running.executor import EXECUTOR, ExecutionError, OnStep, StepRegistry
-from lab.running.ledger import Admitted, Outcome
+from lab.running.ledger import Admitted, Outcome, RunEnd
 from lab.specs.campaign import CampaignSpec
 from planner.space import ParameterValue
 from protocols.errors import ProtocolError
@@ -182,8 +182,8 @@ class PlateRunner(LedgerRunner[PlateBuilder]):
 
     def _execute(
         self, plan: PlatePlan, compiled: CompiledPlate, admitted: Sequence[Admitted]
-    ) -> int:
-        """Mark the plate running, run it, record each experiment; return how many ran."""
+    ) -> RunEnd:
+        """Mark the plate running, run it, record each experiment; return how it ended."""
         ledger, protocol = self.ledger, plan.protocol
         experiments = [e for e, _ in admitted]
         ledger.start_plate(compiled, plan.well_map, admitted)

@@ -18,6 +18,7 @@ from datastore.repository import MeasuredValue
 from lab.builders.capabilities import DesignBuilder
 from lab.running.batch import BatchOutcome, LedgerRunner, run_on_devices
 from lab.running.executor import ExecutionError, OnStep
+from lab.running.ledger import RunEnd
 from protocols.errors import ProtocolError
 from protocols.operations import Phase, operation_kinds, protocol_phases
 from protocols.protocol import Protocol
@@ -80,8 +81,8 @@ class SingleRunner(LedgerRunner[DesignBuilder]):
         phases: tuple[Phase, ...],
         approval: str,
         key: str,
-    ) -> int:
-        """Mark it running, run its steps, record the outcome; return how many ran."""
+    ) -> RunEnd:
+        """Mark it running, run its steps, record the outcome; return how it ended."""
         self.ledger.start_single(experiment, protocol, approval, key)
 
         def work(on_step: OnStep) -> list[MeasuredValue]:

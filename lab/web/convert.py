@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pandas as pd
 
 from datastore.models import Event, Experiment
@@ -125,5 +127,5 @@ def event_out(event: Event, campaign: str) -> s.EventOut:
 
 
 def device_out(row: DeviceRow) -> s.DeviceOut:
-    """One device."""
-    return s.DeviceOut(**row.__dict__)
+    """One device (every field of its row)."""
+    return s.DeviceOut(**asdict(row))

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from lab.review.overview import DeviceRow
 
 MAX_PAGE = 500
 """Largest page any list returns."""
@@ -178,19 +181,11 @@ class EventPage(BaseModel):
     next_after: int
 
 
-class DeviceOut(BaseModel):
+@dataclass(frozen=True)
+class DeviceOut(DeviceRow):
     """A device of a lab: in service or not, and who holds it."""
 
-    lab: str
-    device: str
-    kind: str
-    driver: str
-    in_service: bool
-    note: str | None
-    consecutive_failures: int
-    leased_by: str | None
-    lease_expires_at: datetime | None
-    lab_served_by: str | None
+    # no fields of its own: they are the service layer's row's, so a new one appears here too
 
 
 class DevicePage(BaseModel):

@@ -33,8 +33,8 @@ def test_kills_lose_and_duplicate_nothing(tmp_path: Path) -> None:
     row = with_kills("Suzuki HTE plates", campaign, tmp_path / "k.db", 4, 2)
     assert row.tally.finished and row.tally.lost == 0 and row.tally.duplicated == 0, row
     bench = emulated_bench(tmp_path / "emulated", budget=1)
-    bench.kill()
-    assert not bench.running
+    bench.emulated.stop()
+    assert not bench.emulated.running
 
 
 def test_the_operator_puts_a_device_taken_out_of_service_back(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.kills import dbtl_run, event_count, kill_at
 from datastore import Datastore
 from datastore import repository as repo
 from lab.running.runner import run_campaign
@@ -32,42 +32,6 @@ def write_spec(examples: Path) -> Path:
     return path
 
 
-def event_count(db_path: Path) -> int:
-    try:
-        connection = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=1)
-        try:
-            return int(connection.execute("SELECT count(*) FROM event").fetchone()[0])
-        finally:
-            connection.close()
-    except sqlite3.OperationalError:  # not created yet
-        return 0
-
-
-def dbtl_run(spec: Path, db_path: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "lab.cli", "run", str(spec), "--db", f"sqlite:///{db_path}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "COLUMNS": "120"},
-    )
-
-
-def kill_when(
-    process: subprocess.Popen, db_path: Path, events: int, timeout_s: float = 120
-) -> bool:
-    """SIGKILL ``process`` once the database holds ``events`` events; False if it ended first."""
-    deadline = time.monotonic() + timeout_s
-    while process.poll() is None and time.monotonic() < deadline:
-        if event_count(db_path) >= events:
-            process.send_signal(signal.SIGKILL)
-            process.wait()
-            return True
-        time.sleep(0.001)
-    process.wait(timeout=timeout_s)
-    return False
-
-
 def stored(db_path: Path, name: str) -> dict[int, tuple[str, dict, dict]]:
     store = Datastore(f"sqlite:///{db_path}")
     with store.session() as session:
@@ -84,9 +48,7 @@ def stored(db_path: Path, name: str) -> dict[int, tuple[str, dict, dict]]:
 def test_sigkill_anywhere_then_resume(examples: Path, tmp_path: Path) -> None:
     spec = write_spec(examples)
     db_path = tmp_path / "crash.db"
-    kills = 0
-    for threshold in KILL_AFTER_EVENTS:
-        kills += kill_when(dbtl_run(spec, db_path), db_path, threshold)
+    kills = kill_at(spec, db_path, KILL_AFTER_EVENTS, timeout_s=120, poll_s=0.001)
     final = dbtl_run(spec, db_path)
     _, err = final.communicate(timeout=300)
     assert final.returncode == 0, err

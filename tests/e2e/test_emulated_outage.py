@@ -46,10 +46,10 @@ class PowerCut(SilentReporter):
 
     def _cut(self) -> None:
         time.sleep(self.after_s)
-        self.lab.kill()
+        self.lab.emulated.stop()
         if self.down_s is not None:
             time.sleep(self.down_s)
-            self.lab.restart()
+            self.lab.emulated.restart()
 
 
 def experiments_and_events(store, name: str) -> tuple[list[Experiment], list[Event]]:
@@ -112,7 +112,7 @@ def test_bench_down_past_the_timeout_exits_naming_the_device_then_the_next_run_f
         code, out = dbtl(monkeypatch, capsys, "run", str(lab.campaign_path), "--db", url)
         assert code == OUTAGE_EXIT_CODE, out
         assert "device outage:" in out and "did not answer for 2 s" in out
-        lab.restart()
+        lab.emulated.restart()
         code, out = dbtl(monkeypatch, capsys, "run", str(lab.campaign_path), "--db", url)
         assert code == 0, out
     experiments, _ = experiments_and_events(store, loaded.spec.name)

@@ -10,32 +10,22 @@ from typing import Any
 
 import yaml
 
-from lab.devices.emulation import EmulatedLab, restart_emulators, start_emulators
+from lab.devices.emulation import EmulatedLab, start_emulators
 from lab.devices.labfile import load_lab
 from tests.conftest import EXAMPLES
 
 
 @dataclass
 class EmulatedFiles:
-    """A running emulated lab and the files that use it."""
+    """A running emulated lab and the files that use it.
+
+    ``emulated.stop()`` cuts the bench's power, ``emulated.restart()`` restores it.
+    """
 
     lab_path: Path
     campaign_path: Path
     emulated: EmulatedLab
     reports: Path
-    running: bool = True
-
-    def kill(self) -> None:
-        """Stop every emulator, as if the bench lost power."""
-        if self.running:
-            self.emulated.stop()
-            self.running = False
-
-    def restart(self) -> None:
-        """Start the bench again on the same ports (a fresh world: the power came back)."""
-        self.kill()
-        self.emulated = restart_emulators(self.emulated)
-        self.running = True
 
 
 def emulated_lab_data(reports: Path, time_scale: float) -> dict[str, Any]:
@@ -82,4 +72,4 @@ def running_emulated_lab(
         files.campaign_path.write_text(campaign.replace("name: bo, seed", "name: sobol, seed"))
         yield files
     finally:
-        files.kill()
+        emulated.stop()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 import yaml
 
@@ -72,3 +74,38 @@ def test_a_driver_without_an_emulator_is_named_with_the_ones_that_have_one() -> 
     assert message.startswith("ot2: liquid_handler driver 'opentrons_http' has no emulator")
     assert "new_era (pump)" in message and "vici (valve)" in message
     assert "register_emulator" in message
+
+
+def _connects(where: str) -> bool:
+    host, _, port = where.removeprefix("socket://").rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=1.0).close()
+    except OSError:
+        return False
+    return True
+
+
+def test_a_power_cut_drops_the_bench_and_a_restart_brings_it_back_on_the_same_ports(
+    tmp_path,
+) -> None:
+    data = yaml.safe_load((EXAMPLES / "labs" / "flow_emulated.yaml").read_text())
+    for device in data["devices"]:
+        if device["driver"] == "hplc_folder":
+            device["results_dir"] = str(tmp_path / "hplc")
+    lab = LabSpec.model_validate(data)
+    emulated = start_emulators(lab, ports={d.name: 0 for d in lab.devices if d.settings.where()})
+    try:
+        wired = {n: d.where for n, d in emulated.devices.items() if d.server is not None}
+        world = emulated.world
+        assert emulated.running and wired and all(_connects(w) for w in wired.values())
+        emulated.stop()
+        assert not emulated.running
+        assert not any(_connects(w) for w in wired.values())
+        emulated.stop()  # a second cut changes nothing
+        emulated.restart()
+        assert emulated.running
+        assert {n: d.where for n, d in emulated.devices.items() if d.server is not None} == wired
+        assert all(_connects(w) for w in wired.values())
+        assert emulated.world is not world  # a fresh simulated world
+    finally:
+        emulated.stop()

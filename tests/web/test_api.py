@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import pandas as pd
@@ -9,6 +10,7 @@ import pytest
 
 from datastore import repository as repo
 from datastore.states import ExperimentStatus as S
+from lab.review.overview import DeviceRow
 from tests.web.conftest import ROLES, Web
 
 READS = [
@@ -249,6 +251,14 @@ def test_devices_and_service_by_operators_only(web: Web) -> None:
         f"/api/v1/devices/{lab}/nope/service", json=body, headers=web.auth("admin")
     )
     assert unknown.status_code == 404 and unknown.json()["field"] == "device"
+
+
+def test_a_device_shows_and_documents_every_field_of_its_row(web: Web) -> None:
+    fields = [f.name for f in dataclasses.fields(DeviceRow)]
+    devices = web.client.get("/api/v1/devices", headers=web.auth("viewer")).json()["items"]
+    assert devices and all(list(d) == fields for d in devices)
+    schema = web.client.get("/openapi.json").json()["components"]["schemas"]["DeviceOut"]
+    assert list(schema["properties"]) == fields and schema["required"] == fields
 
 
 def test_attention_is_settled_by_a_chemist(web: Web) -> None:
