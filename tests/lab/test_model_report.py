@@ -122,7 +122,7 @@ def test_the_report_fits_the_model_the_campaigns_planner_fits(
         problem = spec.problem()
         problem = problem.model_copy(update={"candidates": builder.candidates(problem.space)})
         observations, _ = planner_inputs(session, campaign.id, problem)
-    assert found.options == SurrogateOptions("dim-scaled", False, "auto")
+    assert found.options == SurrogateOptions("dim-scaled", False, "auto", "matern52")
     assert found.encoding["molecules"] in ("onehot", "descriptors", "combined")
     assert set(found.encoding["loo_log_density"]) == {"onehot", "descriptors", "combined"}
     # the loop's next proposal fits the same model: its predictions are the report's
